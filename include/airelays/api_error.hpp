@@ -1,0 +1,47 @@
+// The one builder of OpenAI-shaped error bodies: {"error":{"message","type","code","param"}}.
+// Every error the relay returns — edge rejections, translator 4xx, upstream failures,
+// httplib's own 400/404/413 — is made here, as a JSON body or as an SSE event, so the
+// shape cannot drift between routes (DESIGN.md, deliberate difference 1).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace airelays::api_error {
+
+struct ApiError {
+  int status = 500;
+  std::string message;
+  std::string type;                 // invalid_request_error, authentication_error, ...
+  std::optional<std::string> code;  // machine-readable code, null when absent
+  std::optional<std::string> param; // offending parameter, null when absent
+  std::optional<long> retry_after;  // seconds; becomes a Retry-After header on 429/503
+  // Extra headers the response must carry (x-airelays-upstream-auth, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// The OpenAI error type conventionally used for an HTTP status.
+std::string default_type(int status);
+
+// A new error with the default type for its status.
+ApiError make(int status, std::string message, std::optional<std::string> code = std::nullopt,
+              std::optional<std::string> param = std::nullopt);
+
+// Common shapes.
+ApiError bad_request(std::string message, std::optional<std::string> param = std::nullopt,
+                     std::optional<std::string> code = std::nullopt);
+ApiError not_found(std::string message, std::optional<std::string> code = std::nullopt);
+ApiError unprocessable(std::string message, std::optional<std::string> param = std::nullopt);
+ApiError unsupported(std::string route); // 501 unsupported_error naming the route
+
+// {"error":{...}} as a JSON value.
+nlohmann::json to_json(const ApiError& e);
+// The body as compact JSON text.
+std::string body(const ApiError& e);
+// An SSE event carrying the error: "data: {\"error\":{...}}\n\n" (chat/completions streams).
+std::string sse_event(const ApiError& e);
+// The same as a Responses-API "error" event: "event: error\ndata: {...}\n\n".
+std::string responses_sse_event(const ApiError& e);
+
+} // namespace airelays::api_error

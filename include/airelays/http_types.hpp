@@ -1,0 +1,79 @@
+// The relay's own request and response types. Handlers and the edge are written against
+// these, never against httplib, so httplib stays in the server wiring (server.cpp) and route
+// logic can be tested without sockets.
+#pragma once
+
+#include <airelays/api_error.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace airelays::http {
+
+// Case-insensitive ordering for header names.
+struct CaseLess {
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+using Headers = std::multimap<std::string, std::string, CaseLess>;
+
+// One part of a multipart/form-data body.
+struct FormPart {
+  std::string name;
+  std::string filename; // empty for plain fields
+  std::string content_type;
+  std::string content;
+};
+
+struct Request {
+  std::string method;
+  std::string path;                              // without the query string
+  std::multimap<std::string, std::string> query; // decoded query parameters
+  Headers headers;
+  std::string body;
+  std::vector<FormPart> form; // multipart parts (files and fields), empty otherwise
+  std::map<std::string, std::string> path_params; // {id} captures of the matched route
+  std::string remote_addr;  // the TCP peer (never a header)
+  std::string client_ip;    // remote_addr, or X-Forwarded-For when trusted
+  std::string request_id;   // req_..., also sent as x-request-id
+
+  std::string header(std::string_view name, std::string_view fallback = {}) const;
+  bool has_header(std::string_view name) const;
+  std::optional<std::string> query_param(std::string_view name) const;
+  const FormPart* form_field(std::string_view name) const;
+};
+
+// Where a streaming response writes its chunks. write() sends one chunk at once and returns
+// false when the client has gone away; is_writable() checks without writing.
+class ChunkSink {
+public:
+  virtual ~ChunkSink() = default;
+  virtual bool write(std::string_view data) = 0;
+  virtual bool is_writable() = 0;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string content_type = "application/json";
+  std::string body;
+  // When set, the body is streamed: the server calls it once on the worker thread after the
+  // status line and headers are sent; it writes every chunk and returns when done. Return
+  // false when the stream ended abnormally (client gone, upstream cut).
+  std::function<bool(ChunkSink&)> stream;
+  // Called once after the response is fully sent (or abandoned), e.g. to release a
+  // concurrency slot held by a stream; `completed` is false when the client went away.
+  std::function<void(bool completed)> on_finish;
+
+  void set_header(std::string name, std::string value);
+};
+
+// A JSON response with the given status.
+Response json(int status, const nlohmann::json& body);
+// The OpenAI-shaped error response for e (status, Retry-After, extra headers).
+Response error(const api_error::ApiError& e);
+
+} // namespace airelays::http

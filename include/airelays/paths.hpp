@@ -1,0 +1,37 @@
+// Where airelays keeps things (reference §2.3), and the one place that reads the process
+// environment for settings: gathers config::Inputs and resolves the Config.
+#pragma once
+
+#include <airelays/config.hpp>
+#include <airelays/error.hpp>
+
+#include <map>
+#include <string>
+
+namespace airelays::paths {
+
+// The files of one data directory.
+struct Layout {
+  std::string data_dir;
+  std::string logs_dir;
+  std::string token_file;   // relay token (config bearer_token_file)
+  std::string auth_file;    // <data_dir>/auth.json
+  std::string auth_lock;    // <data_dir>/auth.lock
+  std::string login_state;  // <data_dir>/login-state.json
+  std::string files_dir;    // <data_dir>/files
+  std::string conversations_dir; // <data_dir>/conversations
+  std::string runtime_file; // <data_dir>/serve.json (pid, host, port of a running serve)
+};
+
+Layout layout(const config::Config& cfg);
+
+// Global CLI options, by config key name ("paths.data_dir", ...), plus "config" for --config.
+using Flags = std::map<std::string, std::string>;
+
+// Reads the environment and the config file and resolves the settings.
+Result<config::Config> load_config(const Flags& flags);
+
+// Creates dir and its parents with mode 0700 (existing directories are left as they are).
+Status ensure_private_dir(const std::string& dir);
+
+} // namespace airelays::paths

@@ -1,0 +1,92 @@
+// The single builder of OpenAI-shaped error bodies (see api_error.hpp).
+#include <airelays/api_error.hpp>
+
+namespace airelays::api_error {
+
+std::string default_type(int status) {
+  switch (status) {
+  case 401:
+    return "authentication_error";
+  case 403:
+    return "permission_error";
+  case 404:
+    return "not_found_error";
+  case 409:
+    return "conflict_error";
+  case 413:
+  case 415:
+  case 422:
+  case 400:
+  case 405:
+  case 411:
+  case 414:
+  case 431:
+    return "invalid_request_error";
+  case 429:
+    return "rate_limit_error";
+  case 501:
+    return "unsupported_error";
+  case 502:
+  case 504:
+    return "upstream_error";
+  case 503:
+    return "service_unavailable_error";
+  default:
+    return status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+ApiError make(int status, std::string message, std::optional<std::string> code,
+              std::optional<std::string> param) {
+  ApiError e;
+  e.status = status;
+  e.message = std::move(message);
+  e.type = default_type(status);
+  e.code = std::move(code);
+  e.param = std::move(param);
+  return e;
+}
+
+ApiError bad_request(std::string message, std::optional<std::string> param,
+                     std::optional<std::string> code) {
+  return make(400, std::move(message), std::move(code), std::move(param));
+}
+
+ApiError not_found(std::string message, std::optional<std::string> code) {
+  return make(404, std::move(message), std::move(code));
+}
+
+ApiError unprocessable(std::string message, std::optional<std::string> param) {
+  return make(422, std::move(message), std::nullopt, std::move(param));
+}
+
+ApiError unsupported(std::string route) {
+  return make(501, route + " is not supported by airelays", std::string("unsupported_error"));
+}
+
+nlohmann::json to_json(const ApiError& e) {
+  nlohmann::json inner = {{"message", e.message},
+                          {"type", e.type.empty() ? default_type(e.status) : e.type},
+                          {"code", e.code ? nlohmann::json(*e.code) : nlohmann::json(nullptr)},
+                          {"param", e.param ? nlohmann::json(*e.param) : nlohmann::json(nullptr)}};
+  if (e.retry_after) {
+    inner["retry_after"] = *e.retry_after;
+  }
+  return {{"error", inner}};
+}
+
+std::string body(const ApiError& e) {
+  return to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string sse_event(const ApiError& e) { return "data: " + body(e) + "\n\n"; }
+
+std::string responses_sse_event(const ApiError& e) {
+  nlohmann::json ev = to_json(e)["error"];
+  ev["type"] = "error";
+  ev["error_type"] = e.type;
+  return "event: error\ndata: " + ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n\n";
+}
+
+} // namespace airelays::api_error

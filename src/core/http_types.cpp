@@ -1,0 +1,66 @@
+// Helpers of the relay's own request/response types (see http_types.hpp).
+#include <airelays/http_types.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace airelays::http {
+
+bool CaseLess::operator()(std::string_view a, std::string_view b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::string Request::header(std::string_view name, std::string_view fallback) const {
+  auto it = headers.find(std::string(name));
+  return it == headers.end() ? std::string(fallback) : it->second;
+}
+
+bool Request::has_header(std::string_view name) const {
+  return headers.find(std::string(name)) != headers.end();
+}
+
+std::optional<std::string> Request::query_param(std::string_view name) const {
+  auto it = query.find(std::string(name));
+  if (it == query.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+const FormPart* Request::form_field(std::string_view name) const {
+  for (const auto& part : form) {
+    if (part.name == name) {
+      return &part;
+    }
+  }
+  return nullptr;
+}
+
+void Response::set_header(std::string name, std::string value) {
+  headers.erase(name);
+  headers.emplace(std::move(name), std::move(value));
+}
+
+Response json(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+Response error(const api_error::ApiError& e) {
+  Response r;
+  r.status = e.status;
+  r.body = api_error::body(e);
+  if (e.retry_after) {
+    r.set_header("Retry-After", std::to_string(*e.retry_after));
+  }
+  for (const auto& [k, v] : e.headers) {
+    r.set_header(k, v);
+  }
+  return r;
+}
+
+} // namespace airelays::http
