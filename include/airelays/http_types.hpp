@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,11 @@ struct Request {
   std::string remote_addr;  // the TCP peer (never a header)
   std::string client_ip;    // remote_addr, or X-Forwarded-For when trusted
   std::string request_id;   // req_..., also sent as x-request-id
+  // What the handler learned for the traffic log and metrics (model, usage, adaptations,
+  // retries, upstream_status, error code...). Shared so a stream can add to it until it ends;
+  // the server writes the summary record after the response is finished.
+  std::shared_ptr<nlohmann::json> annotations =
+      std::make_shared<nlohmann::json>(nlohmann::json::object());
 
   std::string header(std::string_view name, std::string_view fallback = {}) const;
   bool has_header(std::string_view name) const;

@@ -1,0 +1,11 @@
+// Route group "conversation". Placeholder until its capability lands.
+#include <airelays/app_state.hpp>
+
+namespace airelays::server {
+
+void register_conversation_routes(Router& r, AppState& s) {
+  (void)r;
+  (void)s;
+}
+
+} // namespace airelays::server

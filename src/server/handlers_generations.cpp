@@ -1,0 +1,11 @@
+// Route group "generation". Placeholder until its capability lands.
+#include <airelays/app_state.hpp>
+
+namespace airelays::server {
+
+void register_generation_routes(Router& r, AppState& s) {
+  (void)r;
+  (void)s;
+}
+
+} // namespace airelays::server

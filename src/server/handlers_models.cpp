@@ -1,0 +1,11 @@
+// Route group "model". Placeholder until its capability lands.
+#include <airelays/app_state.hpp>
+
+namespace airelays::server {
+
+void register_model_routes(Router& r, AppState& s) {
+  (void)r;
+  (void)s;
+}
+
+} // namespace airelays::server
