@@ -77,6 +77,11 @@ struct Response {
   void set_header(std::string name, std::string value);
 };
 
+// Reads the body of a JSON route as a JSON object (DESIGN.md, Decisions): accepts
+// application/json, no content type, or a form-encoded body that is JSON (curl -d); other
+// content types → 415; bad JSON → 400 naming the byte position; not an object → 400.
+std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohmann::json& out);
+
 // A JSON response with the given status.
 Response json(int status, const nlohmann::json& body);
 // The OpenAI-shaped error response for e (status, Retry-After, extra headers).

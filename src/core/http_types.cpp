@@ -43,6 +43,38 @@ void Response::set_header(std::string name, std::string value) {
   headers.emplace(std::move(name), std::move(value));
 }
 
+std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohmann::json& out) {
+  std::string type = req.header("Content-Type");
+  auto semi = type.find(';');
+  std::string media = type.substr(0, semi);
+  media.erase(media.find_last_not_of(" \t") + 1);
+  std::transform(media.begin(), media.end(), media.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  bool json_type = media.empty() || media == "application/json" ||
+                   (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
+  if (!json_type && media != "application/x-www-form-urlencoded" && media != "text/plain") {
+    auto e = api_error::make(415, "Unsupported Content-Type `" + media +
+                                      "`: send the request body as application/json.",
+                             std::string("unsupported_media_type"));
+    return e;
+  }
+  if (req.body.empty()) {
+    return api_error::bad_request("Request body must be a JSON object; it is empty.");
+  }
+  try {
+    out = nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    return api_error::bad_request("Request body must be valid JSON: parse error at byte " +
+                                      std::to_string(e.byte) + ".",
+                                  std::nullopt, std::string("invalid_json"));
+  }
+  if (!out.is_object()) {
+    return api_error::bad_request("Request body must be a JSON object.", std::nullopt,
+                                  std::string("invalid_json"));
+  }
+  return std::nullopt;
+}
+
 Response json(int status, const nlohmann::json& body) {
   Response r;
   r.status = status;

@@ -37,3 +37,25 @@ TEST_CASE("http error response carries Retry-After for a 429") {
   CHECK(r.status == 429);
   CHECK(r.headers.find("retry-after")->second == "7");
 }
+
+TEST_CASE("parse_json_object rejects bad JSON with its position and foreign types with 415") {
+  http::Request req;
+  nlohmann::json out;
+  req.body = "{\"model\": ";
+  auto e = http::parse_json_object(req, out);
+  REQUIRE(e);
+  CHECK(e->status == 400);
+  CHECK(e->message.find("byte") != std::string::npos);
+  req.body = "{\"a\":1}";
+  req.headers.emplace("content-type", "application/x-www-form-urlencoded");
+  CHECK_FALSE(http::parse_json_object(req, out));
+  CHECK(out["a"] == 1);
+  req.headers.clear();
+  req.headers.emplace("Content-Type", "image/png");
+  auto e2 = http::parse_json_object(req, out);
+  REQUIRE(e2);
+  CHECK(e2->status == 415);
+  req.headers.clear();
+  req.body = "[1]";
+  CHECK(http::parse_json_object(req, out)->status == 400);
+}
