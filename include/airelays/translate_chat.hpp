@@ -1,0 +1,95 @@
+// /v1/chat/completions over the Responses-only ChatGPT backend: the chat request becomes a
+// Responses request (messages → instructions + input items, tools, tool_choice,
+// response_format, reasoning_effort), and the upstream's Responses output or event stream
+// becomes a chat.completion or chat.completion.chunk stream the official SDKs accept
+// (reference §5.1; DESIGN deliberate differences 2, 3, 6, 10). Pure: ids and `created` are
+// passed in by the caller.
+#pragma once
+
+#include <airelays/api_error.hpp>
+#include <airelays/sse.hpp>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace airelays::translate_chat {
+
+struct ChatPlan {
+  // Responses request: model, instructions, input[], tools, tool_choice, parallel_tool_calls,
+  // text.format, reasoning, include, stream:true, store:false (+ conversation for expansion).
+  nlohmann::json upstream;
+  std::vector<std::string> ignored; // dropped parameters, for x-airelays-ignored-parameters
+  bool stream = false;              // the client asked for SSE
+  bool include_usage = false;       // stream_options.include_usage
+  std::string model;                // the request's model
+};
+
+// Translates a chat body (a parsed JSON object); `no_tools` is the /no-tools/ mirror.
+// Malformed input → 400 with `param`; valid but unservable (n>1, audio, logprobs, …) → 422.
+std::variant<ChatPlan, api_error::ApiError> plan_request(const nlohmann::json& chat_body,
+                                                         bool no_tools = false);
+
+// Responses usage → chat usage: prompt_tokens, completion_tokens, total_tokens,
+// prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens
+// (null when `usage` is not an object).
+nlohmann::json usage_from_responses(const nlohmann::json& usage);
+
+// The chat finish_reason for a final response object: "tool_calls" when a function was
+// called, "length" when it stopped at the output limit, "content_filter", else "stop".
+std::string finish_reason(const nlohmann::json& response);
+
+// A chat.completion from a final Responses response object (ResponseAccumulator::finish);
+// `model` is the fallback when the response has none.
+nlohmann::json completion_from_response(const nlohmann::json& response, const std::string& id,
+                                        long created, const std::string& model);
+
+// Turns the upstream event stream into chat.completion.chunk SSE text: a role chunk first,
+// content deltas, tool-call deltas (stable index; id, type and name on a call's first delta),
+// a finish chunk, the usage chunk when include_usage, then "data: [DONE]". A failure (event,
+// transport, or a stream that ends without a terminal event) is one api_error::sse_event and
+// no [DONE]. After the end every call returns "".
+class ChatStream {
+public:
+  ChatStream(std::string id, long created, std::string model, bool include_usage);
+  // Translates one upstream event; returns the SSE text to write (may be empty).
+  std::string feed(const sse::Event& event);
+  // The upstream stream ended (EOF): "" after a terminal event, else the incomplete_stream error.
+  std::string finish();
+  // A transport/backend failure mid-stream: the error event (once), "" if already ended.
+  std::string fail(const api_error::ApiError& error);
+  // The stream is over (success or failure); stop reading upstream.
+  bool done() const { return m_done; }
+  // It ended with [DONE].
+  bool succeeded() const { return m_succeeded; }
+
+private:
+  struct ToolCall {
+    std::string item_id;
+    std::string call_id;
+    std::string arguments_sent;
+    int index = 0;
+  };
+  std::string m_id;
+  long m_created;
+  std::string m_model;
+  bool m_include_usage;
+  bool m_role_sent = false;
+  bool m_done = false;
+  bool m_succeeded = false;
+  std::vector<std::string> m_text_items; // message item ids that streamed text deltas
+  std::vector<ToolCall> m_calls;
+
+  std::string chunk(const nlohmann::json& delta, const nlohmann::json& finish_reason);
+  std::string content(const nlohmann::json& delta);
+  std::string on_text_delta(const nlohmann::json& data);
+  std::string on_item_added(const nlohmann::json& data);
+  std::string on_arguments_delta(const nlohmann::json& data);
+  std::string on_item_done(const nlohmann::json& data);
+  std::string on_terminal(const nlohmann::json& data);
+  std::string emit_call_start(const nlohmann::json& item);
+  ToolCall* find_call(const std::string& item_id);
+};
+
+} // namespace airelays::translate_chat

@@ -1,0 +1,57 @@
+// The legacy /v1/completions route over the Responses-only backend: a single prompt becomes
+// one user message, the output text comes back as a text_completion, streamed or not
+// (reference §5.2; DESIGN deliberate differences 2, 3, 6). Pure: ids and `created` are passed in.
+#pragma once
+
+#include <airelays/api_error.hpp>
+#include <airelays/sse.hpp>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace airelays::translate_completions {
+
+struct CompletionsPlan {
+  nlohmann::json upstream;          // Responses request (stream:true, store:false, no tools)
+  std::vector<std::string> ignored; // dropped parameters, for x-airelays-ignored-parameters
+  bool stream = false;
+  bool include_usage = false; // stream_options.include_usage
+  std::string model;
+};
+
+// Translates a completions body; best_of>1, echo, logprobs, suffix, n>1 and prompts that are
+// not one string → 422/400 with the reason.
+std::variant<CompletionsPlan, api_error::ApiError> plan_request(const nlohmann::json& body);
+
+// A text_completion from a final Responses response object; `model` is the fallback.
+nlohmann::json completion_from_response(const nlohmann::json& response, const std::string& id,
+                                        long created, const std::string& model);
+
+// Upstream events → text_completion SSE chunks, a final chunk with finish_reason, the usage
+// chunk when include_usage, then "data: [DONE]"; failures as in translate_chat::ChatStream.
+class CompletionsStream {
+public:
+  CompletionsStream(std::string id, long created, std::string model, bool include_usage);
+  std::string feed(const sse::Event& event);
+  std::string finish();
+  std::string fail(const api_error::ApiError& error);
+  bool done() const { return m_done; }
+  bool succeeded() const { return m_succeeded; }
+
+private:
+  std::string m_id;
+  long m_created;
+  std::string m_model;
+  bool m_include_usage;
+  bool m_done = false;
+  bool m_succeeded = false;
+  std::vector<std::string> m_text_items; // message item ids that streamed text deltas
+
+  std::string chunk(const std::string& text, const nlohmann::json& finish_reason);
+  std::string on_item_done(const nlohmann::json& data);
+  std::string on_terminal(const nlohmann::json& data);
+};
+
+} // namespace airelays::translate_completions
