@@ -1,10 +1,18 @@
 // libcurl behind the relay's HTTP client interface (see http_client.hpp). This is the only
-// file that includes curl.
+// file that includes curl. Blocking calls use the easy interface; streams use one multi
+// handle each, pumped by the caller (DESIGN.md: the upstream call starts in the handler and
+// continues in the chunked provider on the same worker thread). A share handle carries the
+// connection, DNS and TLS-session caches between transfers.
 #include <airelays/http_client.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <chrono>
 #include <curl/curl.h>
+#include <cstdlib>
+#include <mutex>
+#include <string_view>
 
 namespace airelays::http_client {
 
@@ -59,6 +67,8 @@ Failure classify(CURLcode code) {
   }
 }
 
+Response perform_with(const Request& request, CURLSH* share);
+
 } // namespace
 
 std::string Response::header(const std::string& lower_name) const {
@@ -73,7 +83,14 @@ std::string Response::header(const std::string& lower_name) const {
 void global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 void global_cleanup() { curl_global_cleanup(); }
 
-Response perform(const Request& request) {
+Response perform(const Request& request) { return perform_with(request, nullptr); }
+
+Response perform(const Request& request, Session& session) {
+  return perform_with(request, static_cast<CURLSH*>(session.native()));
+}
+
+namespace {
+Response perform_with(const Request& request, CURLSH* share) {
   Response out;
   CURL* curl = curl_easy_init();
   if (!curl) {
@@ -100,6 +117,9 @@ Response perform(const Request& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
+  if (share != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_SHARE, share);
+  }
   CURLcode rc = curl_easy_perform(curl);
   if (rc == CURLE_OK) {
     long status = 0;
@@ -113,6 +133,223 @@ Response perform(const Request& request) {
   curl_easy_cleanup(curl);
   return out;
 }
+} // namespace
+
+// --- the shared connection cache ---------------------------------------------------------
+
+namespace {
+using ShareLocks = std::array<std::mutex, CURL_LOCK_DATA_LAST>;
+void share_lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+  (*static_cast<ShareLocks*>(user))[static_cast<size_t>(data)].lock();
+}
+void share_unlock(CURL*, curl_lock_data data, void* user) {
+  (*static_cast<ShareLocks*>(user))[static_cast<size_t>(data)].unlock();
+}
+} // namespace
+
+struct Session::Impl {
+  CURLSH* share = nullptr;
+  ShareLocks locks;
+};
+
+Session::Session() : m_impl(std::make_unique<Impl>()) {
+  m_impl->share = curl_share_init();
+  curl_share_setopt(m_impl->share, CURLSHOPT_LOCKFUNC, share_lock);
+  curl_share_setopt(m_impl->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+  curl_share_setopt(m_impl->share, CURLSHOPT_USERDATA, &m_impl->locks);
+  curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+}
+
+Session::~Session() { curl_share_cleanup(m_impl->share); }
+
+void* Session::native() const { return m_impl->share; }
+
+// --- streaming transfers -----------------------------------------------------------------
+
+struct Stream::Impl {
+  CURLM* multi = nullptr;
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  std::string body; // the request body (curl reads it in place)
+  std::string pending; // body bytes received and not yet handed out
+  HeaderList headers;
+  int status_line = 0; // status of the latest status line
+  int status = 0;      // set when the final header block ended
+  bool finished = false;
+  Failure failure = Failure::none;
+  std::string error;
+  StreamOptions options;
+  std::chrono::steady_clock::time_point last_abort_check{};
+
+  static size_t on_data(char* data, size_t size, size_t n, void* user) {
+    static_cast<Impl*>(user)->pending.append(data, size * n);
+    return size * n;
+  }
+  static size_t on_header_line(char* data, size_t size, size_t n, void* user);
+  void finish(Failure f, std::string text);
+  void drain_messages();
+  bool abort_requested();
+  void step();
+};
+
+size_t Stream::Impl::on_header_line(char* data, size_t size, size_t n, void* user) {
+  auto* self = static_cast<Impl*>(user);
+  std::string_view line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    auto space = line.find(' ');
+    self->status_line = space == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
+    self->headers.clear();
+    return size * n;
+  }
+  if (line == "\r\n" || line == "\n") {
+    if (self->status_line >= 200) {
+      self->status = self->status_line;
+    }
+    return size * n;
+  }
+  return on_header(data, size, n, &self->headers);
+}
+
+void Stream::Impl::finish(Failure f, std::string text) {
+  if (finished) {
+    return;
+  }
+  finished = true;
+  failure = f;
+  error = std::move(text);
+  if (easy != nullptr) {
+    curl_multi_remove_handle(multi, easy);
+  }
+}
+
+void Stream::Impl::drain_messages() {
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) {
+      continue;
+    }
+    CURLcode rc = msg->data.result;
+    if (rc == CURLE_OK) {
+      long code = 0;
+      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+      status = static_cast<int>(code);
+      finish(Failure::none, {});
+    } else {
+      finish(classify(rc), curl_easy_strerror(rc));
+    }
+  }
+}
+
+bool Stream::Impl::abort_requested() {
+  if (!options.should_abort) {
+    return false;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_abort_check < std::chrono::milliseconds(options.poll_interval_ms / 2)) {
+    return false;
+  }
+  last_abort_check = now;
+  return options.should_abort();
+}
+
+// One round: let curl work, collect completions, and wait for the socket when idle.
+void Stream::Impl::step() {
+  int running = 0;
+  curl_multi_perform(multi, &running);
+  drain_messages();
+  if (finished || !pending.empty()) {
+    return;
+  }
+  if (abort_requested()) {
+    finish(Failure::aborted, "transfer aborted");
+    return;
+  }
+  curl_multi_poll(multi, nullptr, 0, static_cast<int>(options.poll_interval_ms), nullptr);
+}
+
+Stream::Stream(const Request& request, const StreamOptions& options, Session* session)
+    : m_impl(std::make_unique<Impl>()) {
+  auto& m = *m_impl;
+  m.options = options;
+  m.body = request.body;
+  m.multi = curl_multi_init();
+  m.easy = curl_easy_init();
+  for (const auto& [k, v] : request.headers) {
+    m.header_list = curl_slist_append(m.header_list, (k + ": " + v).c_str());
+  }
+  m.header_list = curl_slist_append(m.header_list, "Expect:");
+  CURL* c = m.easy;
+  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  if (request.method == "POST" || !m.body.empty()) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, m.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(m.body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, m.header_list);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.idle_timeout_s);
+  curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Impl::on_data);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, Impl::on_header_line);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &m);
+  if (session != nullptr) {
+    curl_easy_setopt(c, CURLOPT_SHARE, static_cast<CURLSH*>(session->native()));
+  }
+  curl_multi_add_handle(m.multi, c);
+}
+
+Stream::~Stream() {
+  auto& m = *m_impl;
+  if (!m.finished) {
+    curl_multi_remove_handle(m.multi, m.easy);
+  }
+  curl_easy_cleanup(m.easy);
+  curl_multi_cleanup(m.multi);
+  curl_slist_free_all(m.header_list);
+}
+
+bool Stream::pump(std::string& out) {
+  auto& m = *m_impl;
+  while (!m.finished && m.pending.empty()) {
+    m.step();
+  }
+  out.append(m.pending);
+  m.pending.clear();
+  return !m.finished;
+}
+
+void Stream::wait_for_headers(std::string& out) {
+  auto& m = *m_impl;
+  while (!m.finished && m.status == 0) {
+    m.step();
+  }
+  out.append(m.pending);
+  m.pending.clear();
+}
+
+void Stream::set_abort_check(std::function<bool()> should_abort) {
+  m_impl->options.should_abort = std::move(should_abort);
+}
+
+bool Stream::headers_complete() const { return m_impl->status != 0; }
+int Stream::status() const { return m_impl->status; }
+const HeaderList& Stream::headers() const { return m_impl->headers; }
+std::string Stream::header(const std::string& lower_name) const {
+  for (const auto& [k, v] : m_impl->headers) {
+    if (k == lower_name) {
+      return v;
+    }
+  }
+  return {};
+}
+bool Stream::finished() const { return m_impl->finished; }
+Failure Stream::failure() const { return m_impl->failure; }
+const std::string& Stream::error() const { return m_impl->error; }
 
 std::string url_encode(const std::string& s) {
   std::string out;

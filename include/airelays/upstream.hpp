@@ -1,0 +1,141 @@
+// The ChatGPT backend as the relay calls it: POST <base>/responses as an SSE stream, GET
+// <base>/models (cached) and GET <chatgpt base>/wham/usage, with the headers of the wire
+// contract (Authorization, ChatGPT-Account-ID, originator, version, session_id), the access
+// token from the token manager (one refresh and repeat after a 401), the error classification
+// of reference §10 with DESIGN.md's statuses, and retries with backoff only while nothing has
+// reached the client. A /responses call is opened and pumped up to its first content event
+// (DESIGN.md, "Streaming without losing real status codes"); the caller then keeps pumping
+// the same transfer on its own thread.
+#pragma once
+
+#include <airelays/api_error.hpp>
+#include <airelays/config.hpp>
+#include <airelays/http_client.hpp>
+#include <airelays/sse.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace airelays::token_manager {
+class TokenManager;
+}
+
+namespace airelays::upstream {
+
+// --- error classification (pure) ---------------------------------------------------------
+
+// An upstream HTTP answer with status >= 400 (other than a first 401) as the client's error:
+// 400/403/404/429 and other 4xx keep their status, 5xx → 502; the upstream's error object
+// (message/type/code/param) is kept, a {"detail":…} text becomes the message; 429 carries
+// Retry-After from resets_in_seconds, else the upstream's Retry-After header, else 1.
+api_error::ApiError http_error(int status, const std::string& body,
+                               const std::string& retry_after_header = {});
+// A transport failure: timeouts → 504, everything else → 502 (never names a secret).
+api_error::ApiError transport_error(http_client::Failure failure, const std::string& text);
+// 503 upstream_auth_rejected: the backend answered 401 again after a refresh.
+api_error::ApiError auth_rejected_error();
+// Retried before the first byte: 429 (unless resets_in_seconds exceeds the backoff still
+// ahead) and 5xx other than the 503 login errors.
+bool retriable(const api_error::ApiError& e);
+// The wait before retry number `retry` (0-based): the schedule's entry, its last one when the
+// schedule is shorter, 0 when it is empty.
+double backoff_seconds(const std::vector<double>& schedule, int retry);
+
+// --- an open /responses stream -----------------------------------------------------------
+
+// Upstream events of one transfer, read on demand on the caller's thread.
+class EventStream {
+public:
+  // `already_read`: body bytes the transfer delivered before the stream was wrapped.
+  EventStream(std::unique_ptr<http_client::Stream> transfer, const std::string& already_read);
+  // The next event; nullopt when the stream ended (cleanly or not: see error()).
+  std::optional<sse::Event> next();
+  // The transport failure (504 timeout, 502 otherwise) once next() returned nullopt after
+  // one; nullopt on a clean end. aborted() tells a client/server abort apart.
+  const std::optional<api_error::ApiError>& error() const { return m_error; }
+  bool aborted() const;
+  // Replaces the abort check (client gone, server stopping), polled at least every 100 ms.
+  void set_abort_check(std::function<bool()> should_abort);
+  const http_client::Stream& transfer() const { return *m_transfer; }
+
+private:
+  std::unique_ptr<http_client::Stream> m_transfer;
+  sse::Parser m_parser;
+  std::vector<sse::Event> m_ready;
+  size_t m_next = 0;
+  bool m_ended = false;
+  std::optional<api_error::ApiError> m_error;
+};
+
+// Options of one /responses call.
+struct CallOptions {
+  std::string session_id;            // sent as session_id when non-empty
+  std::function<bool()> should_abort; // server stopping: give up waiting and retrying
+};
+
+// The result of opening a /responses call.
+struct Opened {
+  std::unique_ptr<EventStream> stream; // null when `error` is set
+  // Events read before committing: buffered pre-content events, then the first content (or
+  // success) event. Write them first, then continue with stream->next().
+  std::vector<sse::Event> head;
+  std::optional<api_error::ApiError> error;
+  int attempts = 0;         // /responses POSTs made (including the repeat after a 401)
+  int retries = 0;          // repeats by the retry policy
+  int upstream_status = 0;  // HTTP status of the last attempt (0 = transport failure)
+  double first_event_seconds = 0; // from the first POST to the committing event
+};
+
+// A JSON GET result: the payload or the error to answer.
+struct JsonResult {
+  std::optional<nlohmann::json> value;
+  api_error::ApiError error;
+  int upstream_status = 0;
+  bool ok() const { return value.has_value(); }
+};
+
+class Upstream {
+public:
+  Upstream(const config::Config& cfg, std::shared_ptr<token_manager::TokenManager> tokens);
+  ~Upstream();
+
+  // Opens POST <base>/responses with `body` (already stream:true, store:false) and pumps it
+  // until the first content event or a final failure, retrying per the policy.
+  Opened open_responses(const nlohmann::json& body, const CallOptions& options);
+
+  // The upstream catalog {"models":[…]}, cached models_cache_ttl_seconds per account;
+  // `fresh` bypasses the cache.
+  JsonResult models(bool fresh = false);
+  // The slugs the relay accepts: the catalog's, then extra_models not already listed.
+  std::vector<std::string> model_ids(const nlohmann::json& catalog) const;
+  // GET <chatgpt base>/wham/usage.
+  JsonResult usage();
+  // The URL usage() calls (for the normalised source block).
+  std::string usage_url() const;
+
+private:
+  struct Attempt;
+  config::Config m_cfg;
+  std::shared_ptr<token_manager::TokenManager> m_tokens;
+  http_client::Session m_session;
+  std::mutex m_models_mutex; // coalesces concurrent catalog misses
+  std::optional<nlohmann::json> m_models_cache;
+  std::string m_models_account;
+  std::chrono::steady_clock::time_point m_models_at{};
+
+  http_client::HeaderList headers(const std::string& access_token, const std::string& account,
+                                  bool with_version) const;
+  JsonResult get_json(const std::string& url, bool with_version);
+  Attempt attempt_once(const nlohmann::json& body, const CallOptions& options);
+  void read_head(Attempt& a);
+  bool retry_worthwhile(const api_error::ApiError& e, int retry) const;
+  bool wait_backoff(double seconds, const CallOptions& options) const;
+};
+
+} // namespace airelays::upstream

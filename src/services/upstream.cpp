@@ -1,0 +1,446 @@
+// The ChatGPT backend client of the relay (see upstream.hpp): one /responses call opened up to
+// its first content event with the retry policy of reference §10.1, the models catalog with
+// its cache, and the usage snapshot. Error bodies come from api_error only.
+#include <airelays/responses.hpp>
+#include <airelays/token_manager.hpp>
+#include <airelays/upstream.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <thread>
+
+namespace airelays::upstream {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::optional<std::string> string_at(const nlohmann::json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string() || it->get<std::string>().empty()) {
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+std::string trimmed_text(const std::string& body) {
+  auto first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    return {};
+  }
+  auto last = body.find_last_not_of(" \t\r\n");
+  std::string text = body.substr(first, last - first + 1);
+  return text.size() > 500 ? text.substr(0, 500) + "…" : text;
+}
+
+// Retry-After seconds of an upstream 429: resets_in_seconds, the header, else 1.
+long retry_after_of(const nlohmann::json* error_obj, const std::string& header) {
+  if (error_obj != nullptr) {
+    auto it = error_obj->find("resets_in_seconds");
+    if (it != error_obj->end() && it->is_number() && it->get<double>() > 0) {
+      return static_cast<long>(std::ceil(it->get<double>()));
+    }
+  }
+  char* end = nullptr;
+  long v = std::strtol(header.c_str(), &end, 10);
+  return !header.empty() && end != nullptr && *end == '\0' && v > 0 ? v : 1;
+}
+
+std::string strip_suffix(std::string s, const std::string& suffix) {
+  while (!s.empty() && s.back() == '/') {
+    s.pop_back();
+  }
+  if (s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    s.resize(s.size() - suffix.size());
+  }
+  return s;
+}
+
+} // namespace
+
+// --- classification ------------------------------------------------------------------------
+
+api_error::ApiError http_error(int status, const std::string& body,
+                               const std::string& retry_after_header) {
+  int out_status = status >= 400 && status < 500 ? status : 502;
+  api_error::ApiError e = api_error::make(out_status, "");
+  auto parsed = nlohmann::json::parse(body, nullptr, false);
+  const nlohmann::json* error_obj = nullptr;
+  if (parsed.is_object()) {
+    auto it = parsed.find("error");
+    if (it != parsed.end() && it->is_object()) {
+      error_obj = &*it;
+    }
+  }
+  if (error_obj != nullptr) {
+    e.message = string_at(*error_obj, "message").value_or(trimmed_text(body));
+    if (auto type = string_at(*error_obj, "type")) {
+      e.type = *type;
+    }
+    e.code = string_at(*error_obj, "code");
+    if (!e.code && out_status < 500) {
+      e.code = string_at(*error_obj, "type");
+    }
+    e.param = string_at(*error_obj, "param");
+  } else if (parsed.is_object() && parsed.contains("detail")) {
+    const auto& d = parsed["detail"];
+    e.message = d.is_string() ? d.get<std::string>() : d.dump();
+  } else {
+    e.message = trimmed_text(body);
+  }
+  if (e.message.empty()) {
+    e.message = "Upstream returned HTTP " + std::to_string(status) + ".";
+  }
+  if (out_status == 502) {
+    e.message = "Upstream error (HTTP " + std::to_string(status) + "): " + e.message;
+    e.type = "upstream_error";
+    if (!e.code) {
+      e.code = "upstream_error";
+    }
+  }
+  if (out_status == 429) {
+    e.retry_after = retry_after_of(error_obj, retry_after_header);
+  }
+  return e;
+}
+
+api_error::ApiError transport_error(http_client::Failure failure, const std::string& text) {
+  using http_client::Failure;
+  if (failure == Failure::timeout) {
+    return api_error::make(504, "Upstream timed out: " + text, std::string("upstream_timeout"));
+  }
+  if (failure == Failure::aborted) {
+    return api_error::make(503, "The request was abandoned: the relay is stopping.",
+                           std::string("server_stopping"));
+  }
+  return api_error::make(502, "Upstream connection failed: " + text,
+                         std::string("upstream_connection_failed"));
+}
+
+api_error::ApiError auth_rejected_error() {
+  auto e = api_error::make(503,
+                           "Upstream ChatGPT login is missing or expired. Run `airelays login` "
+                           "first.",
+                           std::string("upstream_auth_rejected"));
+  e.type = "authentication_error";
+  e.headers.emplace_back("x-airelays-upstream-auth", "rejected");
+  return e;
+}
+
+bool retriable(const api_error::ApiError& e) {
+  return e.status == 429 || (e.status >= 500 && e.status != 503);
+}
+
+double backoff_seconds(const std::vector<double>& schedule, int retry) {
+  if (schedule.empty()) {
+    return 0;
+  }
+  size_t i = std::min(static_cast<size_t>(retry), schedule.size() - 1);
+  return std::max(0.0, schedule[i]);
+}
+
+// --- EventStream ---------------------------------------------------------------------------
+
+EventStream::EventStream(std::unique_ptr<http_client::Stream> transfer,
+                         const std::string& already_read)
+    : m_transfer(std::move(transfer)) {
+  if (!already_read.empty()) {
+    m_ready = m_parser.feed(already_read);
+  }
+}
+
+std::optional<sse::Event> EventStream::next() {
+  std::string buf;
+  while (m_next >= m_ready.size()) {
+    m_ready.clear();
+    m_next = 0;
+    if (m_ended) {
+      return std::nullopt;
+    }
+    buf.clear();
+    bool more = m_transfer->pump(buf);
+    if (!buf.empty()) {
+      m_ready = m_parser.feed(buf);
+    }
+    if (!more) {
+      m_ended = true;
+      if (auto last = m_parser.finish()) {
+        m_ready.push_back(std::move(*last));
+      }
+      if (m_transfer->failure() != http_client::Failure::none) {
+        m_error = transport_error(m_transfer->failure(), m_transfer->error());
+      }
+    }
+  }
+  return std::move(m_ready[m_next++]);
+}
+
+bool EventStream::aborted() const {
+  return m_transfer->failure() == http_client::Failure::aborted;
+}
+
+void EventStream::set_abort_check(std::function<bool()> should_abort) {
+  m_transfer->set_abort_check(std::move(should_abort));
+}
+
+// --- Upstream --------------------------------------------------------------------------------
+
+struct Upstream::Attempt {
+  std::unique_ptr<EventStream> stream;
+  std::vector<sse::Event> head;
+  std::optional<api_error::ApiError> error;
+  int status = 0;
+  bool posted = false;
+  bool unauthorized = false;
+  std::string access_token; // the token sent (to report a 401 on)
+};
+
+Upstream::Upstream(const config::Config& cfg, std::shared_ptr<token_manager::TokenManager> tokens)
+    : m_cfg(cfg), m_tokens(std::move(tokens)) {}
+
+Upstream::~Upstream() = default;
+
+http_client::HeaderList Upstream::headers(const std::string& access_token,
+                                          const std::string& account, bool with_version) const {
+  http_client::HeaderList h;
+  h.emplace_back("Authorization", "Bearer " + access_token);
+  if (!account.empty()) {
+    h.emplace_back("ChatGPT-Account-ID", account);
+  }
+  h.emplace_back("originator", "codex_cli_rs");
+  h.emplace_back("User-Agent",
+                 "codex_cli_rs/" + m_cfg.client_version + " (airelays " AIRELAYS_VERSION ")");
+  if (with_version) {
+    h.emplace_back("version", m_cfg.client_version);
+  }
+  return h;
+}
+
+Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallOptions& options) {
+  Attempt a;
+  auto access = m_tokens->access();
+  if (!access.ok()) {
+    a.error = access.error;
+    return a;
+  }
+  http_client::Request rq;
+  rq.method = "POST";
+  rq.url = strip_suffix(m_cfg.base_url, "") + "/responses";
+  rq.headers = headers(access.credentials->access_token, access.credentials->account_id, true);
+  rq.headers.emplace_back("Content-Type", "application/json");
+  rq.headers.emplace_back("Accept", "text/event-stream");
+  if (!options.session_id.empty()) {
+    rq.headers.emplace_back("session_id", options.session_id);
+  }
+  rq.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  http_client::StreamOptions so;
+  so.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
+  so.idle_timeout_s = m_cfg.stream_idle_timeout_seconds;
+  so.should_abort = options.should_abort;
+  a.posted = true;
+  a.access_token = access.credentials->access_token;
+  auto transfer = std::make_unique<http_client::Stream>(rq, so, &m_session);
+  std::string buf;
+  transfer->wait_for_headers(buf);
+  if (!transfer->headers_complete()) {
+    a.error = transport_error(transfer->failure(), transfer->error());
+    return a;
+  }
+  a.status = transfer->status();
+  if (a.status == 401) {
+    a.unauthorized = true;
+    a.error = auth_rejected_error();
+    return a;
+  }
+  if (a.status < 200 || a.status >= 300) {
+    while (transfer->pump(buf)) {
+    }
+    a.error = http_error(a.status, buf, transfer->header("retry-after"));
+    return a;
+  }
+  a.stream = std::make_unique<EventStream>(std::move(transfer), buf);
+  read_head(a);
+  return a;
+}
+
+// Reads events up to the first content event (kept in a.head) or a failure.
+void Upstream::read_head(Attempt& a) {
+  while (auto ev = a.stream->next()) {
+    auto kind = responses::classify(*ev);
+    if (kind == responses::EventKind::failure) {
+      auto data = nlohmann::json::parse(ev->data, nullptr, false);
+      a.error = responses::failure_error(data);
+      a.stream.reset();
+      return;
+    }
+    bool commit = kind == responses::EventKind::content || kind == responses::EventKind::success;
+    a.head.push_back(std::move(*ev));
+    if (commit) {
+      return;
+    }
+  }
+  a.error = a.stream->error() ? *a.stream->error() : responses::incomplete_stream_error();
+  a.stream.reset();
+}
+
+bool Upstream::wait_backoff(double seconds, const CallOptions& options) const {
+  auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(seconds));
+  while (Clock::now() < until) {
+    if (options.should_abort && options.should_abort()) {
+      return false;
+    }
+    auto left = until - Clock::now();
+    std::this_thread::sleep_for(std::min<Clock::duration>(left, std::chrono::milliseconds(50)));
+  }
+  return !(options.should_abort && options.should_abort());
+}
+
+Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& options) {
+  Opened out;
+  auto started = Clock::now();
+  bool refreshed = false;
+  int retry = 0;
+  for (;;) {
+    Attempt a = attempt_once(body, options);
+    out.attempts += a.posted ? 1 : 0;
+    out.upstream_status = a.status;
+    if (a.unauthorized && !refreshed) {
+      refreshed = true;
+      auto again = m_tokens->after_unauthorized(a.access_token);
+      if (!again.ok()) {
+        out.error = again.error;
+        return out;
+      }
+      continue;
+    }
+    if (!a.error) {
+      out.stream = std::move(a.stream);
+      out.head = std::move(a.head);
+      out.first_event_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      return out;
+    }
+    if (!retriable(*a.error) || retry >= m_cfg.retry_attempts || !retry_worthwhile(*a.error, retry) ||
+        !wait_backoff(backoff_seconds(m_cfg.retry_backoff_seconds, retry), options)) {
+      out.error = std::move(a.error);
+      return out;
+    }
+    ++retry;
+    out.retries = retry;
+  }
+}
+
+// A quota that resets later than the whole backoff still ahead is not worth waiting for.
+bool Upstream::retry_worthwhile(const api_error::ApiError& e, int retry) const {
+  if (e.status != 429 || !e.retry_after) {
+    return true;
+  }
+  double ahead = 0;
+  for (int i = retry; i < m_cfg.retry_attempts; ++i) {
+    ahead += backoff_seconds(m_cfg.retry_backoff_seconds, i);
+  }
+  return static_cast<double>(*e.retry_after) <= ahead;
+}
+
+// --- JSON endpoints ------------------------------------------------------------------------
+
+JsonResult Upstream::get_json(const std::string& url, bool with_version) {
+  JsonResult out;
+  auto access = m_tokens->access();
+  for (int round = 0; round < 2; ++round) {
+    if (!access.ok()) {
+      out.error = access.error;
+      return out;
+    }
+    http_client::Request rq;
+    rq.url = url;
+    rq.headers = headers(access.credentials->access_token, access.credentials->account_id,
+                         with_version);
+    rq.headers.emplace_back("Accept", "application/json");
+    rq.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
+    rq.timeout_ms = static_cast<long>(m_cfg.request_timeout_seconds * 1000);
+    auto res = http_client::perform(rq, m_session);
+    out.upstream_status = res.status;
+    if (res.status == 401) {
+      if (round == 0) {
+        access = m_tokens->after_unauthorized(access.credentials->access_token);
+        continue;
+      }
+      out.error = auth_rejected_error();
+      return out;
+    }
+    if (res.status == 0) {
+      out.error = transport_error(res.failure, res.error);
+    } else if (res.status >= 300) {
+      out.error = http_error(res.status, res.body, res.header("retry-after"));
+    } else {
+      auto parsed = nlohmann::json::parse(res.body, nullptr, false);
+      if (parsed.is_object()) {
+        out.value = std::move(parsed);
+      } else {
+        out.error = api_error::make(502, "Upstream returned a body that is not a JSON object.",
+                                    std::string("upstream_error"));
+      }
+    }
+    return out;
+  }
+  return out;
+}
+
+JsonResult Upstream::models(bool fresh) {
+  std::lock_guard lock(m_models_mutex);
+  auto access = m_tokens->access();
+  if (!access.ok()) {
+    m_models_cache.reset();
+    JsonResult out;
+    out.error = access.error;
+    return out;
+  }
+  auto ttl = std::chrono::duration<double>(m_cfg.models_cache_ttl_seconds);
+  bool usable = !fresh && m_models_cache && m_cfg.models_cache_ttl_seconds > 0 &&
+                m_models_account == access.credentials->account_id &&
+                Clock::now() - m_models_at < ttl;
+  if (usable) {
+    JsonResult out;
+    out.value = *m_models_cache;
+    return out;
+  }
+  auto out = get_json(strip_suffix(m_cfg.base_url, "") + "/models?client_version=" +
+                          http_client::url_encode(m_cfg.client_version),
+                      true);
+  if (out.ok() && out.value->contains("models") && (*out.value)["models"].is_array()) {
+    m_models_cache = out.value;
+    m_models_account = access.credentials->account_id;
+    m_models_at = Clock::now();
+  }
+  return out;
+}
+
+std::vector<std::string> Upstream::model_ids(const nlohmann::json& catalog) const {
+  std::vector<std::string> ids;
+  auto it = catalog.find("models");
+  if (it != catalog.end() && it->is_array()) {
+    for (const auto& m : *it) {
+      if (m.is_object()) {
+        if (auto slug = string_at(m, "slug")) {
+          ids.push_back(*slug);
+        }
+      }
+    }
+  }
+  for (const auto& extra : m_cfg.extra_models) {
+    if (!extra.empty() && std::find(ids.begin(), ids.end(), extra) == ids.end()) {
+      ids.push_back(extra);
+    }
+  }
+  return ids;
+}
+
+std::string Upstream::usage_url() const {
+  return strip_suffix(m_cfg.base_url, "/codex") + "/wham/usage";
+}
+
+JsonResult Upstream::usage() { return get_json(usage_url(), false); }
+
+} // namespace airelays::upstream
