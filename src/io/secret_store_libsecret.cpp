@@ -1,0 +1,131 @@
+// The Secret Service keyring through libsecret (Linux). The entry is the one AIRelays writes
+// through python-keyring: generic schema org.freedesktop.Secret.Generic, attributes
+// service="AIRelays Auth" and username="cli|<16 hex of SHA-256(data dir)>", value = the record
+// JSON. Lookups do not match the schema name, so entries written by python-keyring (which
+// carry no xdg:schema) are found too. An entry under the legacy service "AIRelay Auth" is
+// moved to the current one on first read. Any libsecret error (no session bus, no Secret
+// Service, locked collection) comes back as an Error so "auto" can fall back to the file.
+// This is the only file that includes libsecret.
+#ifndef __APPLE__
+
+#include <airelays/secret_store.hpp>
+
+#include <libsecret/secret.h>
+
+namespace airelays::secret_store {
+
+namespace {
+
+const SecretSchema* generic_schema() {
+  static const SecretSchema k_schema = {
+      "org.freedesktop.Secret.Generic",
+      SECRET_SCHEMA_DONT_MATCH_NAME,
+      {{"service", SECRET_SCHEMA_ATTRIBUTE_STRING},
+       {"username", SECRET_SCHEMA_ATTRIBUTE_STRING},
+       {nullptr, SECRET_SCHEMA_ATTRIBUTE_STRING}},
+      0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+  return &k_schema;
+}
+
+Error keyring_error(const char* what, GError* err) {
+  std::string message = std::string("keyring ") + what + " failed: " +
+                        (err != nullptr && err->message != nullptr ? err->message : "unknown error");
+  if (err != nullptr) {
+    g_error_free(err);
+  }
+  return make_error(message);
+}
+
+Result<std::optional<std::string>> lookup(const char* service, const std::string& user) {
+  GError* err = nullptr;
+  gchar* value = secret_password_lookup_sync(generic_schema(), nullptr, &err, "service", service,
+                                             "username", user.c_str(), nullptr);
+  if (err != nullptr) {
+    return keyring_error("lookup", err);
+  }
+  if (value == nullptr) {
+    return std::optional<std::string>{};
+  }
+  std::string out(value);
+  secret_password_free(value);
+  return std::optional<std::string>{std::move(out)};
+}
+
+Status store(const char* service, const std::string& user, const std::string& value) {
+  GError* err = nullptr;
+  std::string label = "Password for '" + user + "' on '" + service + "'";
+  gboolean ok = secret_password_store_sync(generic_schema(), SECRET_COLLECTION_DEFAULT,
+                                           label.c_str(), value.c_str(), nullptr, &err, "service",
+                                           service, "username", user.c_str(), nullptr);
+  if (err != nullptr || !ok) {
+    return keyring_error("store", err);
+  }
+  return ok_status();
+}
+
+Result<bool> clear(const char* service, const std::string& user) {
+  GError* err = nullptr;
+  gboolean removed = secret_password_clear_sync(generic_schema(), nullptr, &err, "service",
+                                                service, "username", user.c_str(), nullptr);
+  if (err != nullptr) {
+    return keyring_error("delete", err);
+  }
+  return removed != FALSE;
+}
+
+class LibsecretStore final : public Store {
+public:
+  explicit LibsecretStore(const std::string& data_dir) : m_user(keyring_username(data_dir)) {}
+
+  Result<std::optional<std::string>> load() override {
+    auto current = lookup(k_keyring_service, m_user);
+    if (!current || current->has_value()) {
+      note(current);
+      return current;
+    }
+    auto legacy = lookup(k_legacy_keyring_service, m_user);
+    if (legacy && legacy->has_value() && store(k_keyring_service, m_user, **legacy)) {
+      (void)clear(k_legacy_keyring_service, m_user);
+    }
+    note(legacy);
+    return legacy;
+  }
+
+  Status save(const std::string& value) override {
+    auto s = store(k_keyring_service, m_user, value);
+    if (s) {
+      m_place = "keyring";
+    }
+    return s;
+  }
+
+  Result<bool> remove() override {
+    auto current = clear(k_keyring_service, m_user);
+    if (!current) {
+      return current;
+    }
+    auto legacy = clear(k_legacy_keyring_service, m_user);
+    return *current || (legacy && *legacy);
+  }
+
+  std::string place() const override { return m_place; }
+
+private:
+  void note(const Result<std::optional<std::string>>& r) {
+    if (r) {
+      m_place = "keyring";
+    }
+  }
+  std::string m_user;
+  std::string m_place;
+};
+
+} // namespace
+
+std::unique_ptr<Store> make_keyring(const std::string& data_dir) {
+  return std::make_unique<LibsecretStore>(data_dir);
+}
+
+} // namespace airelays::secret_store
+
+#endif
