@@ -28,7 +28,9 @@ private:
   Event m_current;
   bool m_has_data = false;
   bool m_has_field = false;
+  bool m_started = false; // a leading UTF-8 BOM has been checked for
   void take_line(std::vector<Event>& out);
+  void feed_bytes(std::string_view chunk, std::vector<Event>& out);
 };
 
 // "event: <name>\ndata: <data>\n\n" (event line omitted when name is empty; multi-line data

@@ -1,0 +1,51 @@
+// Shared by the translator tests: reading golden files from tests/data and feeding SSE text
+// through the real sse::Parser, whole or in pieces.
+#pragma once
+
+#include <airelays/sse.hpp>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace xlate_test {
+
+inline std::string read_data(const std::string& name) {
+  std::ifstream in(std::string(AIRELAYS_TEST_SOURCE_DIR) + "/tests/data/" + name,
+                   std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline nlohmann::json read_json(const std::string& name) {
+  return nlohmann::json::parse(read_data(name));
+}
+
+// Parses `text` fed as the given pieces (split offsets, ascending), finishing at the end.
+inline std::vector<airelays::sse::Event> parse_split(const std::string& text,
+                                                     const std::vector<size_t>& cuts) {
+  airelays::sse::Parser parser;
+  std::vector<airelays::sse::Event> out;
+  size_t at = 0;
+  auto take = [&](std::vector<airelays::sse::Event> evs) {
+    out.insert(out.end(), evs.begin(), evs.end());
+  };
+  for (size_t cut : cuts) {
+    take(parser.feed(std::string_view(text).substr(at, cut - at)));
+    at = cut;
+  }
+  take(parser.feed(std::string_view(text).substr(at)));
+  if (auto last = parser.finish()) {
+    out.push_back(*last);
+  }
+  return out;
+}
+
+inline std::vector<airelays::sse::Event> parse_all(const std::string& text) {
+  return parse_split(text, {});
+}
+
+} // namespace xlate_test
