@@ -37,6 +37,10 @@ const std::vector<std::string>& stripped_parameters();
 // Removes the §5.0 parameters from `body` (present counts, even null) and appends their names,
 // in the fixed order, to `ignored`.
 void strip_parameters(nlohmann::json& body, std::vector<std::string>& ignored);
+// Checks and normalises a text.format / response_format object in place (text, json_object,
+// json_schema with its schema made strict-compatible, reference §5.5); `param` names it in errors.
+std::optional<api_error::ApiError> normalize_format(nlohmann::json& format,
+                                                    const std::string& param);
 // "a,b,c" for the x-airelays-ignored-parameters header ("" when nothing was dropped).
 std::string ignored_header(const std::vector<std::string>& ignored);
 
