@@ -23,6 +23,12 @@ class FileStore;
 namespace airelays::conversation_store {
 class ConversationStore;
 }
+namespace airelays::rate_limit {
+class Clients;
+}
+namespace airelays::traffic_log {
+class Log;
+}
 
 namespace airelays::server {
 
@@ -37,6 +43,10 @@ struct AppState {
   std::shared_ptr<upstream::Upstream> upstream;
   std::shared_ptr<file_store::FileStore> files;
   std::shared_ptr<conversation_store::ConversationStore> conversations;
+  // Set by the server wiring (serve): the edge's per-IP state (for /v1/relay/status) and the
+  // traffic log (records beyond the per-request summary; may be null in tests).
+  std::shared_ptr<rate_limit::Clients> clients;
+  std::shared_ptr<traffic_log::Log> traffic_log;
 };
 
 // Route groups, one file each (src/server/handlers_<group>.cpp).

@@ -17,8 +17,12 @@ public:
   void inc(const std::string& name, const Labels& labels = {}, double v = 1.0);
   // Sets the gauge name{labels}.
   void set(const std::string& name, const Labels& labels, double v);
+  // Adds delta (may be negative) to the gauge name{labels}.
+  void add(const std::string& name, const Labels& labels, double delta);
   // Records a sample in the histogram name{labels} (seconds).
   void observe(const std::string& name, const Labels& labels, double seconds);
+  // Sets the one-line # HELP text of a metric.
+  void describe(const std::string& name, const std::string& help);
   // The current value of a counter or gauge (0 when unknown).
   double value(const std::string& name, const Labels& labels = {}) const;
   // Everything in the Prometheus text exposition format.
@@ -34,6 +38,7 @@ private:
   std::map<std::string, std::map<Labels, double>> m_counters;
   std::map<std::string, std::map<Labels, double>> m_gauges;
   std::map<std::string, std::map<Labels, Histogram>> m_histograms;
+  std::map<std::string, std::string> m_help;
 };
 
 } // namespace airelays::metrics

@@ -1,0 +1,68 @@
+// The relay's edge: the decision taken for every request before its body is read, over the
+// request's metadata only (DESIGN.md "Edge order", issue 4):
+//   1. Host must be a loopback name/address, the bound address or in allowed_hosts → 403
+//      (DNS rebinding);
+//   2. a browser Origin must be in allowed_origins → 403 (no wildcard CORS);
+// and, for protected paths (/v1/..., /no-tools/v1/..., /metrics):
+//   3. an IP blocked after repeated bad tokens → 429 with Retry-After (even with a good token);
+//   4. the per-IP token bucket → 429; the per-IP concurrency cap → 429;
+//   5. the bearer token (constant time) → 401; bad or missing tokens count toward the block.
+// Pure: the expected token and `now` are passed in; the only state is the Clients table.
+#pragma once
+
+#include <airelays/api_error.hpp>
+#include <airelays/rate_limit.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace airelays::edge {
+
+struct Settings {
+  std::string bound_host;                // the address serve listens on
+  std::vector<std::string> allowed_hosts; // extra Host names ([security] allowed_hosts)
+  std::vector<std::string> allowed_origins;
+  bool require_auth = true;
+};
+
+struct RequestMeta {
+  std::string path;
+  std::optional<std::string> host;          // Host header
+  std::optional<std::string> origin;        // Origin header
+  std::optional<std::string> authorization; // Authorization header
+  std::string client_ip;
+};
+
+struct Decision {
+  std::optional<api_error::ApiError> error; // set when the request is refused
+  bool holds_slot = false;  // admitted on a protected path: call Clients::release when done
+  std::string reason;       // why it was refused: host_not_allowed, auth_block_active, ...
+  bool started_block = false; // this 401 started a block of the IP
+};
+
+// True for paths behind the rate limits and the bearer token: /v1/..., /no-tools/v1/...,
+// /metrics (prefix match on the raw path, reference §4.1).
+bool is_protected(std::string_view path);
+
+// The host part of a Host header ("[::1]:8080" → "::1", "Example.COM:80" → "example.com").
+std::string host_name(std::string_view host_header);
+
+// True for localhost names and loopback addresses (127.0.0.0/8, ::1).
+bool is_loopback(std::string_view host);
+
+// The token of an "Authorization: Bearer <token>" header (scheme case-insensitive, trimmed);
+// nullopt when missing, another scheme or empty.
+std::optional<std::string> bearer_token(std::string_view authorization);
+
+// Compares a presented token with the expected one in time independent of their contents.
+bool token_matches(std::string_view presented, std::string_view expected);
+
+// Runs the edge rules in order. `expected_token` is the relay token (nullopt: none
+// configured, so every protected request fails auth while auth is required).
+Decision decide(const Settings& settings, const RequestMeta& req,
+                const std::optional<std::string>& expected_token, rate_limit::Clients& clients,
+                double now);
+
+} // namespace airelays::edge

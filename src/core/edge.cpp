@@ -1,0 +1,200 @@
+// The edge decision: Host → Origin → IP block → rate limit → concurrency → auth (see edge.hpp).
+#include <airelays/edge.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace airelays::edge {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool host_allowed(const Settings& settings, const std::string& host) {
+  if (is_loopback(host) || host == host_name(settings.bound_host)) {
+    return true;
+  }
+  return std::any_of(settings.allowed_hosts.begin(), settings.allowed_hosts.end(),
+                     [&](const std::string& h) { return host_name(h) == host; });
+}
+
+bool origin_allowed(const Settings& settings, const std::string& origin) {
+  std::string o = lower(trim(origin));
+  while (!o.empty() && o.back() == '/') {
+    o.pop_back();
+  }
+  return std::any_of(settings.allowed_origins.begin(), settings.allowed_origins.end(),
+                     [&](const std::string& a) {
+                       std::string allowed = lower(trim(a));
+                       while (!allowed.empty() && allowed.back() == '/') {
+                         allowed.pop_back();
+                       }
+                       return allowed == o;
+                     });
+}
+
+api_error::ApiError rejection(int status, std::string message, std::string code,
+                              std::optional<long> retry_after = std::nullopt) {
+  auto e = api_error::make(status, std::move(message), std::move(code));
+  e.retry_after = retry_after;
+  return e;
+}
+
+Decision refuse(std::string reason, api_error::ApiError error) {
+  Decision d;
+  d.reason = std::move(reason);
+  d.error = std::move(error);
+  return d;
+}
+
+std::optional<Decision> check_browser_rules(const Settings& settings, const RequestMeta& req) {
+  if (req.host && !host_allowed(settings, host_name(*req.host))) {
+    return refuse("host_not_allowed",
+                  rejection(403,
+                            "Host `" + host_name(*req.host) +
+                                "` is not allowed: airelays answers loopback names, the address "
+                                "it listens on and [security] allowed_hosts.",
+                            "host_not_allowed"));
+  }
+  if (req.origin && !origin_allowed(settings, *req.origin)) {
+    return refuse("origin_not_allowed",
+                  rejection(403,
+                            "Origin `" + std::string(trim(*req.origin)) +
+                                "` is not allowed: add it to [security] allowed_origins to "
+                                "call airelays from that web page.",
+                            "origin_not_allowed"));
+  }
+  return std::nullopt;
+}
+
+std::optional<Decision> check_limits(const RequestMeta& req, rate_limit::Clients& clients,
+                                     double now) {
+  auto verdict = clients.admit(req.client_ip, now);
+  switch (verdict.admission) {
+  case rate_limit::Admission::blocked:
+    return refuse("auth_block_active",
+                  rejection(429, "Too many invalid authentication attempts from this IP.",
+                            "ip_temporarily_blocked", verdict.retry_after));
+  case rate_limit::Admission::rate_limited:
+    return refuse("request_rate_limit",
+                  rejection(429, "Request rate limit exceeded for this IP.",
+                            "rate_limit_exceeded", verdict.retry_after));
+  case rate_limit::Admission::too_many_concurrent:
+    return refuse("concurrency_limit",
+                  rejection(429, "Too many concurrent requests from this IP.",
+                            "too_many_concurrent_requests", verdict.retry_after));
+  case rate_limit::Admission::admitted:
+    break;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+bool is_protected(std::string_view path) {
+  return starts_with(path, "/v1/") || starts_with(path, "/no-tools/v1/") || path == "/metrics";
+}
+
+std::string host_name(std::string_view host_header) {
+  std::string_view h = trim(host_header);
+  if (starts_with(h, "[")) {
+    auto close = h.find(']');
+    return lower(close == std::string_view::npos ? h.substr(1) : h.substr(1, close - 1));
+  }
+  auto colon = h.find(':');
+  if (colon != std::string_view::npos && h.find(':', colon + 1) == std::string_view::npos) {
+    h = h.substr(0, colon); // name:port (a bare IPv6 address has several colons)
+  }
+  std::string out = lower(h);
+  while (!out.empty() && out.back() == '.') {
+    out.pop_back(); // "localhost." is localhost
+  }
+  return out;
+}
+
+bool is_loopback(std::string_view host) {
+  std::string h = lower(host);
+  if (h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" ||
+      (h.size() > 10 && h.compare(h.size() - 10, 10, ".localhost") == 0)) {
+    return true;
+  }
+  if (!starts_with(h, "127.")) {
+    return false;
+  }
+  return std::all_of(h.begin(), h.end(), [](char c) { return c == '.' || std::isdigit(c); });
+}
+
+std::optional<std::string> bearer_token(std::string_view authorization) {
+  std::string_view a = trim(authorization);
+  auto space = a.find(' ');
+  if (space == std::string_view::npos || lower(a.substr(0, space)) != "bearer") {
+    return std::nullopt;
+  }
+  std::string_view token = trim(a.substr(space + 1));
+  if (token.empty()) {
+    return std::nullopt;
+  }
+  return std::string(token);
+}
+
+bool token_matches(std::string_view presented, std::string_view expected) {
+  // Touch every byte of the expected token whatever was presented; the result depends on
+  // all positions, so the time does not reveal where the first difference is.
+  unsigned char diff = presented.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    unsigned char p = i < presented.size() ? static_cast<unsigned char>(presented[i]) : 0;
+    diff |= static_cast<unsigned char>(p ^ static_cast<unsigned char>(expected[i]));
+  }
+  return diff == 0 && !expected.empty();
+}
+
+Decision decide(const Settings& settings, const RequestMeta& req,
+                const std::optional<std::string>& expected_token, rate_limit::Clients& clients,
+                double now) {
+  if (auto refused = check_browser_rules(settings, req)) {
+    return *refused;
+  }
+  if (!is_protected(req.path)) {
+    return {};
+  }
+  if (auto refused = check_limits(req, clients, now)) {
+    return *refused;
+  }
+  if (!settings.require_auth) {
+    Decision d;
+    d.holds_slot = true;
+    return d;
+  }
+  auto presented = req.authorization ? bearer_token(*req.authorization) : std::nullopt;
+  if (presented && expected_token && token_matches(*presented, *expected_token)) {
+    Decision d;
+    d.holds_slot = true;
+    return d;
+  }
+  clients.release(req.client_ip);
+  Decision d = refuse("invalid_api_key",
+                      rejection(401, "Missing or invalid AIRelays bearer token.", "invalid_api_key"));
+  d.started_block = clients.record_auth_failure(req.client_ip, now);
+  return d;
+}
+
+} // namespace airelays::edge

@@ -1,0 +1,253 @@
+// Hourly JSONL traffic log with redaction and retention (see traffic_log.hpp).
+#include <airelays/traffic_log.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <fcntl.h>
+#include <filesystem>
+#include <iostream>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace airelays::traffic_log {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const k_secret_keys[] = {
+    "authorization", "cookie",       "set-cookie",    "access_token", "refresh_token",
+    "id_token",      "api_key",      "x-api-key",     "bearer_token", "relay_token",
+    "token",         "password",     "client_secret", "file_data",    "proxy-authorization",
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool is_secret_key(const std::string& key, bool in_error_object) {
+  std::string k = lower(key);
+  if (k == "code") {
+    return !in_error_object; // an error's code is a category, an OAuth code is a secret
+  }
+  return std::any_of(std::begin(k_secret_keys), std::end(k_secret_keys),
+                     [&](const char* s) { return k == s; });
+}
+
+bool looks_like_bearer(const nlohmann::json& v) {
+  if (!v.is_string()) {
+    return false;
+  }
+  const auto& s = v.get_ref<const std::string&>();
+  return s.size() > 7 && lower(s.substr(0, 7)) == "bearer ";
+}
+
+nlohmann::json redact_in(const nlohmann::json& v, bool error_object) {
+  if (v.is_object()) {
+    bool has_message = v.contains("message") && v["message"].is_string();
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [k, child] : v.items()) {
+      if (is_secret_key(k, error_object || has_message)) {
+        out[k] = "[REDACTED]";
+      } else {
+        out[k] = redact_in(child, lower(k) == "error");
+      }
+    }
+    return out;
+  }
+  if (v.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& child : v) {
+      out.push_back(redact_in(child, false));
+    }
+    return out;
+  }
+  return looks_like_bearer(v) ? nlohmann::json("[REDACTED]") : v;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  }
+  return out;
+}
+
+bool text_like(std::string_view content_type) {
+  std::string t = lower(content_type);
+  return t.empty() || t.rfind("text/", 0) == 0 || t.find("json") != std::string::npos ||
+         t.find("xml") != std::string::npos || t.find("javascript") != std::string::npos ||
+         t.find("x-www-form-urlencoded") != std::string::npos;
+}
+
+std::tm utc(TimePoint t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return tm;
+}
+
+// The start of the hour a relative file name "YYYY/MM/DD-HH.log" stands for.
+std::optional<std::time_t> hour_of(const std::string& rel) {
+  int y = 0, mo = 0, d = 0, h = 0;
+  char tail[8] = {};
+  if (std::sscanf(rel.c_str(), "%4d/%2d/%2d-%2d.%3s", &y, &mo, &d, &h, tail) != 5 ||
+      std::string(tail) != "log") {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  return timegm(&tm);
+}
+
+} // namespace
+
+nlohmann::json redact(const nlohmann::json& v) { return redact_in(v, false); }
+
+nlohmann::json body_snapshot(std::string_view body, std::string_view content_type,
+                             bool include_content) {
+  if (body.empty()) {
+    return {{"kind", "empty"}, {"bytes", 0}};
+  }
+  nlohmann::json snap = {{"bytes", body.size()}, {"sha256", sha256_hex(body)}};
+  if (!text_like(content_type)) {
+    snap["kind"] = "binary_summary";
+    snap["note"] = "Binary payload omitted by default. This is explicit, not silent truncation.";
+    return snap;
+  }
+  auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  snap["kind"] = parsed.is_discarded() ? "text" : "json";
+  if (include_content) {
+    if (parsed.is_discarded()) {
+      snap["text"] = std::string(body);
+    } else {
+      snap["json"] = redact(parsed);
+    }
+  }
+  return snap;
+}
+
+std::string iso_time(TimePoint t) {
+  std::tm tm = utc(t);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() %
+                1000000;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(micros < 0 ? micros + 1000000 : micros));
+  return buf;
+}
+
+std::string hour_file(TimePoint t) {
+  std::tm tm = utc(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d/%02d/%02d-%02d.log", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour);
+  return buf;
+}
+
+Log::Log(Options options) : m_options(std::move(options)) {}
+
+Log::~Log() {
+  if (m_file) {
+    std::fclose(m_file);
+  }
+}
+
+bool Log::open_for(const std::string& rel) {
+  if (m_file && m_current == rel) {
+    return true;
+  }
+  if (m_file) {
+    std::fclose(m_file);
+    m_file = nullptr;
+  }
+  fs::path path = fs::path(m_options.dir) / rel;
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  for (fs::path p = path.parent_path(); p.string().size() >= m_options.dir.size() && !p.empty();
+       p = p.parent_path()) {
+    ::chmod(p.c_str(), 0700);
+    if (p == fs::path(m_options.dir)) {
+      break;
+    }
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return false;
+  }
+  m_file = ::fdopen(fd, "a");
+  if (!m_file) {
+    ::close(fd);
+    return false;
+  }
+  m_current = rel;
+  return true;
+}
+
+bool Log::write(nlohmann::json record, TimePoint now) {
+  nlohmann::json clean = redact(record);
+  clean["logged_at"] = iso_time(now);
+  std::string line = clean.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string rel = hour_file(now);
+  bool new_hour = false;
+  bool ok = false;
+  {
+    std::lock_guard lock(m_mutex);
+    new_hour = m_current != rel;
+    ok = open_for(rel) && std::fwrite(line.data(), 1, line.size(), m_file) == line.size() &&
+         std::fflush(m_file) == 0;
+    if (!ok && !m_warned) {
+      m_warned = true;
+      std::cerr << "airelays: warning: cannot write the traffic log under " << m_options.dir
+                << "; requests are served without it" << std::endl;
+    }
+  }
+  if (new_hour) {
+    purge(now); // once an hour: the first record of a new file
+  }
+  return ok;
+}
+
+size_t Log::purge(TimePoint now) {
+  if (m_options.retention_days <= 0) {
+    return 0;
+  }
+  std::time_t cutoff = std::chrono::system_clock::to_time_t(now) -
+                       static_cast<std::time_t>(m_options.retention_days) * 86400;
+  size_t removed = 0;
+  std::error_code ec;
+  std::vector<fs::path> dirs;
+  for (auto it = fs::recursive_directory_iterator(m_options.dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec)) {
+      dirs.push_back(it->path());
+      continue;
+    }
+    auto hour = hour_of(fs::relative(it->path(), m_options.dir, ec).generic_string());
+    if (hour && *hour + 3600 <= cutoff && fs::remove(it->path(), ec)) {
+      ++removed;
+    }
+  }
+  std::sort(dirs.rbegin(), dirs.rend()); // deepest first
+  for (const auto& d : dirs) {
+    if (fs::is_empty(d, ec)) {
+      fs::remove(d, ec);
+    }
+  }
+  return removed;
+}
+
+} // namespace airelays::traffic_log
