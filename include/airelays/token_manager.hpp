@@ -7,12 +7,17 @@
 #pragma once
 
 #include <airelays/api_error.hpp>
+#include <airelays/auth_record.hpp>
 #include <airelays/config.hpp>
 #include <airelays/paths.hpp>
 
 #include <memory>
 #include <optional>
 #include <string>
+
+namespace airelays::metrics {
+class Registry;
+}
 
 namespace airelays::token_manager {
 
@@ -58,7 +63,44 @@ public:
   virtual Summary summary() = 0;
 };
 
-// The real manager over the configured secret store and issuer.
-std::unique_ptr<TokenManager> make(const config::Config& cfg, const paths::Layout& layout);
+// The real manager over the configured secret store and issuer. With `metrics`, refresh
+// outcomes are counted as airelays_token_refresh_total{outcome,reason}.
+std::unique_ptr<TokenManager> make(const config::Config& cfg, const paths::Layout& layout,
+                                   metrics::Registry* metrics = nullptr);
+
+// --- the stored login, for `login`, `logout` and `status` (no network) ---
+
+struct SavedLogin {
+  std::string place;  // keyring | file
+  std::string notice; // one line when auto mode fell back to the file, else ""
+  Summary summary;
+};
+
+// Stores a fresh login (under auth.lock) in the configured place and clears a persisted
+// "login required" state.
+Result<SavedLogin> save_login(const config::Config& cfg, const paths::Layout& layout,
+                              const std::string& id_token, const std::string& access_token,
+                              const std::string& refresh_token);
+
+// The stored record from the configured place, or nullopt when signed out.
+Result<std::optional<auth_record::Record>> load_login(const config::Config& cfg,
+                                                      const paths::Layout& layout);
+
+// Deletes the login from every place (keyring and file, whatever the mode) and the
+// login-required state; true when a login was deleted.
+Result<bool> remove_login(const config::Config& cfg, const paths::Layout& layout);
+
+// The persisted "login required" state (<data_dir>/login-state.json).
+struct LoginRequired {
+  std::string reason;  // refresh_token_reused | ..._expired | ..._invalidated | invalid_grant
+  std::string message; // the 503 message ("Token refresh failed: … Run `airelays login` again.")
+  std::string time;    // ISO-8601 UTC
+};
+std::optional<LoginRequired> read_login_required(const paths::Layout& layout);
+Status write_login_required(const paths::Layout& layout, const LoginRequired& state);
+Status clear_login_required(const paths::Layout& layout);
+
+// The summary of a record (claims decoded; no secrets).
+Summary summarize(const auth_record::Record& r, const std::string& place);
 
 } // namespace airelays::token_manager

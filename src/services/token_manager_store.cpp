@@ -1,0 +1,145 @@
+// The stored login as `login`, `logout` and `status` see it (see token_manager.hpp): saving a
+// fresh login under auth.lock, loading and deleting it in every place, the persisted
+// login-required state, and the claim summary. No network.
+#include <airelays/atomic_file.hpp>
+#include <airelays/jwt.hpp>
+#include <airelays/secret_store.hpp>
+#include <airelays/token_manager.hpp>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace airelays::token_manager {
+
+namespace {
+
+double now_unix() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string json_string(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+} // namespace
+
+std::string to_string(LoginState s) {
+  switch (s) {
+  case LoginState::ready:
+    return "ready";
+  case LoginState::login_required:
+    return "login_required";
+  default:
+    return "signed_out";
+  }
+}
+
+std::optional<LoginRequired> read_login_required(const paths::Layout& layout) {
+  auto text = atomic_file::read(layout.login_state);
+  if (!text || !text->has_value()) {
+    return std::nullopt;
+  }
+  auto j = nlohmann::json::parse(**text, nullptr, false);
+  LoginRequired s;
+  if (j.is_object()) {
+    s.reason = json_string(j, "reason");
+    s.message = json_string(j, "message");
+    s.time = json_string(j, "time");
+  }
+  if (s.reason.empty()) {
+    s.reason = "unknown";
+  }
+  if (s.message.empty()) {
+    s.message = "Token refresh failed: the stored login can no longer be refreshed. Run "
+                "`airelays login` again.";
+  }
+  return s;
+}
+
+Status write_login_required(const paths::Layout& layout, const LoginRequired& state) {
+  nlohmann::json j = {{"state", "login_required"},
+                      {"reason", state.reason},
+                      {"message", state.message},
+                      {"time", state.time}};
+  return atomic_file::write(layout.login_state, j.dump(2) + "\n", 0600);
+}
+
+Status clear_login_required(const paths::Layout& layout) {
+  return atomic_file::remove(layout.login_state);
+}
+
+Summary summarize(const auth_record::Record& r, const std::string& place) {
+  Summary s;
+  s.state = auth_record::authenticated(r) ? LoginState::ready : LoginState::signed_out;
+  s.storage = place;
+  auto id = jwt::claims(r.id_token);
+  auto access = jwt::claims(r.access_token);
+  s.email = id.email.empty() ? access.email : id.email;
+  s.plan = id.plan.empty() ? access.plan : id.plan;
+  s.account_id = r.account_id;
+  s.access_token_expires_at = access.exp;
+  if (auto t = auth_record::parse_time(r.last_refresh)) {
+    s.last_refresh = static_cast<long>(*t);
+  }
+  return s;
+}
+
+Result<SavedLogin> save_login(const config::Config& cfg, const paths::Layout& layout,
+                              const std::string& id_token, const std::string& access_token,
+                              const std::string& refresh_token) {
+  auto record = auth_record::build(id_token, access_token, refresh_token, "", now_unix());
+  if (!record) {
+    return record.error();
+  }
+  auto lock = secret_store::Lock::acquire(layout.auth_lock);
+  if (!lock) {
+    return lock.error();
+  }
+  auto store = secret_store::open(cfg.storage, layout.data_dir, layout.auth_file);
+  auto saved = store->save(auth_record::serialize(*record, cfg.storage == "file"));
+  if (!saved) {
+    return make_error("could not store the login: " + saved.error().message);
+  }
+  if (store->place() == "keyring") {
+    (void)atomic_file::remove(layout.auth_file); // one place only (reference §3.2)
+  }
+  (void)clear_login_required(layout);
+  return SavedLogin{store->place(), store->notice(), summarize(*record, store->place())};
+}
+
+Result<std::optional<auth_record::Record>> load_login(const config::Config& cfg,
+                                                      const paths::Layout& layout) {
+  auto store = secret_store::open(cfg.storage, layout.data_dir, layout.auth_file);
+  auto text = store->load();
+  if (!text) {
+    return text.error();
+  }
+  if (!text->has_value()) {
+    return std::optional<auth_record::Record>{};
+  }
+  std::string where = store->place() == "keyring" ? "the keyring" : layout.auth_file;
+  auto record = auth_record::parse(**text, where);
+  if (!record) {
+    return record.error();
+  }
+  return std::optional<auth_record::Record>{std::move(*record)};
+}
+
+Result<bool> remove_login(const config::Config&, const paths::Layout& layout) {
+  auto lock = secret_store::Lock::acquire(layout.auth_lock);
+  if (!lock) {
+    return lock.error();
+  }
+  // Every place, whatever the mode: a keyring that does not answer holds nothing to delete.
+  auto keyring = secret_store::make_keyring(layout.data_dir)->remove();
+  auto file = secret_store::make_file(layout.auth_file)->remove();
+  (void)clear_login_required(layout);
+  if (!file) {
+    return file.error();
+  }
+  return (keyring && *keyring) || *file;
+}
+
+} // namespace airelays::token_manager
