@@ -24,6 +24,7 @@
 
 namespace airelays::token_manager {
 class TokenManager;
+struct Access;
 }
 
 namespace airelays::upstream {
@@ -129,6 +130,7 @@ private:
   std::string m_models_account;
   std::chrono::steady_clock::time_point m_models_at{};
 
+  token_manager::Access access_now();
   http_client::HeaderList headers(const std::string& access_token, const std::string& account,
                                   bool with_version) const;
   JsonResult get_json(const std::string& url, bool with_version);

@@ -1,11 +1,209 @@
-// Route group "generation". Placeholder until its capability lands.
+// Route group "generation": POST /v1/responses, /v1/chat/completions, /v1/completions and
+// their /no-tools/v1/ mirrors (reference §5). Each handler translates the client's body into
+// one upstream Responses request, opens the upstream stream IN THE HANDLER and pumps it on
+// the worker thread until the first content event or a failure (DESIGN.md, "Streaming
+// without losing real status codes"): a failure is a real HTTP status; the first content
+// event commits 200 and the returned Response's .stream keeps pumping the same transfer,
+// writing each translated event as it arrives. Non-stream requests rebuild the object from
+// the same stream. After the first byte, failures are in-band and a stream that ends without
+// a terminal event is an error, never a clean finish.
 #include <airelays/app_state.hpp>
+#include <airelays/expansion.hpp>
+#include <airelays/responses.hpp>
+#include <airelays/token_manager.hpp>
+#include <airelays/translate_chat.hpp>
+#include <airelays/translate_completions.hpp>
+#include <airelays/upstream.hpp>
+
+#include "generation_stream.hpp"
+
+#include <ctime>
+#include <random>
 
 namespace airelays::server {
 
+namespace {
+
+using nlohmann::json;
+
+// A random id with an OpenAI-style prefix (chatcmpl-…, cmpl-…).
+std::string new_id(const std::string& prefix) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* k_hex = "0123456789abcdef";
+  std::string id = prefix;
+  for (int i = 0; i < 24; ++i) {
+    id.push_back(k_hex[rng() & 15]);
+  }
+  return id;
+}
+
+// The route-independent outcome of translating a client body.
+struct Planned {
+  json upstream;
+  std::vector<std::string> ignored;
+  bool stream = false;
+  bool include_usage = false;
+  std::string model;
+};
+
+std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, const json& body,
+                                                bool no_tools) {
+  if (route == GenerationRoute::responses) {
+    auto r = responses::plan_request(body, no_tools);
+    if (auto* e = std::get_if<api_error::ApiError>(&r)) {
+      return *e;
+    }
+    auto& p = std::get<responses::Plan>(r);
+    return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, false, p.model};
+  }
+  if (route == GenerationRoute::chat) {
+    auto r = translate_chat::plan_request(body, no_tools);
+    if (auto* e = std::get_if<api_error::ApiError>(&r)) {
+      return *e;
+    }
+    auto& p = std::get<translate_chat::ChatPlan>(r);
+    return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model};
+  }
+  auto r = translate_completions::plan_request(body);
+  if (auto* e = std::get_if<api_error::ApiError>(&r)) {
+    return *e;
+  }
+  auto& p = std::get<translate_completions::CompletionsPlan>(r);
+  return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model};
+}
+
+const char* route_name(GenerationRoute route) {
+  switch (route) {
+  case GenerationRoute::responses:
+    return "responses";
+  case GenerationRoute::chat:
+    return "chat.completions";
+  default:
+    return "completions";
+  }
+}
+
+http::Response fail(http::Request& req, const api_error::ApiError& e) {
+  auto& a = *req.annotations;
+  a["error_code"] = e.code ? json(*e.code) : json(nullptr);
+  a["error_status"] = e.status;
+  return http::error(e);
+}
+
+void annotate_open(http::Request& req, const upstream::Opened& opened, const Planned& p) {
+  auto& a = *req.annotations;
+  a["model"] = p.model;
+  a["stream"] = p.stream;
+  a["upstream_attempts"] = opened.attempts;
+  a["retries"] = opened.retries;
+  a["upstream_status"] = opened.upstream_status;
+  if (!p.ignored.empty()) {
+    a["adaptations"] = {{"ignored_parameters", p.ignored}};
+  }
+}
+
+void record_metrics(AppState& state, GenerationRoute route, const upstream::Opened& opened) {
+  metrics::Labels labels{{"route", route_name(route)}};
+  if (opened.stream) {
+    state.metrics.observe("airelays_upstream_first_event_seconds", labels,
+                          opened.first_event_seconds);
+  }
+  if (opened.retries > 0) {
+    state.metrics.inc("airelays_upstream_retries_total", labels, opened.retries);
+  }
+  labels["status"] = std::to_string(opened.error ? opened.error->status : 200);
+  state.metrics.inc("airelays_upstream_requests_total", labels);
+}
+
+// Reads the rest of the stream and renders the non-stream object of the route.
+http::Response answer_whole(http::Request& req, GenerationJob& job) {
+  auto result = job.collect();
+  if (auto* e = std::get_if<api_error::ApiError>(&result)) {
+    return fail(req, *e);
+  }
+  const json& response = std::get<json>(result);
+  job.record(response);
+  json out;
+  if (job.route == GenerationRoute::responses) {
+    out = response;
+  } else if (job.route == GenerationRoute::chat) {
+    out = translate_chat::completion_from_response(response, new_id("chatcmpl-"), job.created,
+                                                   job.model);
+  } else {
+    out = translate_completions::completion_from_response(response, new_id("cmpl-"),
+                                                          job.created, job.model);
+  }
+  return http::json(200, out);
+}
+
+http::Response generate(AppState& state, http::Request& req, GenerationRoute route,
+                        bool no_tools) {
+  json body;
+  if (auto e = http::parse_json_object(req, body)) {
+    return fail(req, *e);
+  }
+  auto planned = plan(route, body, no_tools);
+  if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
+    return fail(req, *e);
+  }
+  auto& p = std::get<Planned>(planned);
+  (*req.annotations)["model"] = p.model;
+  auto job = std::make_shared<GenerationJob>(state, route, req.annotations);
+  job->model = p.model;
+  job->include_usage = p.include_usage;
+  job->created = static_cast<long>(std::time(nullptr));
+  if (route != GenerationRoute::completions) {
+    if (auto e = expansion::expand(p.upstream, job->context(), job->plan)) {
+      return fail(req, *e);
+    }
+  }
+  upstream::CallOptions options;
+  options.session_id = job->plan.session_id;
+  options.should_abort = [&state] { return state.stopping.load(); };
+  auto opened = state.upstream->open_responses(p.upstream, options);
+  annotate_open(req, opened, p);
+  record_metrics(state, route, opened);
+  if (opened.error) {
+    return fail(req, *opened.error);
+  }
+  job->stream = std::move(opened.stream);
+  job->head = std::move(opened.head);
+  http::Response res;
+  if (p.stream) {
+    res.content_type = "text/event-stream";
+    if (route == GenerationRoute::chat) {
+      job->start_chat(new_id("chatcmpl-"));
+    } else if (route == GenerationRoute::completions) {
+      job->start_completions(new_id("cmpl-"));
+    }
+    res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
+  } else {
+    res = answer_whole(req, *job);
+  }
+  if (res.status == 200 && !p.ignored.empty()) {
+    res.set_header("x-airelays-ignored-parameters", responses::ignored_header(p.ignored));
+  }
+  return res;
+}
+
+void add(Router& r, AppState& s, const std::string& path, GenerationRoute route, bool no_tools) {
+  r.add("POST", path, [&s, route, no_tools](http::Request& req) {
+    return generate(s, req, route, no_tools);
+  });
+}
+
+} // namespace
+
 void register_generation_routes(Router& r, AppState& s) {
-  (void)r;
-  (void)s;
+  if (!s.upstream) {
+    s.upstream = std::make_shared<upstream::Upstream>(s.config, s.tokens);
+  }
+  for (bool no_tools : {false, true}) {
+    std::string prefix = no_tools ? "/no-tools/v1" : "/v1";
+    add(r, s, prefix + "/responses", GenerationRoute::responses, no_tools);
+    add(r, s, prefix + "/chat/completions", GenerationRoute::chat, no_tools);
+    add(r, s, prefix + "/completions", GenerationRoute::completions, no_tools);
+  }
 }
 
 } // namespace airelays::server

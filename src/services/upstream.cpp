@@ -201,6 +201,18 @@ Upstream::Upstream(const config::Config& cfg, std::shared_ptr<token_manager::Tok
 
 Upstream::~Upstream() = default;
 
+token_manager::Access Upstream::access_now() {
+  if (!m_tokens) {
+    token_manager::Access a;
+    a.error = api_error::make(503, "No ChatGPT login found. Run `airelays login` first.",
+                              std::string("upstream_auth_missing"));
+    a.error.type = "authentication_error";
+    a.error.headers.emplace_back("x-airelays-upstream-auth", "missing");
+    return a;
+  }
+  return m_tokens->access();
+}
+
 http_client::HeaderList Upstream::headers(const std::string& access_token,
                                           const std::string& account, bool with_version) const {
   http_client::HeaderList h;
@@ -219,7 +231,7 @@ http_client::HeaderList Upstream::headers(const std::string& access_token,
 
 Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallOptions& options) {
   Attempt a;
-  auto access = m_tokens->access();
+  auto access = access_now();
   if (!access.ok()) {
     a.error = access.error;
     return a;
@@ -347,7 +359,7 @@ bool Upstream::retry_worthwhile(const api_error::ApiError& e, int retry) const {
 
 JsonResult Upstream::get_json(const std::string& url, bool with_version) {
   JsonResult out;
-  auto access = m_tokens->access();
+  auto access = access_now();
   for (int round = 0; round < 2; ++round) {
     if (!access.ok()) {
       out.error = access.error;
@@ -390,7 +402,7 @@ JsonResult Upstream::get_json(const std::string& url, bool with_version) {
 
 JsonResult Upstream::models(bool fresh) {
   std::lock_guard lock(m_models_mutex);
-  auto access = m_tokens->access();
+  auto access = access_now();
   if (!access.ok()) {
     m_models_cache.reset();
     JsonResult out;

@@ -1,0 +1,130 @@
+// Collecting or streaming an opened generation (see generation_stream.hpp).
+#include "generation_stream.hpp"
+
+namespace airelays::server {
+
+using nlohmann::json;
+
+GenerationJob::GenerationJob(AppState& state, GenerationRoute r,
+                             std::shared_ptr<json> annotations)
+    : route(r), m_state(state), m_annotations(std::move(annotations)) {}
+
+expansion::Context GenerationJob::context() const {
+  return {m_state.files.get(), m_state.conversations.get()};
+}
+
+void GenerationJob::start_chat(std::string id) {
+  m_chat.emplace(std::move(id), created, model, include_usage);
+}
+
+void GenerationJob::start_completions(std::string id) {
+  m_completions.emplace(std::move(id), created, model, include_usage);
+}
+
+std::variant<json, api_error::ApiError> GenerationJob::collect() {
+  for (const auto& ev : head) {
+    m_acc.feed(ev);
+  }
+  head.clear();
+  while (auto ev = stream->next()) {
+    m_acc.feed(*ev);
+  }
+  if (stream->error() && !m_acc.succeeded()) {
+    return *stream->error();
+  }
+  return m_acc.finish();
+}
+
+void GenerationJob::record(const json& response) {
+  if (route != GenerationRoute::completions) {
+    expansion::record(context(), plan, response);
+  }
+  if (response.is_object()) {
+    auto usage = response.find("usage");
+    if (usage != response.end()) {
+      (*m_annotations)["usage"] = *usage;
+    }
+    auto id = response.find("id");
+    if (id != response.end() && id->is_string()) {
+      (*m_annotations)["upstream_response_id"] = *id;
+    }
+  }
+}
+
+std::string GenerationJob::translate(const sse::Event& event) {
+  m_acc.feed(event);
+  if (m_chat) {
+    return m_chat->feed(event);
+  }
+  if (m_completions) {
+    return m_completions->feed(event);
+  }
+  return sse::format(event); // /v1/responses: the upstream's event verbatim
+}
+
+bool GenerationJob::translator_done() const {
+  return (m_chat && m_chat->done()) || (m_completions && m_completions->done());
+}
+
+// What to write when the upstream stream is over and the translator has not ended yet.
+std::string GenerationJob::end_text() {
+  const auto& failure = stream->error();
+  if (m_chat) {
+    return failure ? m_chat->fail(*failure) : m_chat->finish();
+  }
+  if (m_completions) {
+    return failure ? m_completions->fail(*failure) : m_completions->finish();
+  }
+  if (failure) {
+    return api_error::responses_sse_event(*failure);
+  }
+  if (m_acc.succeeded() || m_acc.failed()) {
+    return {};
+  }
+  return api_error::responses_sse_event(responses::incomplete_stream_error());
+}
+
+bool GenerationJob::finish_stream(const char* outcome) {
+  (*m_annotations)["stream_outcome"] = outcome;
+  if (m_acc.succeeded()) {
+    auto final_response = m_acc.finish();
+    if (auto* r = std::get_if<json>(&final_response)) {
+      record(*r);
+    }
+  }
+  stream.reset(); // closes the upstream transfer now, not when the server drops the job
+  return std::string(outcome) == "completed";
+}
+
+bool GenerationJob::pump_to(http::ChunkSink& sink) {
+  stream->set_abort_check(
+      [this, &sink] { return m_state.stopping.load() || !sink.is_writable(); });
+  auto write = [&sink](const std::string& text) { return text.empty() || sink.write(text); };
+  for (const auto& ev : head) {
+    if (!write(translate(ev))) {
+      return finish_stream("client_gone");
+    }
+  }
+  head.clear();
+  while (!translator_done()) {
+    auto ev = stream->next();
+    if (!ev) {
+      break;
+    }
+    if (!write(translate(*ev))) {
+      return finish_stream("client_gone");
+    }
+  }
+  if (stream->aborted() && !m_state.stopping.load()) {
+    return finish_stream("client_gone");
+  }
+  if (!translator_done() && !write(end_text())) {
+    return finish_stream("client_gone");
+  }
+  bool ok = m_chat ? m_chat->succeeded()
+            : m_completions ? m_completions->succeeded()
+                            : m_acc.succeeded() && !stream->error();
+  return finish_stream(ok ? "completed" : "failed");
+}
+
+} // namespace airelays::server
