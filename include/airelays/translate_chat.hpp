@@ -67,7 +67,7 @@ public:
 private:
   struct ToolCall {
     std::string item_id;
-    std::string call_id;
+    long output_index = -1;
     std::string arguments_sent;
     int index = 0;
   };
@@ -78,18 +78,18 @@ private:
   bool m_role_sent = false;
   bool m_done = false;
   bool m_succeeded = false;
-  std::vector<std::string> m_text_items; // message item ids that streamed text deltas
+  std::vector<std::string> m_text_items; // keys of message items that streamed text deltas
   std::vector<ToolCall> m_calls;
 
   std::string chunk(const nlohmann::json& delta, const nlohmann::json& finish_reason);
-  std::string content(const nlohmann::json& delta);
+  std::string content(const nlohmann::json& delta, const nlohmann::json& finish_reason = nullptr);
   std::string on_text_delta(const nlohmann::json& data);
   std::string on_item_added(const nlohmann::json& data);
   std::string on_arguments_delta(const nlohmann::json& data);
   std::string on_item_done(const nlohmann::json& data);
   std::string on_terminal(const nlohmann::json& data);
-  std::string emit_call_start(const nlohmann::json& item);
-  ToolCall* find_call(const std::string& item_id);
+  std::string emit_call_start(const nlohmann::json& item, long output_index);
+  ToolCall* find_call(const std::string& item_id, long output_index);
 };
 
 } // namespace airelays::translate_chat

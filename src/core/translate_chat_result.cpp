@@ -1,0 +1,108 @@
+// Responses output → chat results (see translate_chat.hpp): the usage and finish_reason
+// mapping of DESIGN difference 2 and the non-stream chat.completion.
+#include <airelays/responses.hpp>
+#include <airelays/translate_chat.hpp>
+
+namespace airelays::translate_chat {
+
+namespace {
+
+using nlohmann::json;
+
+long number(const json& obj, const char* key) {
+  if (!obj.is_object()) {
+    return 0;
+  }
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_number() ? it->get<long>() : 0;
+}
+
+const json& child(const json& obj, const char* key) {
+  static const json k_null;
+  if (!obj.is_object()) {
+    return k_null;
+  }
+  auto it = obj.find(key);
+  return it != obj.end() ? *it : k_null;
+}
+
+std::string str(const json& obj, const char* key) {
+  const json& v = child(obj, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+} // namespace
+
+json usage_from_responses(const json& usage) {
+  if (!usage.is_object()) {
+    return json();
+  }
+  long prompt = number(usage, "input_tokens");
+  long completion = number(usage, "output_tokens");
+  long total = usage.contains("total_tokens") ? number(usage, "total_tokens") : prompt + completion;
+  return {{"prompt_tokens", prompt},
+          {"completion_tokens", completion},
+          {"total_tokens", total},
+          {"prompt_tokens_details",
+           {{"cached_tokens", number(child(usage, "input_tokens_details"), "cached_tokens")}}},
+          {"completion_tokens_details",
+           {{"reasoning_tokens",
+             number(child(usage, "output_tokens_details"), "reasoning_tokens")}}}};
+}
+
+std::string finish_reason(const json& response) {
+  if (!responses::function_calls(response).empty()) {
+    return "tool_calls";
+  }
+  if (responses::hit_length_limit(response)) {
+    return "length";
+  }
+  if (str(response, "status") == "incomplete" &&
+      str(child(response, "incomplete_details"), "reason") == "content_filter") {
+    return "content_filter";
+  }
+  return "stop";
+}
+
+json completion_from_response(const json& response, const std::string& id, long created,
+                              const std::string& model) {
+  std::string text = responses::output_text(response);
+  json message = {{"role", "assistant"}, {"content", text.empty() ? json() : json(text)}};
+  auto calls = responses::function_calls(response);
+  if (!calls.empty()) {
+    json list = json::array();
+    for (const auto& call : calls) {
+      std::string args = str(call, "arguments");
+      list.push_back({{"id", str(call, "call_id")},
+                      {"type", "function"},
+                      {"function", {{"name", str(call, "name")}, {"arguments", args.empty() ? "{}" : args}}}});
+    }
+    message["tool_calls"] = std::move(list);
+  }
+  std::string refusal;
+  for (const auto& item : child(response, "output").is_array() ? response["output"] : json::array()) {
+    const json& content = child(item, "content");
+    for (const auto& part : content.is_array() ? content : json::array()) {
+      if (str(part, "type") == "refusal") {
+        refusal += str(part, "refusal");
+      }
+    }
+  }
+  message["refusal"] = refusal.empty() ? json() : json(refusal);
+  std::string up_model = str(response, "model");
+  json out = {{"id", id},
+              {"object", "chat.completion"},
+              {"created", created},
+              {"model", up_model.empty() ? model : up_model},
+              {"choices", json::array({{{"index", 0},
+                                        {"message", std::move(message)},
+                                        {"logprobs", nullptr},
+                                        {"finish_reason", finish_reason(response)}}})}};
+  json usage = usage_from_responses(child(response, "usage"));
+  if (!usage.is_null()) {
+    out["usage"] = std::move(usage);
+  }
+  return out;
+}
+
+} // namespace airelays::translate_chat

@@ -1,0 +1,248 @@
+// The streaming half of the chat translation (see translate_chat.hpp, reference §5.1.2 with
+// DESIGN differences 2 and 3): upstream Responses events in, chat.completion.chunk frames out.
+// Function-call arguments are streamed as the upstream produces them (the first delta of a
+// call carries its id, type and name); streams that only deliver whole items at
+// response.output_item.done (the minimal variant of upstream-contract §4.7) still produce
+// every piece of text and every call, exactly once.
+#include <airelays/responses.hpp>
+#include <airelays/translate_chat.hpp>
+
+#include <algorithm>
+
+namespace airelays::translate_chat {
+
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json& obj, const char* key) {
+  if (!obj.is_object()) {
+    return {};
+  }
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+long index_of(const json& data) {
+  auto it = data.find("output_index");
+  return it != data.end() && it->is_number_integer() ? it->get<long>() : -1;
+}
+
+// The keys a message item is known by: its id and its output index.
+std::vector<std::string> item_keys(const std::string& item_id, long output_index) {
+  std::vector<std::string> keys;
+  if (!item_id.empty()) {
+    keys.push_back(item_id);
+  }
+  if (output_index >= 0) {
+    keys.push_back("#" + std::to_string(output_index));
+  }
+  return keys;
+}
+
+std::string message_text(const json& item) {
+  return responses::output_text(json{{"output", json::array({item})}});
+}
+
+} // namespace
+
+ChatStream::ChatStream(std::string id, long created, std::string model, bool include_usage)
+    : m_id(std::move(id)), m_created(created), m_model(std::move(model)),
+      m_include_usage(include_usage) {}
+
+std::string ChatStream::chunk(const json& delta, const json& finish_reason) {
+  json c = {{"id", m_id},
+            {"object", "chat.completion.chunk"},
+            {"created", m_created},
+            {"model", m_model},
+            {"choices", json::array({{{"index", 0},
+                                      {"delta", delta},
+                                      {"logprobs", nullptr},
+                                      {"finish_reason", finish_reason}}})}};
+  return sse::data_only(c.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+std::string ChatStream::content(const json& delta, const json& finish_reason) {
+  std::string out;
+  if (!m_role_sent) {
+    m_role_sent = true; // OpenAI streams open with the assistant role
+    out = chunk({{"role", "assistant"}, {"content", ""}}, nullptr);
+  }
+  return out + chunk(delta, finish_reason);
+}
+
+std::string ChatStream::feed(const sse::Event& event) {
+  if (m_done) {
+    return {};
+  }
+  json data = json::parse(event.data, nullptr, false);
+  if (!data.is_object()) {
+    return {};
+  }
+  std::string type = str(data, "type");
+  if (type.empty()) {
+    type = event.event;
+  }
+  if (type == "response.created" || type == "response.in_progress") {
+    std::string model = data.contains("response") ? str(data["response"], "model") : "";
+    if (!model.empty() && !m_role_sent) {
+      m_model = model;
+    }
+    return {};
+  }
+  if (type == "response.output_text.delta") {
+    return on_text_delta(data);
+  }
+  if (type == "response.refusal.delta" && !str(data, "delta").empty()) {
+    return content({{"refusal", str(data, "delta")}});
+  }
+  if (type == "response.output_item.added") {
+    return on_item_added(data);
+  }
+  if (type == "response.function_call_arguments.delta") {
+    return on_arguments_delta(data);
+  }
+  if (type == "response.output_item.done") {
+    return on_item_done(data);
+  }
+  if (type == "response.completed" || type == "response.incomplete") {
+    return on_terminal(data);
+  }
+  if (type == "error" || type == "response.failed") {
+    return fail(responses::failure_error(data));
+  }
+  return {};
+}
+
+std::string ChatStream::on_text_delta(const json& data) {
+  for (auto& key : item_keys(str(data, "item_id"), index_of(data))) {
+    if (std::find(m_text_items.begin(), m_text_items.end(), key) == m_text_items.end()) {
+      m_text_items.push_back(key);
+    }
+  }
+  std::string delta = str(data, "delta");
+  return delta.empty() ? std::string() : content({{"content", delta}});
+}
+
+std::string ChatStream::on_item_added(const json& data) {
+  auto item = data.find("item");
+  if (item == data.end() || str(*item, "type") != "function_call") {
+    return {};
+  }
+  return emit_call_start(*item, index_of(data));
+}
+
+ChatStream::ToolCall* ChatStream::find_call(const std::string& item_id, long output_index) {
+  for (auto& call : m_calls) {
+    if ((!item_id.empty() && call.item_id == item_id) ||
+        (item_id.empty() && output_index >= 0 && call.output_index == output_index)) {
+      return &call;
+    }
+  }
+  return nullptr;
+}
+
+std::string ChatStream::emit_call_start(const json& item, long output_index) {
+  ToolCall call;
+  call.item_id = str(item, "id");
+  call.output_index = output_index;
+  call.index = static_cast<int>(m_calls.size());
+  std::string call_id = str(item, "call_id");
+  if (call_id.empty()) {
+    call_id = call.item_id.empty() ? "call_" + std::to_string(call.index) : call.item_id;
+  }
+  m_calls.push_back(call);
+  json tc = {{"index", call.index},
+             {"id", call_id},
+             {"type", "function"},
+             {"function", {{"name", str(item, "name")}, {"arguments", ""}}}};
+  return content({{"tool_calls", json::array({tc})}});
+}
+
+std::string ChatStream::on_arguments_delta(const json& data) {
+  ToolCall* call = find_call(str(data, "item_id"), index_of(data));
+  std::string delta = str(data, "delta");
+  if (!call || delta.empty()) {
+    return {};
+  }
+  call->arguments_sent += delta;
+  json tc = {{"index", call->index}, {"function", {{"arguments", delta}}}};
+  return content({{"tool_calls", json::array({tc})}});
+}
+
+std::string ChatStream::on_item_done(const json& data) {
+  auto it = data.find("item");
+  if (it == data.end() || !it->is_object()) {
+    return {};
+  }
+  const json& item = *it;
+  long output_index = index_of(data);
+  std::string type = str(item, "type");
+  if (type == "message") {
+    for (auto& key : item_keys(str(item, "id"), output_index)) {
+      if (std::find(m_text_items.begin(), m_text_items.end(), key) != m_text_items.end()) {
+        return {}; // its text was streamed already
+      }
+    }
+    std::string text = message_text(item);
+    return text.empty() ? std::string() : content({{"content", text}});
+  }
+  if (type != "function_call") {
+    return {};
+  }
+  std::string out;
+  ToolCall* call = find_call(str(item, "id"), output_index);
+  if (!call) {
+    out = emit_call_start(item, output_index);
+    call = &m_calls.back();
+  }
+  std::string final_args = str(item, "arguments");
+  if (final_args.empty() && call->arguments_sent.empty()) {
+    final_args = "{}";
+  }
+  if (final_args.size() > call->arguments_sent.size() &&
+      final_args.compare(0, call->arguments_sent.size(), call->arguments_sent) == 0) {
+    std::string rest = final_args.substr(call->arguments_sent.size());
+    call->arguments_sent = final_args;
+    json tc = {{"index", call->index}, {"function", {{"arguments", rest}}}};
+    out += content({{"tool_calls", json::array({tc})}});
+  }
+  return out;
+}
+
+std::string ChatStream::on_terminal(const json& data) {
+  json response = data.contains("response") && data["response"].is_object() ? data["response"]
+                                                                             : json::object();
+  if (str(data, "type") == "response.incomplete" && !response.contains("status")) {
+    response["status"] = "incomplete";
+  }
+  std::string reason = m_calls.empty() ? finish_reason(response) : "tool_calls";
+  std::string out = content(json::object(), reason);
+  if (m_include_usage && response.contains("usage") && response["usage"].is_object()) {
+    json c = {{"id", m_id},
+              {"object", "chat.completion.chunk"},
+              {"created", m_created},
+              {"model", m_model},
+              {"choices", json::array()},
+              {"usage", usage_from_responses(response["usage"])}};
+    out += sse::data_only(c.dump());
+  }
+  out += sse::data_only("[DONE]");
+  m_done = true;
+  m_succeeded = true;
+  return out;
+}
+
+std::string ChatStream::finish() {
+  return m_done ? std::string() : fail(responses::incomplete_stream_error());
+}
+
+std::string ChatStream::fail(const api_error::ApiError& error) {
+  if (m_done) {
+    return {};
+  }
+  m_done = true;
+  return api_error::sse_event(error);
+}
+
+} // namespace airelays::translate_chat
