@@ -72,7 +72,8 @@ struct Config {
   // Where the settings came from.
   std::string config_path;     // the file consulted (may not exist)
   bool config_file_exists = false;
-  // Unknown keys and keys of features airelays does not have, one line each.
+  // Unknown keys, values replaced by defaults, and (in one line) keys of features airelays
+  // does not have: printed once on stderr by the CLI.
   std::vector<std::string> warnings;
 };
 
@@ -81,6 +82,7 @@ struct Inputs {
   std::map<std::string, std::string> env;   // the process environment
   std::map<std::string, std::string> flags; // CLI flags by key name ("server.port", ...)
   std::string home;                         // $HOME
+  std::string cwd;                          // relative paths are made absolute against it
   std::string config_path;                  // resolved config file path
   std::optional<std::string> config_text;   // its contents, nullopt when missing
   bool legacy_data_dir_only = false;        // ~/.airelay exists and ~/.airelays does not
