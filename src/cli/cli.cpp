@@ -54,7 +54,11 @@ paths::Flags GlobalOptions::flags() const {
 }
 
 config::Config load_config(const GlobalOptions& globals) {
-  return require(paths::load_config(globals.flags()));
+  config::Config cfg = require(paths::load_config(globals.flags()));
+  for (const std::string& w : cfg.warnings) {
+    std::cerr << "airelays: warning: " << w << "\n";
+  }
+  return cfg;
 }
 
 Action* Registry::parsed_action() {
