@@ -14,7 +14,14 @@ long number(const json& obj, const char* key) {
     return 0;
   }
   auto it = obj.find(key);
-  return it != obj.end() && it->is_number() ? it->get<long>() : 0;
+  if (it == obj.end() || !it->is_number()) {
+    return 0;
+  }
+  if (it->is_number_float()) { // clamp: casting an out-of-range double is undefined
+    double v = it->get<double>();
+    return v > 0 && v < 1e15 ? static_cast<long>(v) : 0;
+  }
+  return it->get<long>();
 }
 
 const json& child(const json& obj, const char* key) {
