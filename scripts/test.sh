@@ -9,9 +9,32 @@ if [ -f tests/e2e/js/package.json ]; then
   stage "install node test packages"
   (cd tests/e2e/js && npm ci --no-audit --no-fund --loglevel=error)
 fi
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+# Sanitizers first, so the main ctest summary stays the last line CI reads: the unit and C++
+# end-to-end tests under ASan+UBSan (children inherit ASAN_OPTIONS; any report they write under
+# build-asan/sanitizer-logs fails the stage even when the test itself passed).
+stage "sanitizers: configure and build (ASan+UBSan)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIRELAYS_SANITIZE=address "${launcher[@]}"
+cmake --build build-asan -j"$(nproc)" --target airelays fake_upstream unit_tests e2e_tests
+stage "sanitizers: unit and e2e tests under ASan+UBSan"
+san_logs="$PWD/build-asan/sanitizer-logs"
+rm -rf "$san_logs" && mkdir -p "$san_logs"
+san_status=0
+(cd build-asan &&
+  ASAN_OPTIONS="log_path=$san_logs/asan:detect_leaks=1:abort_on_error=0" \
+  UBSAN_OPTIONS="log_path=$san_logs/ubsan:print_stacktrace=1:halt_on_error=1" \
+  ctest -R '^(unit|e2e):' --output-on-failure -j2 --timeout 600) || san_status=1
+if compgen -G "$san_logs/*" >/dev/null; then
+  echo "sanitizer reports:"; head -n 60 "$san_logs"/*; san_status=1
+fi
+[ "$san_status" = 0 ] && echo "sanitizers: clean" || echo "sanitizers: FAILED (see above)"
 stage "configure and build"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}"
 cmake --build build -j"$(nproc)"
 stage "test"
 cd build
-ctest --output-on-failure -j2 --timeout 600
+ctest_status=0
+ctest --output-on-failure -j2 --timeout 600 || ctest_status=$?
+[ "$san_status" = 0 ] || exit 1
+exit "$ctest_status"

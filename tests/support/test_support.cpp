@@ -62,6 +62,12 @@ Env::Env() {
   if (const char* t = std::getenv("TMPDIR")) {
     vars["TMPDIR"] = t;
   }
+  // Sanitizer settings reach the binary under test (the CI sanitizer stage logs reports).
+  for (const char* k : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
+    if (const char* v = std::getenv(k)) {
+      vars[k] = v;
+    }
+  }
 }
 
 namespace {
