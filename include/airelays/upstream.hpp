@@ -48,6 +48,9 @@ bool retriable(const api_error::ApiError& e);
 // schedule is shorter, 0 when it is empty.
 double backoff_seconds(const std::vector<double>& schedule, int retry);
 
+// The non-empty string slugs of a {"models":[…]} catalog, in order.
+std::vector<std::string> catalog_slugs(const nlohmann::json& catalog);
+
 // --- an open /responses stream -----------------------------------------------------------
 
 // Upstream events of one transfer, read on demand on the caller's thread.

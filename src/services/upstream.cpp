@@ -429,7 +429,7 @@ JsonResult Upstream::models(bool fresh) {
   return out;
 }
 
-std::vector<std::string> Upstream::model_ids(const nlohmann::json& catalog) const {
+std::vector<std::string> catalog_slugs(const nlohmann::json& catalog) {
   std::vector<std::string> ids;
   auto it = catalog.find("models");
   if (it != catalog.end() && it->is_array()) {
@@ -441,6 +441,11 @@ std::vector<std::string> Upstream::model_ids(const nlohmann::json& catalog) cons
       }
     }
   }
+  return ids;
+}
+
+std::vector<std::string> Upstream::model_ids(const nlohmann::json& catalog) const {
+  std::vector<std::string> ids = catalog_slugs(catalog);
   for (const auto& extra : m_cfg.extra_models) {
     if (!extra.empty() && std::find(ids.begin(), ids.end(), extra) == ids.end()) {
       ids.push_back(extra);
