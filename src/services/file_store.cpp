@@ -1,0 +1,286 @@
+// The on-disk file store (see file_store.hpp for the crash-safety argument).
+#include <airelays/atomic_file.hpp>
+#include <airelays/file_store.hpp>
+#include <airelays/paths.hpp>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+namespace airelays::file_store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* k_content = "content";
+constexpr const char* k_meta = "meta.json";
+constexpr size_t k_id_hex = 24;
+
+std::string random_hex(size_t chars) {
+  std::string bytes((chars + 1) / 2, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) != 1) {
+    throw std::runtime_error("the system random generator failed");
+  }
+  static const char* k_digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += k_digits[b >> 4];
+    out += k_digits[b & 15];
+  }
+  out.resize(chars);
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* k_digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += k_digits[digest[i] >> 4];
+    out += k_digits[digest[i] & 15];
+  }
+  return out;
+}
+
+bool is_file_id(const std::string& name) {
+  if (name.size() != 5 + k_id_hex || name.compare(0, 5, "file-") != 0) {
+    return false;
+  }
+  return std::all_of(name.begin() + 5, name.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+nlohmann::json meta_json(const FileInfo& f) {
+  return {{"id", f.id},           {"filename", f.filename}, {"purpose", f.purpose},
+          {"content_type", f.content_type}, {"bytes", f.bytes}, {"created_at", f.created_at},
+          {"sha256", f.sha256},   {"sequence", f.sequence}};
+}
+
+// Reads meta.json text back; nullopt when it is not a complete record.
+std::optional<FileInfo> parse_meta(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) {
+    return std::nullopt;
+  }
+  FileInfo f;
+  auto str = [&](const char* key, std::string& out) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() && (out = it->get<std::string>(), true);
+  };
+  auto num = [&](const char* key, int64_t& out) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_number_integer() && (out = it->get<int64_t>(), true);
+  };
+  bool ok = str("id", f.id) && str("filename", f.filename) && str("purpose", f.purpose) &&
+            str("content_type", f.content_type) && str("sha256", f.sha256) &&
+            num("bytes", f.bytes) && num("created_at", f.created_at) &&
+            num("sequence", f.sequence);
+  return ok ? std::optional<FileInfo>(f) : std::nullopt;
+}
+
+api_error::ApiError too_large(int64_t size, int64_t limit) {
+  return api_error::make(413,
+                         "Uploaded file is " + std::to_string(size) +
+                             " bytes, over the per-file upload limit of " + std::to_string(limit) +
+                             " bytes ([uploads] max_upload_bytes).",
+                         std::string("file_too_large"), std::string("file"));
+}
+
+api_error::ApiError over_quota(int64_t size, int64_t total, int64_t limit) {
+  return api_error::make(413,
+                         "Stored uploads would exceed the upload quota of " +
+                             std::to_string(limit) + " bytes ([uploads] max_total_upload_bytes): " +
+                             std::to_string(total) + " bytes are stored and this file is " +
+                             std::to_string(size) + " bytes. Delete files with DELETE /v1/files/{id}.",
+                         std::string("upload_quota_exceeded"), std::string("file"));
+}
+
+} // namespace
+
+nlohmann::json to_openai(const FileInfo& f) {
+  return {{"id", f.id},
+          {"object", "file"},
+          {"bytes", f.bytes},
+          {"created_at", f.created_at},
+          {"expires_at", nullptr},
+          {"filename", f.filename},
+          {"purpose", f.purpose},
+          {"status", "processed"},
+          {"status_details", nullptr},
+          {"content_type", f.content_type},
+          {"sha256", f.sha256}};
+}
+
+int64_t system_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+FileStore::FileStore(std::string dir, Limits limits, Clock now)
+    : m_dir(std::move(dir)), m_limits(limits), m_now(std::move(now)) {}
+
+Result<std::unique_ptr<FileStore>> FileStore::open(std::string dir, Limits limits, Clock now) {
+  Status made = paths::ensure_private_dir(dir);
+  if (!made) {
+    return made.error();
+  }
+  std::unique_ptr<FileStore> store(new FileStore(std::move(dir), limits, std::move(now)));
+  Status loaded = store->load();
+  if (!loaded) {
+    return loaded.error();
+  }
+  return store;
+}
+
+std::string FileStore::dir_of(const std::string& id) const { return m_dir + "/" + id; }
+
+// Indexes every complete file and removes every incomplete one (a crash mid-upload or
+// mid-delete): no meta.json, a meta.json that does not parse, or bytes that do not match it.
+Status FileStore::load() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(m_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!is_file_id(name) || !entry.is_directory()) {
+      continue;
+    }
+    auto meta = atomic_file::read(entry.path().string() + "/" + k_meta);
+    std::optional<FileInfo> info;
+    if (meta && *meta) {
+      info = parse_meta(**meta);
+    }
+    std::error_code size_ec;
+    auto size = fs::file_size(entry.path() / k_content, size_ec);
+    if (!info || info->id != name || size_ec || static_cast<int64_t>(size) != info->bytes) {
+      fs::remove_all(entry.path(), size_ec);
+      continue;
+    }
+    m_total += info->bytes;
+    m_next_sequence = std::max(m_next_sequence, info->sequence + 1);
+    m_files.emplace(name, std::move(*info));
+  }
+  if (ec) {
+    return make_error("cannot read the file store directory " + m_dir + ": " + ec.message());
+  }
+  return ok_status();
+}
+
+std::variant<FileInfo, api_error::ApiError> FileStore::add(const NewFile& file) {
+  auto size = static_cast<int64_t>(file.bytes.size());
+  if (size > m_limits.max_upload_bytes) {
+    return too_large(size, m_limits.max_upload_bytes);
+  }
+  FileInfo info;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_total + m_reserved + size > m_limits.max_total_upload_bytes) {
+      return over_quota(size, m_total + m_reserved, m_limits.max_total_upload_bytes);
+    }
+    m_reserved += size;
+    info.sequence = m_next_sequence++;
+  }
+  info.id = "file-" + random_hex(k_id_hex);
+  info.filename = file.filename;
+  info.purpose = file.purpose;
+  info.content_type = file.content_type;
+  info.bytes = size;
+  info.created_at = m_now();
+  info.sha256 = sha256_hex(file.bytes);
+
+  // Bytes first, metadata last: the file is listed only once meta.json is complete.
+  std::string dir = dir_of(info.id);
+  Status written = atomic_file::write(dir + "/" + k_content, file.bytes);
+  if (written) {
+    written = atomic_file::write(dir + "/" + k_meta, meta_json(info).dump());
+  }
+  std::lock_guard lock(m_mutex);
+  m_reserved -= size;
+  if (!written) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    return api_error::make(500, "Could not store the upload: " + written.error().message,
+                           std::string("file_store_error"));
+  }
+  m_total += size;
+  m_files.emplace(info.id, info);
+  return info;
+}
+
+std::vector<FileInfo> FileStore::list(const std::optional<std::string>& purpose) const {
+  std::vector<FileInfo> out;
+  {
+    std::lock_guard lock(m_mutex);
+    for (const auto& [id, f] : m_files) {
+      if (!purpose || f.purpose == *purpose) {
+        out.push_back(f);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) {
+    return a.created_at != b.created_at ? a.created_at > b.created_at : a.sequence > b.sequence;
+  });
+  return out;
+}
+
+std::optional<FileInfo> FileStore::get(const std::string& id) const {
+  std::lock_guard lock(m_mutex);
+  auto it = m_files.find(id);
+  return it == m_files.end() ? std::nullopt : std::optional<FileInfo>(it->second);
+}
+
+std::optional<FileInfo> FileStore::find_by_filename(const std::string& filename) const {
+  for (const auto& f : list()) {
+    if (f.filename == filename) {
+      return f;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::optional<std::string>> FileStore::read(const std::string& id) const {
+  if (!get(id)) {
+    return std::optional<std::string>{};
+  }
+  auto bytes = atomic_file::read(dir_of(id) + "/" + k_content);
+  if (!bytes) {
+    return bytes.error();
+  }
+  if (!*bytes) {
+    return make_error("the stored bytes of " + id + " are missing");
+  }
+  return std::move(bytes.value());
+}
+
+// meta.json goes first, so an interrupted delete leaves an unlisted directory that the next
+// open() removes.
+Result<bool> FileStore::remove(const std::string& id) {
+  std::lock_guard lock(m_mutex);
+  auto it = m_files.find(id);
+  if (it == m_files.end()) {
+    return false;
+  }
+  std::string dir = dir_of(id);
+  Status unlinked = atomic_file::remove(dir + "/" + k_meta);
+  if (!unlinked) {
+    return unlinked.error();
+  }
+  m_total -= it->second.bytes;
+  m_files.erase(it);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return true;
+}
+
+int64_t FileStore::total_bytes() const {
+  std::lock_guard lock(m_mutex);
+  return m_total;
+}
+
+} // namespace airelays::file_store
