@@ -30,6 +30,7 @@ struct Plan {
   std::string conversation_id;   // the client's conversation, or empty
   std::string session_id;        // upstream session id to send, or empty
   nlohmann::json new_input = nlohmann::json::array(); // the client's own new input items
+  nlohmann::json history = nlohmann::json::array();   // stored items prepended (as stored)
 };
 
 // Rewrites `request` (an upstream Responses request: model, instructions, input[], ...) in

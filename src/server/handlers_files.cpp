@@ -1,11 +1,188 @@
-// Route group "file". Placeholder until its capability lands.
+// Route group "file": the OpenAI Files API over the local file store, because the ChatGPT
+// backend has none. POST /v1/files (multipart: `file`, `purpose` from the form field as the
+// SDKs send it, the query string as a fallback), GET /v1/files (newest first, `purpose`
+// filter, `limit`/`after` paging), GET /v1/files/{id}, GET /v1/files/{id}/content (the
+// original bytes and content type), DELETE /v1/files/{id}. The server caps the multipart body
+// near max_upload_bytes before buffering it; the store checks both limits again.
 #include <airelays/app_state.hpp>
+#include <airelays/file_store.hpp>
+#include <airelays/file_type.hpp>
+
+#include "list_page.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <tuple>
+#include <vector>
 
 namespace airelays::server {
 
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* k_default_purpose = "assistants";
+
+http::Response fail(const api_error::ApiError& e) { return http::error(e); }
+
+api_error::ApiError no_such_file(const std::string& id) {
+  return api_error::make(404, "No such File object: " + id, std::string("file_not_found"),
+                         std::string("id"));
+}
+
+bool valid_purpose(const std::string& p) {
+  return !p.empty() && p.size() <= 64 && std::all_of(p.begin(), p.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+         });
+}
+
+// purpose: the form field, else ?purpose=, else "assistants" (what AIRelays recorded).
+std::variant<std::string, api_error::ApiError> purpose_of(const http::Request& req) {
+  std::string purpose = k_default_purpose;
+  if (const auto* field = req.form_field("purpose"); field && field->filename.empty()) {
+    purpose = field->content;
+  } else if (auto q = req.query_param("purpose")) {
+    purpose = *q;
+  }
+  if (!valid_purpose(purpose)) {
+    return api_error::bad_request("`purpose` must be a name such as `assistants` or `user_data`.",
+                                  std::string("purpose"));
+  }
+  return purpose;
+}
+
+// The declared type of the part, or what its bytes show when the client sent none.
+std::string content_type_of(const http::FormPart& part, const std::string& filename) {
+  std::string declared = part.content_type;
+  if (!declared.empty() && declared != "application/octet-stream") {
+    return declared;
+  }
+  return file_type::detect(part.content, filename, declared).mime;
+}
+
+http::Response upload(AppState& s, http::Request& req) {
+  std::string type = req.header("Content-Type");
+  if (type.rfind("multipart/form-data", 0) != 0) {
+    return fail(api_error::make(415,
+                                "Uploads must be sent as multipart/form-data with a `file` part "
+                                "(curl -F file=@notes.txt -F purpose=user_data).",
+                                std::string("unsupported_media_type")));
+  }
+  const http::FormPart* file = req.form_field("file");
+  if (file == nullptr) {
+    return fail(api_error::bad_request("Missing required parameter: 'file'.", std::string("file")));
+  }
+  auto purpose = purpose_of(req);
+  if (auto* e = std::get_if<api_error::ApiError>(&purpose)) {
+    return fail(*e);
+  }
+  std::string filename = file->filename.empty() ? "upload.bin" : file->filename;
+  auto added = s.files->add({filename, std::get<std::string>(purpose),
+                             content_type_of(*file, filename), file->content});
+  if (auto* e = std::get_if<api_error::ApiError>(&added)) {
+    return fail(*e);
+  }
+  const auto& info = std::get<file_store::FileInfo>(added);
+  (*req.annotations)["file_id"] = info.id;
+  return http::json(200, file_store::to_openai(info));
+}
+
+http::Response list(AppState& s, http::Request& req) {
+  auto q = list_page::read_query(req, 10000, 10000);
+  if (auto* e = std::get_if<api_error::ApiError>(&q)) {
+    return fail(*e);
+  }
+  auto files = s.files->list(req.query_param("purpose"));
+  if (std::get<list_page::Query>(q).ascending) {
+    std::reverse(files.begin(), files.end());
+  }
+  json items = json::array();
+  for (const auto& f : files) {
+    items.push_back(file_store::to_openai(f));
+  }
+  return http::json(200, list_page::page(items, std::get<list_page::Query>(q)));
+}
+
+http::Response retrieve(AppState& s, http::Request& req) {
+  const std::string& id = req.path_params["id"];
+  auto info = s.files->get(id);
+  if (!info) {
+    return fail(no_such_file(id));
+  }
+  return http::json(200, file_store::to_openai(*info));
+}
+
+http::Response content(AppState& s, http::Request& req) {
+  const std::string& id = req.path_params["id"];
+  auto info = s.files->get(id);
+  auto bytes = s.files->read(id);
+  if (!bytes) {
+    return fail(api_error::make(500, "Could not read the stored file: " + bytes.error().message,
+                                std::string("file_store_error")));
+  }
+  if (!info || !bytes.value()) {
+    return fail(no_such_file(id));
+  }
+  http::Response res;
+  res.content_type = info->content_type.empty() ? "application/octet-stream" : info->content_type;
+  if (res.content_type.rfind("text/", 0) == 0 && res.content_type.find("charset") == std::string::npos) {
+    res.content_type += "; charset=utf-8";
+  }
+  res.body = std::move(*bytes.value());
+  return res;
+}
+
+http::Response remove(AppState& s, http::Request& req) {
+  const std::string& id = req.path_params["id"];
+  auto removed = s.files->remove(id);
+  if (!removed) {
+    return fail(api_error::make(500, "Could not delete the stored file: " + removed.error().message,
+                                std::string("file_store_error")));
+  }
+  if (!removed.value()) {
+    return fail(no_such_file(id));
+  }
+  return http::json(200, {{"id", id}, {"object", "file"}, {"deleted", true}});
+}
+
+// Opens the store at startup; a store that cannot be opened stops `serve` with the reason.
+void open_store(AppState& s) {
+  if (s.files) {
+    return;
+  }
+  file_store::Limits limits{s.config.max_upload_bytes, s.config.max_total_upload_bytes};
+  auto store = file_store::FileStore::open(s.layout.files_dir, limits);
+  if (!store) {
+    throw std::runtime_error(store.error().message);
+  }
+  s.files = std::shared_ptr<file_store::FileStore>(std::move(store.value()));
+}
+
+} // namespace
+
 void register_file_routes(Router& r, AppState& s) {
-  (void)r;
-  (void)s;
+  using Fn = http::Response (*)(AppState&, http::Request&);
+  const std::vector<std::tuple<const char*, const char*, Fn>> routes = {
+      {"POST", "/v1/files", upload},
+      {"GET", "/v1/files", list},
+      {"GET", "/v1/files/{id}", retrieve},
+      {"GET", "/v1/files/{id}/content", content},
+      {"DELETE", "/v1/files/{id}", remove},
+  };
+  if (s.config.openai_enabled) {
+    open_store(s);
+  }
+  for (const auto& [method, path, fn] : routes) {
+    r.add(method, path, [&s, fn = fn](http::Request& req) {
+      if (!s.files) {
+        return http::error(api_error::make(
+            501, "Files are available only when the OpenAI runtime is enabled "
+                 "([providers.openai] enabled = true).",
+            std::string("unsupported_error")));
+      }
+      return fn(s, req);
+    });
+  }
 }
 
 } // namespace airelays::server

@@ -1,20 +1,215 @@
-// Expansion of stored files, conversations and previous responses. Placeholder until the
-// file store lands.
+// Expansion of stored files, conversations and previous responses (see expansion.hpp).
+// History first: the conversation's items or the previous response's input and output are
+// prepended to the client's new input; then every file reference in the whole input is
+// resolved, so an item stored with a file_id is expanded afresh on each turn.
+#include <airelays/conversation_store.hpp>
 #include <airelays/expansion.hpp>
+#include <airelays/file_store.hpp>
+
+#include "expansion_files.hpp"
 
 namespace airelays::expansion {
 
-std::optional<api_error::ApiError> expand(nlohmann::json& request, const Context& ctx, Plan& plan) {
-  (void)request;
-  (void)ctx;
-  (void)plan;
+using nlohmann::json;
+using api_error::ApiError;
+
+namespace {
+
+std::optional<std::string> string_at(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) {
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+// The conversation named by `conversation` ("conv_…" or {"id":"conv_…"}), removed from the
+// request; empty when absent.
+std::variant<std::string, ApiError> take_conversation(json& request) {
+  auto it = request.find("conversation");
+  if (it == request.end()) {
+    return std::string();
+  }
+  json value = *it;
+  request.erase(it);
+  if (value.is_null()) {
+    return std::string();
+  }
+  if (value.is_string()) {
+    return value.get<std::string>();
+  }
+  if (value.is_object()) {
+    if (auto id = string_at(value, "id")) {
+      return *id;
+    }
+  }
+  return api_error::bad_request("`conversation` must be a string or an object with string `id`.",
+                                "conversation");
+}
+
+std::variant<std::string, ApiError> take_previous_response(json& request) {
+  auto it = request.find("previous_response_id");
+  if (it == request.end()) {
+    return std::string();
+  }
+  json value = *it;
+  request.erase(it);
+  if (value.is_null()) {
+    return std::string();
+  }
+  if (!value.is_string()) {
+    return api_error::bad_request("`previous_response_id` must be a string.",
+                                  "previous_response_id");
+  }
+  return value.get<std::string>();
+}
+
+ApiError store_failure(const Error& e) {
+  return api_error::make(500, "The local conversation store failed: " + e.message,
+                         std::string("conversation_store_error"));
+}
+
+// Items the stateless backend can take back: a reasoning item is only usable with its
+// encrypted_content (with store:false the backend cannot look it up by id).
+json replayable(const json& items) {
+  json out = json::array();
+  for (const auto& item : items) {
+    if (item.is_object() && string_at(item, "type") == std::optional<std::string>("reasoning") &&
+        !(item.contains("encrypted_content") && item["encrypted_content"].is_string())) {
+      continue;
+    }
+    out.push_back(item);
+  }
+  return out;
+}
+
+std::optional<ApiError> load_conversation(const Context& ctx, const std::string& id, Plan& plan) {
+  if (!ctx.conversations) {
+    return api_error::make(404, "No conversation found with id '" + id + "'.",
+                           std::string("conversation_not_found"), std::string("conversation"));
+  }
+  auto c = ctx.conversations->get(id);
+  if (!c) {
+    return store_failure(c.error());
+  }
+  if (!c.value()) {
+    return api_error::make(404, "No conversation found with id '" + id + "'.",
+                           std::string("conversation_not_found"), std::string("conversation"));
+  }
+  plan.conversation_id = id;
+  plan.session_id = id;
+  plan.history = c.value()->items;
   return std::nullopt;
 }
 
-void record(const Context& ctx, const Plan& plan, const nlohmann::json& response) {
-  (void)ctx;
-  (void)plan;
-  (void)response;
+std::optional<ApiError> load_previous(const Context& ctx, const std::string& id, Plan& plan) {
+  auto missing = api_error::make(
+      404,
+      "Previous response with id '" + id +
+          "' not found. airelays keeps the last [conversations] max_stored_responses "
+          "responses it relayed; older ones are evicted.",
+      std::string("previous_response_not_found"), std::string("previous_response_id"));
+  if (!ctx.conversations) {
+    return missing;
+  }
+  auto r = ctx.conversations->response(id);
+  if (!r) {
+    return store_failure(r.error());
+  }
+  if (!r.value()) {
+    return missing;
+  }
+  plan.history = r.value()->input;
+  for (const auto& item : r.value()->output) {
+    plan.history.push_back(item);
+  }
+  return std::nullopt;
+}
+
+// The client's input as an array of items (relay-core normalises it already; a bare string
+// is accepted here too).
+json input_items(const json& request) {
+  auto it = request.find("input");
+  if (it == request.end() || it->is_null()) {
+    return json::array();
+  }
+  if (it->is_string()) {
+    return json::array({{{"type", "message"},
+                         {"role", "user"},
+                         {"content", json::array({{{"type", "input_text"}, {"text", *it}}})}}});
+  }
+  return it->is_array() ? *it : json::array({*it});
+}
+
+} // namespace
+
+std::optional<ApiError> expand(json& request, const Context& ctx, Plan& plan) {
+  if (!request.is_object()) {
+    return std::nullopt;
+  }
+  auto conversation = take_conversation(request);
+  if (auto* e = std::get_if<ApiError>(&conversation)) {
+    return *e;
+  }
+  auto previous = take_previous_response(request);
+  if (auto* e = std::get_if<ApiError>(&previous)) {
+    return *e;
+  }
+  const auto& conv_id = std::get<std::string>(conversation);
+  const auto& prev_id = std::get<std::string>(previous);
+  if (!conv_id.empty() && !prev_id.empty()) {
+    return api_error::bad_request(
+        "`conversation` and `previous_response_id` cannot be used together: the conversation "
+        "already carries the history.",
+        std::string("previous_response_id"));
+  }
+  plan.new_input = input_items(request);
+  if (!conv_id.empty()) {
+    if (auto e = load_conversation(ctx, conv_id, plan)) {
+      return e;
+    }
+  } else if (!prev_id.empty()) {
+    if (auto e = load_previous(ctx, prev_id, plan)) {
+      return e;
+    }
+  }
+  json input = replayable(plan.history);
+  for (const auto& item : plan.new_input) {
+    input.push_back(item);
+  }
+  if (auto e = resolve_files(input, ctx.files)) {
+    return e;
+  }
+  request["input"] = std::move(input);
+  return std::nullopt;
+}
+
+void record(const Context& ctx, const Plan& plan, const json& response) {
+  if (!ctx.conversations || !response.is_object()) {
+    return;
+  }
+  auto status = string_at(response, "status");
+  if (status && *status != "completed" && *status != "incomplete") {
+    return;
+  }
+  json output = json::array();
+  if (auto it = response.find("output"); it != response.end() && it->is_array()) {
+    output = *it;
+  }
+  if (auto id = string_at(response, "id"); id && !id->empty()) {
+    json input = plan.history;
+    for (const auto& item : plan.new_input) {
+      input.push_back(item);
+    }
+    (void)ctx.conversations->put_response({*id, std::move(input), output});
+  }
+  if (!plan.conversation_id.empty()) {
+    json items = plan.new_input;
+    for (const auto& item : output) {
+      items.push_back(item);
+    }
+    (void)ctx.conversations->append_items(plan.conversation_id, std::move(items));
+  }
 }
 
 } // namespace airelays::expansion
