@@ -126,7 +126,8 @@ std::string ChatStream::on_text_delta(const json& data) {
 
 std::string ChatStream::on_item_added(const json& data) {
   auto item = data.find("item");
-  if (item == data.end() || str(*item, "type") != "function_call") {
+  if (item == data.end() || str(*item, "type") != "function_call" ||
+      find_call(str(*item, "id"), index_of(data))) {
     return {};
   }
   return emit_call_start(*item, index_of(data));
@@ -134,8 +135,9 @@ std::string ChatStream::on_item_added(const json& data) {
 
 ChatStream::ToolCall* ChatStream::find_call(const std::string& item_id, long output_index) {
   for (auto& call : m_calls) {
-    if ((!item_id.empty() && call.item_id == item_id) ||
-        (item_id.empty() && output_index >= 0 && call.output_index == output_index)) {
+    bool by_id = !item_id.empty() && !call.item_id.empty();
+    if (by_id ? call.item_id == item_id
+              : output_index >= 0 && call.output_index == output_index) {
       return &call;
     }
   }

@@ -277,3 +277,18 @@ TEST_CASE("finish_reason and usage mapping") {
   auto odd = translate_chat::usage_from_responses({{"input_tokens", "many"}});
   CHECK(odd["prompt_tokens"] == 0);
 }
+
+TEST_CASE("ChatStream keeps one index per call when the upstream repeats or omits ids") {
+  json added = {{"type", "response.output_item.added"}, {"output_index", 0},
+                {"item", {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}}}};
+  std::string s = events(
+      {added, added,
+       {{"type", "response.function_call_arguments.delta"}, {"output_index", 0}, {"delta", "{\"a\""}},
+       {{"type", "response.function_call_arguments.delta"}, {"item_id", "fc_1"}, {"delta", ":1}"}},
+       {{"type", "response.output_item.done"}, {"output_index", 0},
+        {"item", {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}, {"arguments", "{\"a\":1}"}}}},
+       {{"type", "response.completed"}, {"response", {{"id", "r"}}}}});
+  auto a = accumulate(translate(s, {}, false));
+  REQUIRE(a.tool_calls.size() == 1);
+  CHECK(a.tool_calls[0]["arguments"] == "{\"a\":1}");
+}
