@@ -42,8 +42,9 @@ struct Decision {
   bool started_block = false; // this 401 started a block of the IP
 };
 
-// True for paths behind the rate limits and the bearer token: /v1/..., /no-tools/v1/...,
-// /metrics (prefix match on the raw path, reference §4.1).
+// True for paths behind the rate limits and the bearer token: /v1..., /no-tools/v1...,
+// /metrics..., judged by path segments the way the router matches them (empty segments
+// ignored), so "//v1/models" is protected like "/v1/models".
 bool is_protected(std::string_view path);
 
 // The host part of a Host header ("[::1]:8080" → "::1", "Example.COM:80" → "example.com").

@@ -9,6 +9,7 @@ namespace airelays::server {
 
 struct ServeOptions {
   bool no_auth = false;
+  int read_timeout_seconds = 5; // how long a half-sent request may hold a worker
 };
 
 // Runs the relay until SIGINT/SIGTERM; prints "listening on http://HOST:PORT" once bound.

@@ -111,7 +111,24 @@ std::optional<Decision> check_limits(const RequestMeta& req, rate_limit::Clients
 } // namespace
 
 bool is_protected(std::string_view path) {
-  return starts_with(path, "/v1/") || starts_with(path, "/no-tools/v1/") || path == "/metrics";
+  // By segments, as the router matches them: "//v1/models" reaches /v1/models and must not
+  // slip past the token because its raw prefix differs.
+  std::vector<std::string_view> segs;
+  for (size_t i = 0; i < path.size() && segs.size() < 2;) {
+    size_t j = path.find('/', i);
+    j = j == std::string_view::npos ? path.size() : j;
+    if (j > i) {
+      segs.push_back(path.substr(i, j - i));
+    }
+    i = j + 1;
+  }
+  if (segs.empty()) {
+    return false;
+  }
+  if (segs[0] == "v1" || segs[0] == "metrics") {
+    return true;
+  }
+  return segs[0] == "no-tools" && segs.size() > 1 && segs[1] == "v1";
 }
 
 std::string host_name(std::string_view host_header) {

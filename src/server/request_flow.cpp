@@ -1,0 +1,292 @@
+// The per-request steps of the relay, apart from httplib (see request_flow.hpp).
+#include "request_flow.hpp"
+
+#include <airelays/rate_limit.hpp>
+#include <airelays/relay_token.hpp>
+#include <airelays/traffic_log.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <openssl/rand.h>
+#include <random>
+
+namespace airelays::server {
+
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& s : items) {
+    out += (out.empty() ? "" : sep) + s;
+  }
+  return out;
+}
+
+// The route pattern of a matched request: the path with each captured value put back as
+// its {name}, so metrics labels stay few however many ids pass through.
+std::string route_pattern(const std::string& path,
+                          const std::map<std::string, std::string>& params) {
+  std::string out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i + 1);
+    std::string seg = path.substr(i + 1, (j == std::string::npos ? path.size() : j) - i - 1);
+    auto it = std::find_if(params.begin(), params.end(),
+                           [&](const auto& p) { return !seg.empty() && p.second == seg; });
+    out += "/" + (it == params.end() ? seg : "{" + it->first + "}");
+    i = j == std::string::npos ? path.size() : j;
+  }
+  return out.empty() ? "/" : out;
+}
+
+bool is_loopback_peer(const std::string& addr) {
+  return edge::is_loopback(addr) || addr == "::ffff:127.0.0.1";
+}
+
+rate_limit::Limits limits_of(const config::Config& c) {
+  rate_limit::Limits l;
+  l.rate_per_minute = c.rate_limit_per_minute;
+  l.burst = c.rate_limit_burst;
+  l.concurrent_per_ip = c.concurrent_requests_per_ip;
+  l.failed_auth_window_seconds = c.failed_auth_window_seconds;
+  l.failed_auth_max_attempts = c.failed_auth_max_attempts;
+  l.failed_auth_block_seconds = c.failed_auth_block_seconds;
+  return l;
+}
+
+} // namespace
+
+TokenSource::TokenSource(const config::Config& cfg) : m_cfg(cfg) {}
+
+std::optional<std::string> TokenSource::current() {
+  std::lock_guard lock(m_mutex);
+  if (m_cfg.bearer_token_env && !m_cfg.bearer_token_env->empty()) {
+    return m_cfg.bearer_token_env;
+  }
+  struct stat st {};
+  bool exists = ::stat(m_cfg.bearer_token_file.c_str(), &st) == 0;
+  bool same = m_loaded && exists && st.st_ino == m_seen.st_ino && st.st_size == m_seen.st_size &&
+              st.st_mtim.tv_sec == m_seen.st_mtim.tv_sec &&
+              st.st_mtim.tv_nsec == m_seen.st_mtim.tv_nsec;
+  if (same) {
+    return m_token;
+  }
+  auto resolved = relay_token::resolve(m_cfg);
+  m_token = resolved ? *resolved : std::nullopt;
+  m_seen = st;
+  m_loaded = exists;
+  return m_token;
+}
+
+std::string new_request_id() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    thread_local std::mt19937_64 fallback{std::random_device{}()};
+    for (auto& b : bytes) {
+      b = static_cast<unsigned char>(fallback());
+    }
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string id = "req_";
+  for (unsigned char b : bytes) {
+    id.push_back(hex[b >> 4]);
+    id.push_back(hex[b & 15]);
+  }
+  return id;
+}
+
+bool is_event_stream(const std::string& content_type) {
+  return content_type.rfind("text/event-stream", 0) == 0;
+}
+
+Flow::Flow(AppState& state, Router& router)
+    : m_state(state), m_router(router), m_tokens(state.config) {
+  m_settings.bound_host = state.config.host;
+  m_settings.allowed_hosts = state.config.allowed_hosts;
+  m_settings.allowed_origins = state.config.allowed_origins;
+  m_settings.require_auth = state.config.require_bearer_auth;
+  if (!m_state.clients) {
+    m_state.clients = std::make_shared<rate_limit::Clients>(limits_of(state.config));
+  }
+  m_state.metrics.describe("airelays_http_requests_total",
+                           "Requests answered, by route pattern and status");
+  m_state.metrics.describe("airelays_http_requests_in_flight", "Requests being answered now");
+  m_state.metrics.describe("airelays_http_request_duration_seconds",
+                           "Time from request line to the end of the response, by route");
+  m_state.metrics.describe("airelays_edge_rejections_total",
+                           "Requests refused by the edge (host, origin, block, rate, auth)");
+  m_state.metrics.set("airelays_http_requests_in_flight", {}, 0);
+}
+
+void Flow::set_bound(const std::string& host, int port) {
+  m_settings.bound_host = host;
+  m_state.config.host = host;
+  m_state.config.port = port;
+}
+
+std::string Flow::client_ip(const std::string& remote_addr,
+                            const std::string& forwarded_for) const {
+  if (m_state.config.trust_x_forwarded_for && is_loopback_peer(remote_addr)) {
+    std::string first = forwarded_for.substr(0, forwarded_for.find(','));
+    first.erase(0, first.find_first_not_of(" \t"));
+    first.erase(first.find_last_not_of(" \t") + 1);
+    if (!first.empty()) {
+      return first;
+    }
+  }
+  return remote_addr.empty() ? "unknown" : remote_addr;
+}
+
+double Flow::now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::unique_ptr<Exchange> Flow::begin(http::Request req) {
+  auto ex = std::make_unique<Exchange>();
+  ex->req = std::move(req);
+  ex->req.request_id = new_request_id();
+  m_state.metrics.add("airelays_http_requests_in_flight", {}, 1);
+  return ex;
+}
+
+std::optional<http::Response> Flow::check_edge(Exchange& ex) {
+  edge::RequestMeta meta;
+  meta.path = ex.req.path;
+  meta.client_ip = ex.req.client_ip;
+  if (ex.req.has_header("Host")) {
+    meta.host = ex.req.header("Host");
+  }
+  if (ex.req.has_header("Origin")) {
+    meta.origin = ex.req.header("Origin");
+  }
+  if (ex.req.has_header("Authorization")) {
+    meta.authorization = ex.req.header("Authorization");
+  }
+  std::optional<std::string> token;
+  if (m_settings.require_auth && edge::is_protected(ex.req.path)) {
+    token = m_tokens.current();
+  }
+  auto d = edge::decide(m_settings, meta, token, *m_state.clients, now());
+  ex.holds_slot = d.holds_slot;
+  if (!d.error) {
+    return std::nullopt;
+  }
+  m_state.metrics.inc("airelays_edge_rejections_total", {{"reason", d.reason}});
+  if (d.started_block) {
+    m_state.metrics.inc("airelays_edge_blocks_total");
+  }
+  return refuse(ex, *d.error, d.reason);
+}
+
+int64_t Flow::body_cap(const Exchange& ex) const {
+  std::string type = ex.req.header("Content-Type");
+  if (type.rfind("multipart/form-data", 0) == 0) {
+    return m_state.config.max_upload_bytes + 1024 * 1024; // the file plus its form framing
+  }
+  return m_state.config.max_request_bytes;
+}
+
+http::Response Flow::refuse(Exchange& ex, const api_error::ApiError& e, std::string reason) {
+  ex.rejected = std::move(reason);
+  return http::error(e);
+}
+
+http::Response Flow::dispatch(Exchange& ex) {
+  const Handler* handler = nullptr;
+  std::map<std::string, std::string> params;
+  auto match = m_router.match(ex.req.method, ex.req.path, &handler, params);
+  if (match == Router::Match::none) {
+    auto e = api_error::make(404, "Invalid URL (" + ex.req.method + " " + ex.req.path + ")",
+                             std::string("unknown_route"));
+    e.type = "invalid_request_error";
+    return http::error(e);
+  }
+  if (match == Router::Match::wrong_method) {
+    auto allowed = m_router.allowed_methods(ex.req.path);
+    auto e = api_error::make(405,
+                             "Method " + ex.req.method + " is not allowed on " + ex.req.path +
+                                 "; allowed: " + join(allowed, ", ") + ".",
+                             std::string("method_not_allowed"));
+    e.headers.push_back({"Allow", join(allowed, ", ")});
+    return http::error(e);
+  }
+  ex.req.path_params = params;
+  ex.route = route_pattern(ex.req.path, params);
+  ex.counted = ex.route != "/healthz" && ex.route != "/v1/relay/status";
+  try {
+    return (*handler)(ex.req);
+  } catch (const std::exception& err) {
+    return http::error(api_error::make(500, std::string("Internal error: ") + err.what(),
+                                       std::string("internal_error")));
+  }
+}
+
+nlohmann::json Flow::summary(const Exchange& ex, int status, size_t response_bytes,
+                             bool streamed, bool completed, const http::Response* response) const {
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                      ex.started)
+                .count();
+  nlohmann::json rec = {{"phase", "request"},
+                        {"request_id", ex.req.request_id},
+                        {"method", ex.req.method},
+                        {"path", ex.req.path},
+                        {"route", ex.route},
+                        {"client_ip", ex.req.client_ip},
+                        {"status", status},
+                        {"duration_ms", std::round(ms * 100.0) / 100.0},
+                        {"request_bytes", ex.req.body.size()},
+                        {"response_bytes", response_bytes},
+                        {"streamed", streamed}};
+  if (streamed) {
+    rec["completed"] = completed;
+  }
+  if (!ex.rejected.empty()) {
+    rec["rejected"] = ex.rejected;
+  }
+  if (ex.req.annotations) {
+    for (const auto& [k, v] : ex.req.annotations->items()) {
+      rec[k] = v;
+    }
+  }
+  bool content = m_state.traffic_log && m_state.traffic_log->content();
+  if (content) {
+    nlohmann::json query = nlohmann::json::object();
+    for (const auto& [k, v] : ex.req.query) {
+      query[k] = v;
+    }
+    rec["query"] = query;
+    rec["request_body"] =
+        traffic_log::body_snapshot(ex.req.body, ex.req.header("Content-Type"), true);
+    if (response && !streamed) {
+      rec["response_body"] =
+          traffic_log::body_snapshot(response->body, response->content_type, true);
+    }
+  }
+  return rec;
+}
+
+void Flow::finish(Exchange& ex, int status, size_t response_bytes, bool streamed, bool completed,
+                  const http::Response* response) {
+  if (ex.finished) {
+    return;
+  }
+  ex.finished = true;
+  if (ex.holds_slot) {
+    m_state.clients->release(ex.req.client_ip);
+  }
+  auto& m = m_state.metrics;
+  m.add("airelays_http_requests_in_flight", {}, -1);
+  m.inc("airelays_http_requests_total", {{"route", ex.route}, {"status", std::to_string(status)}});
+  m.observe("airelays_http_request_duration_seconds", {{"route", ex.route}},
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started).count());
+  if (ex.counted && ex.rejected.empty()) {
+    m.inc("airelays_relay_requests_total");
+  }
+  if (m_state.traffic_log && ex.route != "/healthz") {
+    m_state.traffic_log->write(summary(ex, status, response_bytes, streamed, completed, response),
+                               std::chrono::system_clock::now());
+  }
+}
+
+} // namespace airelays::server
