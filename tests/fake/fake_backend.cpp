@@ -19,6 +19,10 @@
 //   stall {after}                         — `after` events, then silence until the client leaves
 // Any step may carry delay_ms (pause before each event). Usage: fake.next_step("usage") with
 // {"limit_reached":true} or {"status":N,"body":…}.
+// State knobs and counters (fake.state(), under fake.mutex()): reject_access_tokens (array:
+// those bearer tokens get 401 token_expired, e.g. a token the relay must refresh);
+// streams_open (SSE streams being written now), streams_cut_by_client (streams that ended
+// because the reader went away) and client_gone_at_ms (steady-clock ms of the latest).
 #include "fake_upstream.hpp"
 
 #include <httplib.h>
@@ -248,17 +252,57 @@ bool authorized(const httplib::Request& req) {
          !req.get_header_value("ChatGPT-Account-ID").empty();
 }
 
+long steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void count_state(FakeUpstream& fake, const char* key, long delta) {
+  std::lock_guard lock(fake.mutex());
+  fake.state()[key] = fake.state().value(key, 0L) + delta;
+}
+
+// The reader of a stream went away: counted, with the time, so tests can see how fast the
+// relay let go of an upstream transfer.
+void note_client_gone(FakeUpstream& fake) {
+  count_state(fake, "streams_cut_by_client", 1);
+  std::lock_guard lock(fake.mutex());
+  fake.state()["client_gone_at_ms"] = steady_ms();
+}
+
+bool rejected_token(FakeUpstream& fake, const httplib::Request& req) {
+  std::lock_guard lock(fake.mutex());
+  auto it = fake.state().find("reject_access_tokens");
+  if (it == fake.state().end() || !it->is_array()) {
+    return false;
+  }
+  std::string auth = req.get_header_value("Authorization");
+  for (const auto& t : *it) {
+    if (t.is_string() && auth == "Bearer " + t.get<std::string>()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<json> events,
                    long delay_ms, bool stall) {
   auto shared = std::make_shared<std::vector<json>>(std::move(events));
   res.set_chunked_content_provider(
       "text/event-stream", [shared, delay_ms, stall, &fake](size_t, httplib::DataSink& sink) {
+        count_state(fake, "streams_open", 1);
+        struct Closed {
+          FakeUpstream& fake;
+          ~Closed() { count_state(fake, "streams_open", -1); }
+        } closed{fake};
         for (const auto& e : *shared) {
           if (delay_ms > 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
           }
           std::string frame = sse(e);
           if (!sink.write(frame.data(), frame.size())) {
+            note_client_gone(fake);
             return false;
           }
         }
@@ -267,11 +311,7 @@ void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<json>
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         if (stall) {
-          std::lock_guard lock(fake.mutex());
-          fake.state()["client_gone_at_ms"] =
-              std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now().time_since_epoch())
-                  .count();
+          note_client_gone(fake);
           return false;
         }
         sink.done();
@@ -281,7 +321,7 @@ void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<json>
 
 void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::Response& res) {
   fake.log_request(req);
-  if (!authorized(req)) {
+  if (!authorized(req) || rejected_token(fake, req)) {
     answer_http_step({{"kind", "unauthorized"}}, res);
     return;
   }

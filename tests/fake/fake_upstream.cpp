@@ -2,6 +2,8 @@
 // fake_upstream.hpp).
 #include "fake_upstream.hpp"
 
+#include <cstdlib>
+
 #include <httplib.h>
 #include <openssl/evp.h>
 #include <stdexcept>
@@ -61,7 +63,10 @@ std::string make_jwt(const nlohmann::json& claims) {
 }
 
 FakeUpstream::FakeUpstream() : m_server(std::make_unique<httplib::Server>()) {
-  m_server->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // FAKE_UPSTREAM_THREADS: more concurrent streams for benchmarks (tests/bench/).
+  const char* threads = std::getenv("FAKE_UPSTREAM_THREADS");
+  size_t n = threads != nullptr && std::atoi(threads) > 0 ? static_cast<size_t>(std::atoi(threads)) : 64;
+  m_server->new_task_queue = [n] { return new httplib::ThreadPool(n); };
   m_server->set_tcp_nodelay(true);
   register_control_routes(*m_server, *this);
   register_issuer_routes(*m_server, *this);
