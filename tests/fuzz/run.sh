@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for N seconds (default 60), seeded
 # from the captured upstream traffic and the golden requests in tests/data. A crash leaves its
-# input in tests/fuzz/findings/<target>/; add it to tests/fuzz/regressions/<target>/ with the fix.
+# input in <build>/fuzz-findings/<target>/; add it to tests/fuzz/regressions/<target>/ with the
+# fix (run.sh replays those first).
 #   tests/fuzz/run.sh [seconds] [target...]
 set -euo pipefail
 secs=${1:-60}
@@ -27,6 +28,9 @@ seed_dir() { # the corpus each target starts from
       for f in "$src"/tests/data/chat_*.json "$src"/tests/data/completions_*.json; do
         python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["request"]))' "$f" >"$d/$(basename "$f")"
       done ;;
+    fuzz_chat_stream) cp "$src"/tests/data/sample_sse_*.txt "$d/"
+      printf '\x01\x00\x02\x03\x83\x04\x06' >"$d/structured_tool"
+      printf '\x01\x00\x01\x11\x05\x15\x07' >"$d/structured_text" ;;
     *) cp "$src"/tests/data/sample_sse_*.txt "$d/" ;;
   esac
   echo "$d"
@@ -35,7 +39,7 @@ seed_dir() { # the corpus each target starts from
 status=0
 for t in "${targets[@]}"; do
   corpus=$(seed_dir "$t")
-  findings="$src/tests/fuzz/findings/$t"
+  findings="$build/fuzz-findings/$t"
   mkdir -p "$findings"
   regress="$src/tests/fuzz/regressions/$t"
   if [ -d "$regress" ] && [ -n "$(ls -A "$regress")" ]; then
