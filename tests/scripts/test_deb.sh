@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The Debian package builds lintian-clean, installs with apt, works, and removes cleanly.
+#
+# Builds the .deb with packaging/build-deb.sh (DEB_BUILD_OPTIONS=nocheck: the tests ran
+# already), runs lintian (errors and warnings fail), installs it with
+# `apt-get install ./airelays_*.deb`, then checks what a user would: `airelays --version`,
+# Tab completion through bash-completion's own loader, `man -w airelays`, the systemd user unit
+# installed but not enabled, the example config; finally `apt-get remove` leaves no binary.
+#
+# It rebuilds the product (about 3-5 minutes on 2 cores, less with a warm ccache), so under
+# ctest it is skipped unless AIRELAYS_TEST_DEB=1; scripts/test.sh runs it as its own stage.
+# Env: AIRELAYS_SOURCE_DIR (default: this checkout), AIRELAYS_BUILD_DIR (the .deb goes to
+# <it>/deb; default <source>/build-deb).
+set -euo pipefail
+
+if [ "${AIRELAYS_TEST_DEB:-0}" != 1 ]; then
+  echo "SKIP: the .deb check rebuilds the project; run it with AIRELAYS_TEST_DEB=1 (scripts/test.sh does)"
+  exit 77
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP: installing the .deb needs root"
+  exit 77
+fi
+missing=()
+for tool in dpkg-buildpackage dh lintian apt-get man; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+[ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "FAIL: not installed: ${missing[*]} (scripts/deps.sh --test installs them)"
+  exit 1
+fi
+if dpkg-query -W -f='${Status}' airelays 2>/dev/null | grep -q "install ok installed"; then
+  echo "SKIP: an airelays package is already installed here; not replacing it"
+  exit 77
+fi
+
+src=${AIRELAYS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+out=${AIRELAYS_BUILD_DIR:+$AIRELAYS_BUILD_DIR/deb}
+out=${out:-$src/build-deb}
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+installed=0
+cleanup() {
+  if [ "$installed" = 1 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get remove -y -q airelays >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+# --- build ----------------------------------------------------------------------------------
+mkdir -p "$out"
+rm -f "$out"/airelays_*.deb "$out"/airelays-dbgsym_*.deb "$out"/airelays_*.changes
+start=$SECONDS
+bash "$src/packaging/build-deb.sh" "$out" >"$out.log" 2>&1 || {
+  tail -50 "$out.log"
+  echo "FAIL: packaging/build-deb.sh (full log: $out.log)"
+  exit 1
+}
+echo "ok: built in $((SECONDS - start))s (log: $out.log)"
+deb=$(ls "$out"/airelays_*_"$(dpkg --print-architecture)".deb)
+ok "package $(basename "$deb")"
+
+# --- lintian: errors and warnings fail ------------------------------------------------------
+if lintian --allow-root --fail-on error,warning --display-info "$deb" >"$out/lintian.log" 2>&1; then
+  ok "lintian: no errors or warnings"
+  sed 's/^/  lintian: /' "$out/lintian.log"
+else
+  cat "$out/lintian.log"
+  fail "lintian reported errors or warnings"
+fi
+
+# --- install with apt and use it ------------------------------------------------------------
+(cd "$out" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$(basename "$deb")") >"$out/install.log" 2>&1 || {
+  cat "$out/install.log"
+  echo "FAIL: apt-get install ./$(basename "$deb")"
+  exit 1
+}
+installed=1
+ok "apt-get install ./$(basename "$deb")"
+
+version=$(sed -n 's/^project(airelays VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+got=$(/usr/bin/airelays --version)
+[ "$got" = "airelays $version" ] && ok "airelays --version → $got" || fail "airelays --version → $got"
+
+# bash-completion finds the script by itself in /usr/share/bash-completion/completions.
+cands=$(bash --norc --noprofile -c '
+  source /usr/share/bash-completion/bash_completion
+  _completion_loader airelays
+  COMP_LINE="airelays token "; COMP_POINT=${#COMP_LINE}
+  COMP_WORDS=(airelays token ""); COMP_CWORD=2
+  _airelays
+  printf "%s\n" "${COMPREPLY[@]}"' | sort | tr '\n' ' ')
+[ "$cands" = "rotate show " ] && ok "bash completes 'airelays token ' → $cands" ||
+  fail "bash completion of 'airelays token ' → [$cands]"
+
+man_path=$(man -w airelays 2>/dev/null || true)
+[ -n "$man_path" ] && ok "man -w airelays → $man_path" || fail "man page not found by man -w"
+for f in /usr/share/zsh/vendor-completions/_airelays /usr/share/fish/vendor_completions.d/airelays.fish \
+  /usr/lib/systemd/user/airelays.service; do
+  [ -f "$f" ] && ok "installed $f" || fail "missing $f"
+done
+if [ -f "$src/config.example.toml" ]; then
+  [ -f /usr/share/doc/airelays/config.example.toml ] && ok "example config in /usr/share/doc/airelays" ||
+    fail "missing /usr/share/doc/airelays/config.example.toml"
+fi
+grep -qx 'ExecStart=/usr/bin/airelays serve' /usr/lib/systemd/user/airelays.service &&
+  ok "unit runs /usr/bin/airelays serve" || fail "unit ExecStart is not /usr/bin/airelays serve"
+if ls /etc/systemd/user/*.wants/airelays.service >/dev/null 2>&1; then
+  fail "the user unit was enabled for every user"
+else
+  ok "the user unit is not enabled for everyone"
+fi
+
+# --- remove -----------------------------------------------------------------------------------
+DEBIAN_FRONTEND=noninteractive apt-get remove -y -q airelays >"$out/remove.log" 2>&1 && installed=0 ||
+  fail "apt-get remove airelays"
+[ ! -e /usr/bin/airelays ] && ok "removed: /usr/bin/airelays gone" || fail "/usr/bin/airelays left behind"
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "the .deb builds, installs, works and removes cleanly"
