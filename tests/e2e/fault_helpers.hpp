@@ -134,7 +134,7 @@ inline bool read_until(int fd, std::string& got, const std::string& needle,
 
 // Sends a request and reads the answer until the relay closes (no half-close: a client that
 // shuts down its sending side looks gone to the server's liveness check).
-inline std::string exchange(int port, const std::string& request,
+inline std::string send_and_read(int port, const std::string& request,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   int fd = serve::connect_to(port);
   if (fd < 0) {

@@ -135,7 +135,7 @@ TEST_CASE("faults: an upstream stream cut mid-way is an in-band error, never a c
   fake::FakeUpstream fake;
   auto server = start_relay(env, fake);
   fake.script("responses", {{"kind", "cut"}, {"text", "alpha beta gamma delta"}, {"after", 6}});
-  std::string got = exchange(server->port, chat_request(server->port, chat_body(true)));
+  std::string got = send_and_read(server->port, chat_request(server->port, chat_body(true)));
   INFO(got);
   CHECK(serve::raw_status(got) == 200);
   CHECK(got.find("alpha") != std::string::npos);
