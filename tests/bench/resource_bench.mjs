@@ -1,0 +1,114 @@
+// Resource benchmark of `airelays serve` against the fake upstream on loopback (see
+// resource_bench.sh): cold start to the first /healthz 200, RSS idle, RSS and CPU per request
+// under a 32-connection load, RSS with 256 concurrent open streams (the bench config raises
+// `workers` and the per-IP caps), and `status --json` wall time. Prints a table with the
+// targets of issue 8; exits 1 when a stream of the 256 did not complete.
+import { spawnSync } from 'node:child_process';
+import { binaries, chat, cpuSeconds, get, makeHome, median, rssKiB, sleep, startListening, startStack } from './lib/harness.mjs';
+
+const BENCH_TOML = '[server]\nworkers = 320\n[security]\nrate_limit_per_minute = 1000000\n' +
+  'rate_limit_burst = 1000000\nconcurrent_requests_per_ip = 2000\n';
+const rows = [];
+const row = (what, value, target, ok) => rows.push({ what, value, target, ok });
+const mb = (kib) => `${(kib / 1024).toFixed(1)} MB`;
+
+async function coldStart(bin, fakePort) {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const h = makeHome(fakePort);
+    const t0 = process.hrtime.bigint();
+    const relay = await startListening([bin.airelays, 'serve', '--port', '0'], h.env);
+    let r;
+    do { r = await get(relay.port, '/healthz', 1000); } while (r.status !== 200);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    relay.child.removeAllListeners('exit');
+    relay.child.kill('SIGKILL');
+    h.cleanup();
+  }
+  return median(times);
+}
+
+async function load(port, pid, connections, seconds) {
+  let count = 0;
+  let errors = 0;
+  let peak = 0;
+  const cpu0 = cpuSeconds(pid);
+  const end = Date.now() + seconds * 1000;
+  const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 100);
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (Date.now() < end) {
+      const r = await chat(port, { stream: false });
+      count++;
+      if (!r.ok) errors++;
+    }
+  }));
+  clearInterval(sampler);
+  const cpu = cpuSeconds(pid) - cpu0;
+  return { rps: count / seconds, errors, peak, cpuMsPerReq: (cpu * 1000) / Math.max(1, count) };
+}
+
+async function openStreams(stack, n) {
+  const pid = stack.relay.child.pid;
+  const words = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
+  for (let i = 0; i < n; i++) {
+    await fetch(`http://127.0.0.1:${stack.fake.port}/__fake/script`, { method: 'POST',
+      body: JSON.stringify({ key: 'responses', step: { kind: 'text', text: words, delay_ms: 150 } }) });
+  }
+  const before = rssKiB(pid);
+  let peak = before;
+  let started = 0;
+  const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 50);
+  const results = await Promise.all(Array.from({ length: n }, () =>
+    chat(stack.relay.port, { stream: true, timeoutMs: 120000, onFirstByte: () => { started++; } })));
+  clearInterval(sampler);
+  const completed = results.filter((r) => r.ok).length;
+  return { before, peak, completed, started };
+}
+
+function statusWall(bin, env) {
+  const times = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(bin.airelays, ['status', '--json'], { env });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.status !== 0) throw new Error(`status --json failed: ${r.stderr}`);
+  }
+  return median(times);
+}
+
+async function main() {
+  const bin = binaries();
+  const stack = await startStack({ extraToml: BENCH_TOML });
+  try {
+    const pid = stack.relay.child.pid;
+    const cold = await coldStart(bin, stack.fake.port);
+    row('cold start to first /healthz 200 (median of 5)', `${cold.toFixed(1)} ms`, '<= 100 ms', cold <= 100);
+    await chat(stack.relay.port, { stream: false }); // first request warms the upstream session
+    await sleep(1000);
+    const idle = rssKiB(pid);
+    row('RSS idle (after one request)', mb(idle), '<= 16 MB', idle <= 16 * 1024);
+    const l = await load(stack.relay.port, pid, 32, 5);
+    row('RSS under load (32 connections, non-stream, peak)', mb(l.peak), '', true);
+    row('throughput at 32 connections (relay + fake + client on one box)', `${l.rps.toFixed(0)} req/s, ${l.errors} errors`, '', l.errors === 0);
+    row('relay CPU per request (32 connections)', `${l.cpuMsPerReq.toFixed(2)} ms`, '', true);
+    const s = await openStreams(stack, 256);
+    const perStream = (s.peak - s.before) / 256;
+    row('RSS with 256 concurrent streams (peak)', mb(s.peak), '<= 96 MB', s.peak <= 96 * 1024);
+    row('RSS per open stream ((peak - before) / 256)', `${perStream.toFixed(0)} KiB`, '', true);
+    row('256 concurrent streams completed', `${s.completed}/256`, '256/256', s.completed === 256);
+    const st = statusWall(bin, stack.home.env);
+    row('`status --json` wall time (median of 10, relay running)', `${st.toFixed(1)} ms`, '', true);
+  } finally {
+    stack.stop();
+  }
+  const w = Math.max(...rows.map((r) => r.what.length));
+  console.log(`${'measure'.padEnd(w)} | ${'value'.padEnd(26)} | target`);
+  console.log(`${'-'.repeat(w)}-|-${'-'.repeat(26)}-|-------`);
+  for (const r of rows) {
+    console.log(`${r.what.padEnd(w)} | ${r.value.padEnd(26)} | ${r.target}${r.target && !r.ok ? '  (MISSED)' : ''}`);
+  }
+  const streamsOk = rows.find((r) => r.what.startsWith('256 concurrent streams completed')).ok;
+  process.exit(streamsOk ? 0 : 1);
+}
+
+main().catch((e) => { console.error(`resource_bench: ${e.stack || e}`); process.exit(1); });
