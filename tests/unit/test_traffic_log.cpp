@@ -1,0 +1,131 @@
+// The traffic log: hourly files, redaction that cannot be switched off, retention.
+#include <airelays/traffic_log.hpp>
+
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <sys/stat.h>
+
+using namespace airelays;
+using traffic_log::Log;
+namespace fs = std::filesystem;
+
+namespace {
+
+traffic_log::TimePoint at(int y, int mo, int d, int h, int mi = 0) {
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+std::vector<nlohmann::json> records(const std::string& file) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(test::read_file(file));
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("traffic_log::redact hides secrets at any depth but keeps error codes") {
+  nlohmann::json in = {
+      {"headers", {{"Authorization", "Bearer sk-relay"}, {"Cookie", "a=b"}, {"accept", "x"}}},
+      {"auth", {{"access_token", "at"}, {"refresh_token", "rt"}, {"id_token", "it"}}},
+      {"code", "oauth-code"},
+      {"error", {{"code", "rate_limit_exceeded"}, {"message", "slow down"}}},
+      {"items", {{{"api_key", "k"}}, "Bearer inline-secret"}},
+      {"input_file", {{"file_data", "base64..."}}}};
+  auto out = traffic_log::redact(in);
+  CHECK(out["headers"]["Authorization"] == "[REDACTED]");
+  CHECK(out["headers"]["Cookie"] == "[REDACTED]");
+  CHECK(out["headers"]["accept"] == "x");
+  CHECK(out["auth"]["access_token"] == "[REDACTED]");
+  CHECK(out["auth"]["refresh_token"] == "[REDACTED]");
+  CHECK(out["auth"]["id_token"] == "[REDACTED]");
+  CHECK(out["code"] == "[REDACTED]");
+  CHECK(out["error"]["code"] == "rate_limit_exceeded");
+  CHECK(out["items"][0]["api_key"] == "[REDACTED]");
+  CHECK(out["items"][1] == "[REDACTED]");
+  CHECK(out["input_file"]["file_data"] == "[REDACTED]");
+}
+
+TEST_CASE("traffic_log::body_snapshot keeps contents only when asked") {
+  auto plain = traffic_log::body_snapshot(R"({"model":"m","api_key":"k"})", "application/json", false);
+  CHECK(plain["kind"] == "json");
+  CHECK(plain["bytes"] == 27);
+  CHECK(plain["sha256"].get<std::string>().size() == 64);
+  CHECK_FALSE(plain.contains("json"));
+  auto full = traffic_log::body_snapshot(R"({"model":"m","api_key":"k"})", "application/json", true);
+  CHECK(full["json"]["model"] == "m");
+  CHECK(full["json"]["api_key"] == "[REDACTED]");
+  CHECK(traffic_log::body_snapshot("", "", true)["kind"] == "empty");
+  CHECK(traffic_log::body_snapshot("\x89PNG", "image/png", true)["kind"] == "binary_summary");
+  CHECK(traffic_log::body_snapshot("hi", "text/plain", true)["text"] == "hi");
+}
+
+TEST_CASE("traffic_log::Log writes one redacted JSON line per record into the hour's file") {
+  test::TempDir dir;
+  Log log({dir.path() + "/logs", false, 14});
+  auto t = at(2026, 11, 22, 7, 12);
+  REQUIRE(log.write({{"request_id", "req_1"}, {"authorization", "Bearer secret-token"}}, t));
+  REQUIRE(log.write({{"request_id", "req_2"}}, t + std::chrono::minutes(3)));
+  std::string file = dir.path() + "/logs/2026/11/22-07.log";
+  auto recs = records(file);
+  REQUIRE(recs.size() == 2);
+  CHECK(recs[0]["request_id"] == "req_1");
+  CHECK(recs[0]["authorization"] == "[REDACTED]");
+  CHECK(recs[0]["logged_at"] == "2026-11-22T07:12:00.000000+00:00");
+  CHECK(test::read_file(file).find("secret-token") == std::string::npos);
+  CHECK(test::file_mode(file) == 0600);
+  CHECK(test::file_mode(dir.path() + "/logs/2026/11") == 0700);
+  REQUIRE(log.write({{"request_id", "req_3"}}, at(2026, 11, 22, 8, 1)));
+  CHECK(records(dir.path() + "/logs/2026/11/22-08.log").size() == 1);
+}
+
+TEST_CASE("traffic_log::Log deletes hour files older than retention_days and empty dirs") {
+  test::TempDir dir;
+  std::string logs = dir.path() + "/logs";
+  test::write_file(logs + "/2026/10/01-05.log", "{}\n");
+  test::write_file(logs + "/2026/11/07-23.log", "{}\n");   // ends 15 days before now
+  test::write_file(logs + "/2026/11/09-10.log", "{}\n");   // 13 days: kept
+  test::write_file(logs + "/2026/11/notes.txt", "mine\n"); // not a log: kept
+  Log log({logs, false, 14});
+  auto now = at(2026, 11, 22, 12);
+  CHECK(log.purge(now) == 2);
+  CHECK_FALSE(fs::exists(logs + "/2026/10"));
+  CHECK_FALSE(fs::exists(logs + "/2026/11/07-23.log"));
+  CHECK(fs::exists(logs + "/2026/11/09-10.log"));
+  CHECK(fs::exists(logs + "/2026/11/notes.txt"));
+}
+
+TEST_CASE("traffic_log::Log purges when a new hour's file starts") {
+  test::TempDir dir;
+  std::string logs = dir.path() + "/logs";
+  test::write_file(logs + "/2026/01/01-00.log", "{}\n");
+  Log log({logs, false, 1});
+  REQUIRE(log.write({{"x", 1}}, at(2026, 3, 1, 0)));
+  CHECK_FALSE(fs::exists(logs + "/2026/01/01-00.log"));
+}
+
+TEST_CASE("traffic_log::Log with retention_days 0 keeps everything") {
+  test::TempDir dir;
+  std::string logs = dir.path() + "/logs";
+  test::write_file(logs + "/2020/01/01-00.log", "{}\n");
+  Log log({logs, false, 0});
+  CHECK(log.purge(at(2026, 1, 1, 0)) == 0);
+  CHECK(fs::exists(logs + "/2020/01/01-00.log"));
+}
+
+TEST_CASE("traffic_log::Log is fail-open when the directory cannot be written") {
+  test::TempDir dir;
+  test::write_file(dir.path() + "/file", "x");
+  Log log({dir.path() + "/file/logs", false, 14});
+  CHECK_FALSE(log.write({{"x", 1}}, at(2026, 1, 1, 0)));
+}
