@@ -91,7 +91,8 @@ oauth_login::Tokens browser_flow(const config::Config& cfg, const oauth_login::S
                                  const LoginOptions& o, bool headless,
                                  const InterruptWatch& watch) {
   auto login = require(oauth_login::BrowserLogin::start(s));
-  std::string port = std::to_string(cfg.callback_port);
+  const std::string& redirect = login->redirect_uri(); // http://localhost:<bound port>/...
+  std::string port = redirect.substr(17, redirect.find('/', 17) - 17);
   Printer p(term::stdout_color());
   p.title("Login");
   p.line("Open this URL in a browser ON THIS MACHINE (pick the profile you want):");
@@ -163,8 +164,11 @@ ExitCode execute(const GlobalOptions& globals, const LoginOptions& o) {
   if (device && !o.device) {
     say("No local browser detected (SSH session or no display).");
     say("Using device-code login. Force the browser flow with: airelays login --browser");
-    say("(it needs a browser on this machine, or `ssh -L " + std::to_string(cfg.callback_port) +
-        ":localhost:" + std::to_string(cfg.callback_port) + " user@this-server` first)");
+    if (cfg.callback_port > 0) {
+      std::string port = std::to_string(cfg.callback_port);
+      say("(it needs a browser on this machine, or `ssh -L " + port + ":localhost:" + port +
+          " user@this-server` first)");
+    }
     say("");
   }
   auto tokens = device ? device_flow(settings, watch) : browser_flow(cfg, settings, o, headless, watch);

@@ -6,8 +6,12 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <arpa/inet.h>
 #include <httplib.h>
 #include <mutex>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -59,6 +63,25 @@ std::string callback_error(const std::string& error, const std::string& descript
   return "Login failed: " + error + (description.empty() ? "" : ": " + description);
 }
 
+// Whether 127.0.0.1:port is free. httplib binds with SO_REUSEPORT, which would let two logins
+// share the port silently; a bind with SO_REUSEADDR only (which tolerates TIME_WAIT leftovers
+// of a previous login) fails when anyone listens there.
+bool port_free(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return true; // let httplib report the real problem
+  }
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
 class CallbackListener final : public BrowserLogin {
 public:
   explicit CallbackListener(Settings s) : m_settings(std::move(s)), m_pkce(make_pkce()) {}
@@ -68,7 +91,7 @@ public:
   Status bind() {
     int port = m_settings.callback_port;
     bool ok = port == 0 ? (port = m_server.bind_to_any_port("127.0.0.1")) > 0
-                        : m_server.bind_to_port("127.0.0.1", port);
+                        : port_free(port) && m_server.bind_to_port("127.0.0.1", port);
     if (!ok) {
       return make_error("airelays could not bind localhost:" +
                         std::to_string(m_settings.callback_port) +

@@ -1,0 +1,255 @@
+// `airelays login` / `logout` end to end: the real binary against the in-process fake issuer,
+// through both flows, then `status --json`; the auto storage falling back to the 0600 file
+// without a session bus; the failure messages users see; Ctrl-C; and no token in any output.
+#include "fake_upstream.hpp"
+#include "test_support.hpp"
+
+#include <csignal>
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+using namespace airelays;
+using namespace airelays::test;
+using json = nlohmann::json;
+
+namespace {
+
+void configure(const Env& env, const fake::FakeUpstream& fake, const std::string& extra = "",
+               int callback_port = 0) {
+  write_file(env.config_file(), "[upstream]\nissuer_base_url = \"" + fake.issuer_url() +
+                                    "\"\nbase_url = \"" + fake.backend_url() +
+                                    "\"\n[auth]\ncallback_port = " + std::to_string(callback_port) +
+                                    "\n" + extra);
+}
+
+json status_json(const Env& env) {
+  auto r = run_airelays(env, {"status", "--json"});
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out);
+}
+
+json stored_record(const Env& env) { return json::parse(read_file(env.data_dir() + "/auth.json")); }
+
+// Neither output stream contains any of the stored tokens.
+void check_no_tokens(const Env& env, const std::string& output) {
+  auto rec = stored_record(env);
+  for (const char* k : {"id_token", "access_token", "refresh_token"}) {
+    std::string t = rec["tokens"][k].get<std::string>();
+    REQUIRE(t.size() > 8);
+    CHECK_MESSAGE(output.find(t) == std::string::npos, k << " leaked into the output");
+  }
+}
+
+struct BrowserRun {
+  std::unique_ptr<Process> login;
+  std::string url;
+};
+
+BrowserRun start_browser_login(const Env& env, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {airelays_bin(), "login", "--browser", "--no-browser"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  BrowserRun b{std::make_unique<Process>(argv, env.vars), ""};
+  auto m = b.login->wait_for_line(std::regex(R"((http://127\.0\.0\.1:\d+/oauth/authorize\?\S+))"));
+  REQUIRE_MESSAGE(m.has_value(), b.login->output());
+  b.url = (*m)[1].str();
+  return b;
+}
+
+// GET url without following redirects: (status, location, body).
+std::tuple<int, std::string, std::string> get(const std::string& url) {
+  auto scheme_end = url.find("://") + 3;
+  auto path_start = url.find('/', scheme_end);
+  httplib::Client c(url.substr(0, path_start));
+  c.set_follow_location(false);
+  auto r = c.Get(url.substr(path_start).c_str());
+  REQUIRE(r);
+  return {r->status, r->get_header_value("Location"), r->body};
+}
+
+} // namespace
+
+TEST_CASE("login --device against the fake issuer stores the login and status reports ready") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake);
+  auto r = run_airelays(env, {"login", "--device"}, std::chrono::seconds(60));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("Device Login") != std::string::npos);
+  CHECK(r.out.find("1. Open:            " + fake.issuer_url() + "/codex/device") != std::string::npos);
+  CHECK(std::regex_search(r.out, std::regex(R"(2\. Enter this code: ABCD-\d{4})")));
+  CHECK(r.out.find("Successfully logged in") != std::string::npos);
+  CHECK(r.out.find("user@example.com") != std::string::npos);
+  // No session bus here: auto storage falls back to the 0600 file with a one-line notice.
+  CHECK(r.err.find("No Secret Service keyring answered") != std::string::npos);
+  CHECK(file_mode(env.data_dir() + "/auth.json") == 0600);
+  check_no_tokens(env, r.out + r.err);
+  // The device flow's wire contract: pending polls, then the exchange with the server's verifier.
+  CHECK(fake.count("/api/accounts/deviceauth/usercode") == 1);
+  CHECK(fake.count("/api/accounts/deviceauth/token") == 3);
+  auto exchange = fake.requests_to("/oauth/token").at(0);
+  CHECK(exchange.headers["content-type"] == "application/x-www-form-urlencoded");
+  CHECK(exchange.body.find("grant_type=authorization_code") != std::string::npos);
+  CHECK(exchange.body.find("deviceauth%2Fcallback") != std::string::npos);
+  auto s = status_json(env);
+  CHECK(s["auth"]["state"] == "ready");
+  CHECK(s["auth"]["email"] == "user@example.com");
+  CHECK(s["auth"]["plan_type"] == "plus");
+  check_no_tokens(env, s.dump());
+}
+
+TEST_CASE("login --browser: authorize URL, redirect to the loopback callback, success page, status ready") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  auto b = start_browser_login(env);
+  CHECK(b.url.find("code_challenge_method=S256") != std::string::npos);
+  CHECK(b.url.find("redirect_uri=http%3A%2F%2Flocalhost%3A") != std::string::npos);
+  auto [status, location, body] = get(b.url);
+  REQUIRE(status == 302);
+  REQUIRE(location.rfind("http://localhost:", 0) == 0);
+  // Follow to the loopback listener (127.0.0.1: the listener binds IPv4 loopback).
+  std::string callback = "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  auto [cb_status, cb_location, page] = get(callback);
+  CHECK(cb_status == 200);
+  CHECK(page.find("Signed in to airelays") != std::string::npos);
+  auto code = b.login->wait(std::chrono::seconds(20));
+  INFO(b.login->output());
+  REQUIRE(code == 0);
+  auto out = b.login->output();
+  CHECK(out.find("Open this URL in a browser ON THIS MACHINE") != std::string::npos);
+  CHECK(out.find("airelays login --device") != std::string::npos);
+  CHECK(out.find("Successfully logged in") != std::string::npos);
+  check_no_tokens(env, out);
+  CHECK(file_mode(env.data_dir() + "/auth.json") == 0600);
+  // PKCE verified by the fake (it refuses a wrong verifier), so reaching here proves S256.
+  auto s = status_json(env);
+  CHECK(s["auth"]["state"] == "ready");
+  CHECK(s["auth"]["email"] == "user@example.com");
+  CHECK(s["auth"]["account_id"] == "11111111-2222-3333-4444-555555555555");
+  CHECK(s["auth"]["stored_in"] == "file");
+}
+
+TEST_CASE("login --browser reports access_denied and the missing entitlement clearly") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  fake.script("authorize", {{"error", "access_denied"},
+                            {"error_description", "missing_codex_entitlement"}});
+  auto b = start_browser_login(env);
+  auto [status, location, body] = get(b.url);
+  REQUIRE(status == 302);
+  auto [cb_status, cb_loc, page] =
+      get("http://127.0.0.1" + location.substr(std::string("http://localhost").size()));
+  CHECK(page.find("Sign-in failed") != std::string::npos);
+  CHECK(b.login->wait(std::chrono::seconds(20)) == 1);
+  CHECK(b.login->output().find("Codex is not enabled for your ChatGPT workspace") != std::string::npos);
+  CHECK(status_json(env)["auth"]["state"] == "signed_out");
+}
+
+TEST_CASE("login --browser ignores a callback with the wrong state and stops on /cancel") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  fake.script("authorize", {{"state", "forged"}});
+  auto b = start_browser_login(env);
+  auto [status, location, body] = get(b.url);
+  std::string base = "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  auto [cb_status, cb_loc, page] = get(base);
+  CHECK(cb_status == 400);
+  CHECK(page == "State mismatch");
+  CHECK(b.login->wait_for_line(std::regex("state does not match")).has_value());
+  auto cancel = base.substr(0, base.find("/auth/callback")) + "/cancel";
+  auto [c_status, c_loc, c_body] = get(cancel);
+  CHECK(c_body == "Login cancelled");
+  CHECK(b.login->wait(std::chrono::seconds(20)) == 1);
+  CHECK(b.login->output().find("Login cancelled") != std::string::npos);
+}
+
+TEST_CASE("login --browser with the callback port busy points to login --device") {
+  Env env;
+  fake::FakeUpstream fake;
+  httplib::Server squatter;
+  int port = squatter.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  configure(env, fake, "", port);
+  auto r = run_airelays(env, {"login", "--browser", "--no-browser"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("could not bind localhost:" + std::to_string(port)) != std::string::npos);
+  CHECK(r.err.find("`airelays login --device`") != std::string::npos);
+}
+
+TEST_CASE("login without flags on a machine with no display uses the device flow and says so") {
+  Env env; // no DISPLAY, no WAYLAND_DISPLAY
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  auto r = run_airelays(env, {"login"}, std::chrono::seconds(60));
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("No local browser detected (SSH session or no display).") != std::string::npos);
+  CHECK(r.out.find("airelays login --browser") != std::string::npos);
+  CHECK(fake.count("/api/accounts/deviceauth/usercode") == 1);
+}
+
+TEST_CASE("login --device: Ctrl-C while waiting for approval exits 130 and stores nothing") {
+  Env env;
+  fake::FakeUpstream fake;
+  {
+    std::lock_guard lock(fake.mutex());
+    fake.state()["device_pending_polls"] = 100000;
+  }
+  configure(env, fake, "storage = \"file\"\n");
+  Process p({airelays_bin(), "login", "--device"}, env.vars);
+  REQUIRE(p.wait_for_line(std::regex("Enter this code")).has_value());
+  p.signal(SIGINT);
+  auto code = p.wait(std::chrono::seconds(10));
+  REQUIRE(code.has_value());
+  CHECK(*code == 130);
+  CHECK(p.output().find("Login cancelled.") != std::string::npos);
+  CHECK(file_mode(env.data_dir() + "/auth.json") == -1);
+}
+
+TEST_CASE("login --device: a failed code exchange and a disabled device flow are reported") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  fake.script("token", {{"status", 400}, {"body", {{"error", "invalid_grant"},
+                                                   {"error_description", "code expired"}}}});
+  auto r = run_airelays(env, {"login", "--device"}, std::chrono::seconds(60));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("Token exchange failed: 400 code expired") != std::string::npos);
+  fake.script("device_usercode", {{"status", 404}});
+  r = run_airelays(env, {"login", "--device"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("Device-code login is not enabled") != std::string::npos);
+}
+
+TEST_CASE("logout revokes the refresh token, deletes the login and is idempotent") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  REQUIRE(run_airelays(env, {"login", "--device"}, std::chrono::seconds(60)).exit_code == 0);
+  std::string refresh = stored_record(env)["tokens"]["refresh_token"];
+  auto unknown = run_airelays(env, {"logout", "someone@else.com"});
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("Unknown account `someone@else.com`. Known accounts: user@example.com.") !=
+        std::string::npos);
+  fake.script("revoke", {{"status", 500}}); // revoke errors are ignored
+  auto r = run_airelays(env, {"logout", "--json"});
+  REQUIRE(r.exit_code == 0);
+  auto j = json::parse(r.out);
+  CHECK(j["deleted"] == true);
+  CHECK(j["signed_out"] == json::array({"user@example.com"}));
+  CHECK(j["remaining"] == json::array());
+  auto revokes = fake.requests_to("/oauth/revoke");
+  REQUIRE(revokes.size() == 1);
+  auto body = json::parse(revokes[0].body);
+  CHECK(body["token"] == refresh);
+  CHECK(body["token_type_hint"] == "refresh_token");
+  CHECK(r.out.find(refresh) == std::string::npos);
+  CHECK(file_mode(env.data_dir() + "/auth.json") == -1);
+  CHECK(status_json(env)["auth"]["state"] == "signed_out");
+  auto again = run_airelays(env, {"logout"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("already empty") != std::string::npos);
+}
