@@ -62,6 +62,8 @@ async function openStreams(stack, n) {
     chat(stack.relay.port, { stream: true, timeoutMs: 120000, onFirstByte: () => { started++; } })));
   clearInterval(sampler);
   const completed = results.filter((r) => r.ok).length;
+  const failed = results.find((r) => !r.ok);
+  if (failed) console.error(`a stream that did not complete: status ${failed.status}: ${failed.text.slice(-300)}`);
   return { before, peak, completed, started };
 }
 
