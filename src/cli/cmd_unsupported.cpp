@@ -12,7 +12,8 @@ void add_unsupported(Registry& r, const char* name, const char* description,
                      const std::string& message) {
   CLI::App* sub = r.app().add_subcommand(name, description);
   sub->allow_extras();
-  sub->positionals_at_end(false);
+  sub->fallthrough(false); // unknown options stay here as extras instead of failing above
+  sub->prefix_command();   // everything after the command is its arguments
   r.bind(sub, [message]() -> ExitCode { throw CliError{make_error(message)}; });
 }
 

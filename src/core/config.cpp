@@ -51,7 +51,7 @@ public:
   // The value of key from the highest source present (flags only when with_flags).
   std::optional<Found> lookup(const Key& key, bool with_flags) const {
     if (auto f = m_in.flags.find(key.dotted()); with_flags && f != m_in.flags.end()) {
-      return Found{Raw::text(f->second), "command-line option for " + key.display(), true};
+      return Found{Raw::text(f->second), "command-line option", true};
     }
     for (const std::string& var : key.env) {
       auto e = m_in.env.find(var);

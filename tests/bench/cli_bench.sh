@@ -18,16 +18,25 @@ export AIRELAYS_PORT=1 # nothing answers: status's probe fails at once, as with 
 unset DBUS_SESSION_BUS_ADDRESS AIRELAYS_BEARER_TOKEN AIRELAYS_CONFIG
 "$bin" init >/dev/null
 
-# Median in ms of running "$@" $runs times.
+median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
+
+# Median wall ms of running "$@" $runs times.
 median_loop() {
-  local times=() t0 t1
+  local t0 t1
   for ((i = 0; i < runs; i++)); do
     t0=$(date +%s%N)
     "$@" >/dev/null 2>&1
     t1=$(date +%s%N)
-    times+=($(((t1 - t0) / 1000)))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m/1000}'
+    echo "$(((t1 - t0) / 1000))"
+  done | median | awk '{printf "%.2f", $1 / 1000}'
+}
+
+# Median CPU ms (user + sys) per run: unlike wall time, not inflated by a busy machine.
+median_cpu() {
+  local TIMEFORMAT='%3U %3S'
+  for ((i = 0; i < runs; i++)); do
+    { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{printf "%.0f\n", ($1 + $2) * 1000}'
+  done | median
 }
 
 median_hyperfine() {
@@ -47,6 +56,9 @@ else
 fi
 
 printf 'airelays CLI latency (%s, %d runs, median)\n' "$tool" "$runs"
-printf '%-36s %10s\n' command "median ms"
-printf '%-36s %10s\n' "airelays --version" "$(measure "$bin" --version)"
-printf '%-36s %10s\n' "airelays status --json (file storage)" "$(measure "$bin" status --json)"
+printf '%-40s %14s %14s\n' command "wall ms" "cpu ms"
+for args in "--version" "status --json"; do
+  # shellcheck disable=SC2086 # args are words on purpose
+  printf '%-40s %14s %14s\n' "airelays $args" "$(measure "$bin" $args)" "$(median_cpu "$bin" $args)"
+done
+echo "(status --json with [auth] storage = file; load average: $(cut -d' ' -f1 /proc/loadavg))"
