@@ -1,0 +1,107 @@
+// The real Codex CLI (@openai/codex 0.169.0, pinned in package.json) configured with a custom
+// provider pointing at the relay (wire_api = "responses", upstream-contract.md §5): a text turn
+// and a tool round trip complete through airelays and the C++ fake backend.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startStack, RELAY_TOKEN } from './helpers.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const codexJs = join(here, 'node_modules', '@openai', 'codex', 'bin', 'codex.js');
+
+let stack;
+let codexHome;
+
+before(async () => {
+  stack = await startStack();
+  codexHome = join(stack.home, '.codex');
+  mkdirSync(codexHome, { recursive: true });
+  writeFileSync(join(codexHome, 'config.toml'), [
+    'model_provider = "relay"',
+    'model = "gpt-5.5"',
+    'check_for_update_on_startup = false',
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+    '[model_providers.relay]',
+    'name = "relay"',
+    `base_url = "${stack.baseURL}"`,
+    'env_key = "RELAY_TOKEN"',
+    'wire_api = "responses"',
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    'stream_idle_timeout_ms = 30000',
+    '',
+  ].join('\n'));
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+// Runs `codex exec` to completion; resolves {code, stdout, stderr}.
+function codexExec(prompt) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [codexJs, 'exec', '--skip-git-repo-check', prompt], {
+      cwd: stack.home,
+      env: {
+        PATH: process.env.PATH,
+        HOME: stack.home,
+        CODEX_HOME: codexHome,
+        RELAY_TOKEN,
+        NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function responsesPosts() {
+  return (await stack.requests()).filter((r) => r.path === '/backend-api/codex/responses' && r.method === 'POST');
+}
+
+test('codex exec completes a text turn through the relay', async () => {
+  const r = await codexExec('say hi');
+  assert.equal(r.code, 0, `codex failed:\n${r.stderr}`);
+  assert.match(r.stdout + r.stderr, /Hi there from the fake upstream\./);
+  const posts = await responsesPosts();
+  assert.ok(posts.length >= 1);
+  const body = JSON.parse(posts.at(-1).body);
+  assert.equal(body.model, 'gpt-5.5');
+  assert.equal(body.store, false);
+  assert.ok(Array.isArray(body.tools) && body.tools.length > 0, 'Codex tools reach the backend');
+});
+
+test('codex exec completes a tool round trip through the relay', async () => {
+  const before = (await responsesPosts()).length;
+  await stack.script('responses', {
+    kind: 'tool_call',
+    name: 'exec_command',
+    arguments: '{"cmd":"echo hello-from-tool"}',
+    call_id: 'call_roundtrip1',
+  });
+  await stack.script('responses', { kind: 'text', text: 'The tool said hello.' });
+  const r = await codexExec('run echo hello-from-tool');
+  assert.equal(r.code, 0, `codex failed:\n${r.stderr}`);
+  assert.match(r.stdout + r.stderr, /The tool said hello\./);
+  const posts = (await responsesPosts()).slice(before);
+  assert.equal(posts.length, 2, 'one POST for the call, one with its output');
+  const input = JSON.parse(posts[1].body).input;
+  const call = input.find((i) => i.type === 'function_call' && i.call_id === 'call_roundtrip1');
+  const output = input.find((i) => i.type === 'function_call_output' && i.call_id === 'call_roundtrip1');
+  assert.ok(call, 'the function_call is replayed in the history');
+  assert.ok(output, 'the tool output is sent back');
+});
