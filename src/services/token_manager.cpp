@@ -208,7 +208,7 @@ private:
   }
 
   // Refreshes under auth.lock unless another process already did. Called with m_mutex held.
-  Access refresh(const std::string& reason, const std::string& stale_access_token) {
+  Access refresh(const std::string& reason, std::string stale_access_token) { // a copy: load() replaces m_record
     auto file_lock = secret_store::Lock::acquire(m_layout.auth_lock);
     if (!file_lock) {
       return failed(auth_error("upstream_auth_error", "", file_lock.error().message));

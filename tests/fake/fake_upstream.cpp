@@ -76,6 +76,11 @@ FakeUpstream::FakeUpstream() : m_server(std::make_unique<httplib::Server>()) {
     throw std::runtime_error("fake upstream: cannot bind");
   }
   m_thread = std::thread([this] { m_server->listen_after_bind(); });
+  // httplib ignores a stop() that comes before the listener runs (and then serves forever):
+  // return only once it is running, so a test that never calls the fake still ends.
+  while (!m_server->is_running()) {
+    std::this_thread::yield();
+  }
 }
 
 FakeUpstream::~FakeUpstream() { stop(); }

@@ -92,6 +92,6 @@ TEST_CASE("fake issuer: refresh rotates, a spent or revoked token is refused, sc
   CHECK(json::parse(refresh(next)->body)["error"]["code"] == "refresh_token_invalidated");
   fake.script("refresh", {{"status", 503}});
   CHECK(refresh("rt_b")->status == 503);
-  CHECK(fake.count("/oauth/token") == 5);
+  CHECK(fake.count("/oauth/token") == 4);
   CHECK(fake.count("/oauth/revoke") == 1);
 }
