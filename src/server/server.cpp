@@ -11,6 +11,7 @@
 #include <airelays/server.hpp>
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 namespace airelays::server {
 
@@ -162,6 +163,12 @@ void Wiring::configure(const ServeOptions& options) {
   int workers = std::max(4, m_state.config.workers);
   m_svr.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   m_svr.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which lets a second relay bind the same port
+  // and silently share it: keep only SO_REUSEADDR so "port in use" is an error.
+  m_svr.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   m_svr.set_keep_alive_max_count(1000);
   m_svr.set_keep_alive_timeout(5);
   m_svr.set_read_timeout(std::max(1, options.read_timeout_seconds), 0);

@@ -83,7 +83,9 @@ inline bool send_all(int fd, const std::string& data) {
 }
 
 // Reads until the peer closes or `timeout` passes; returns what arrived.
-inline std::string read_until_close(int fd, std::chrono::milliseconds timeout) {
+inline std::string read_until_close(int fd, std::chrono::milliseconds timeout,
+                                    std::chrono::milliseconds idle_after_data =
+                                        std::chrono::milliseconds(0)) {
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[65536];
@@ -92,6 +94,9 @@ inline std::string read_until_close(int fd, std::chrono::milliseconds timeout) {
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       break;
+    }
+    if (idle_after_data.count() > 0 && !out.empty()) {
+      left = std::min(left, idle_after_data); // a kept-alive connection: the answer is complete
     }
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
@@ -114,9 +119,8 @@ inline std::string raw_exchange(int port, const std::string& bytes,
   if (fd < 0) {
     return {};
   }
-  send_all(fd, bytes);
-  ::shutdown(fd, SHUT_WR);
-  std::string out = read_until_close(fd, timeout);
+  send_all(fd, bytes); // no half-close: httplib takes it for a client that went away
+  std::string out = read_until_close(fd, timeout, std::chrono::milliseconds(500));
   ::close(fd);
   return out;
 }
