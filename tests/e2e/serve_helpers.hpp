@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string>
@@ -82,6 +84,24 @@ inline bool send_all(int fd, const std::string& data) {
   return true;
 }
 
+// True once `out` holds a whole HTTP response with a Content-Length body.
+inline bool response_complete(const std::string& out) {
+  auto end = out.find("\r\n\r\n");
+  if (end == std::string::npos) {
+    return false;
+  }
+  std::string head = out.substr(0, end);
+  for (auto& c : head) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  auto cl = head.find("\r\ncontent-length:");
+  if (cl == std::string::npos) {
+    return false;
+  }
+  size_t length = std::strtoul(head.c_str() + cl + 17, nullptr, 10);
+  return out.size() >= end + 4 + length;
+}
+
 // Reads until the peer closes or `timeout` passes; returns what arrived.
 inline std::string read_until_close(int fd, std::chrono::milliseconds timeout,
                                     std::chrono::milliseconds idle_after_data =
@@ -96,7 +116,10 @@ inline std::string read_until_close(int fd, std::chrono::milliseconds timeout,
       break;
     }
     if (idle_after_data.count() > 0 && !out.empty()) {
-      left = std::min(left, idle_after_data); // a kept-alive connection: the answer is complete
+      if (response_complete(out)) {
+        break; // a kept-alive connection: the answer is complete
+      }
+      left = std::min(left, idle_after_data);
     }
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {

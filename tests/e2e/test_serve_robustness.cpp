@@ -152,6 +152,9 @@ TEST_CASE("serve: bad JSON gets 400 naming the parse position") {
   CHECK(body_json(r)["error"]["message"].get<std::string>().find("byte") != std::string::npos);
 }
 
+// A TLS ClientHello-like prefix with NUL bytes, then a blank line.
+constexpr char k_garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 binary\r\n\r\n";
+
 TEST_CASE("serve: 1,000 malformed requests leave /healthz answering") {
   Env env;
   give_token(env);
@@ -164,10 +167,11 @@ TEST_CASE("serve: 1,000 malformed requests leave /healthz answering") {
       // a header line without a colon
       "GET /healthz HTTP/1.1\r\nConnection: close\r\nHost 127.0.0.1\r\nBroken header line\r\n\r\n",
       // a huge header
-      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(64 * 1024, 'h') +
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Big: " +
+          std::string(64 * 1024, 'h') +
           "\r\n\r\n",
       // garbage
-      std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 binary\r\n\r\n", 30),
+      std::string(k_garbage, sizeof k_garbage - 1),
       // a bad chunked encoding
       post_head("/v1/embeddings", "Connection: close\r\nTransfer-Encoding: chunked\r\n") +
           "zz\r\nabc\r\n0\r\n\r\n",

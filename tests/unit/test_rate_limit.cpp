@@ -89,7 +89,7 @@ TEST_CASE("rate_limit::Clients blocks an IP after 8 failures in 300 s, for 900 s
   auto v = c.admit("ip", 20.5);
   CHECK(v.admission == Admission::blocked);
   CHECK(v.retry_after == 900);
-  CHECK(c.admit("ip", 919.0).retry_after == 2);
+  CHECK(c.admit("ip", 918.5).retry_after == 2); // 1.5 s left, rounded up
   CHECK(c.admit("other", 21.0).admission == Admission::admitted);
   CHECK(c.totals(21.0).blocked == 1);
   CHECK(c.view("ip", 21.0).blocked_for_seconds == 899);
