@@ -41,7 +41,7 @@ if [ "$san_mode" != skip ] && [ "$SECONDS" -lt "$budget" ]; then
     ASAN_OPTIONS="log_path=$san_logs/asan:detect_leaks=1:abort_on_error=0" \
     LSAN_OPTIONS="suppressions=$lsan_supp:print_suppressions=0" \
     UBSAN_OPTIONS="log_path=$san_logs/ubsan:print_stacktrace=1:halt_on_error=1" \
-    ctest -R '^(unit|e2e):' --output-on-failure -j2 --timeout 600) || san_status=1
+    timeout 1200 ctest -R '^(unit|e2e):' --output-on-failure -j2 --timeout 180) || san_status=1
   if compgen -G "$san_logs/*" >/dev/null; then
     echo "sanitizer reports:"; head -n 60 "$san_logs"/*; san_status=1
   fi
