@@ -5,10 +5,15 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 build_pkgs=(cmake ninja-build g++ pkg-config libcli11-dev libcurl4-openssl-dev libcpp-httplib-dev
   nlohmann-json3-dev libsecret-1-dev libtomlplusplus-dev doctest-dev libssl-dev help2man)
-test_pkgs=(nodejs npm curl gnome-keyring dbus dbus-daemon libsecret-tools bash-completion zsh fish
+test_pkgs=(curl gnome-keyring dbus dbus-daemon libsecret-tools bash-completion zsh fish
   chromium ruby systemd procps strace debhelper dpkg-dev fakeroot lintian man-db python3)
 pkgs=("${build_pkgs[@]}")
-if [ "${1:-}" = "--test" ]; then pkgs+=("${test_pkgs[@]}"); fi
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=("${test_pkgs[@]}")
+  # Node 20 may come from outside Debian (with its own npm, which Debian's npm conflicts with).
+  command -v node >/dev/null || pkgs+=(nodejs)
+  command -v npm >/dev/null || pkgs+=(npm)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
