@@ -1,6 +1,7 @@
 // PKCE, the code exchange, the device-code flow and revoke (see oauth_login.hpp). Every issuer
 // call goes through http_client::perform; the browser callback listener is in
 // oauth_login_browser.cpp. Nothing here prints or returns a token except in Tokens.
+#include <airelays/base64url.hpp>
 #include <airelays/http_client.hpp>
 #include <airelays/jwt.hpp>
 #include <airelays/oauth_login.hpp>
@@ -18,25 +19,12 @@ namespace {
 
 constexpr long k_issuer_timeout_ms = 30000;
 
-std::string base64url(const unsigned char* data, size_t n) {
-  std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<size_t>(len));
-  for (auto& c : out) {
-    c = c == '+' ? '-' : c == '/' ? '_' : c;
-  }
-  while (!out.empty() && out.back() == '=') {
-    out.pop_back();
-  }
-  return out;
-}
-
 std::string random_urlsafe(size_t nbytes) {
   std::string buf(nbytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()), static_cast<int>(nbytes)) != 1) {
     throw std::runtime_error("the system random generator failed");
   }
-  return base64url(reinterpret_cast<const unsigned char*>(buf.data()), nbytes);
+  return base64url::encode(reinterpret_cast<const unsigned char*>(buf.data()), nbytes);
 }
 
 std::string string_at(const nlohmann::json& j, const char* key) {
@@ -142,7 +130,7 @@ std::string s256(const std::string& s) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  return base64url(md, len);
+  return base64url::encode(md, len);
 }
 
 Pkce make_pkce() {

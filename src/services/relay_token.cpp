@@ -1,4 +1,5 @@
 // The relay's bearer token (see relay_token.hpp).
+#include <airelays/base64url.hpp>
 #include <airelays/atomic_file.hpp>
 #include <airelays/relay_token.hpp>
 
@@ -10,19 +11,6 @@
 namespace airelays::relay_token {
 
 namespace {
-
-std::string base64url(const unsigned char* data, size_t n) {
-  std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<size_t>(len));
-  for (auto& c : out) {
-    c = c == '+' ? '-' : c == '/' ? '_' : c;
-  }
-  while (!out.empty() && out.back() == '=') {
-    out.pop_back();
-  }
-  return out;
-}
 
 std::string trim(std::string s) {
   const char* ws = " \t\r\n";
@@ -41,7 +29,7 @@ std::string generate() {
   if (RAND_bytes(bytes, sizeof bytes) != 1) {
     throw std::runtime_error("the system random generator failed");
   }
-  return base64url(bytes, sizeof bytes);
+  return base64url::encode(bytes, sizeof bytes);
 }
 
 Result<std::optional<std::string>> resolve(const config::Config& cfg) {
