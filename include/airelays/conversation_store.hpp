@@ -3,8 +3,10 @@
 // the items exchanged so far, one JSON file each under the data dir's conversations/ — and
 // (b) completed responses — their input and output, one JSON file each under
 // conversations/responses/, at most [conversations] max_stored_responses of them, the oldest
-// evicted. Every file is written atomically (temp + fsync + rename, 0600), so a crash leaves
-// the previous or the next version, never a torn one. Ids given by clients are checked
+// evicted. Every file is written atomically (temp + rename, 0600), so a crash leaves the
+// previous or the next version, never a torn one; conversations are also fsynced, stored
+// responses are not (a cache on every request's path: one lost to a power loss reads as
+// unknown). Ids given by clients are checked
 // against their format before they name a file.
 #pragma once
 

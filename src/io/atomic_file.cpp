@@ -59,7 +59,7 @@ void fsync_dir(const std::filesystem::path& dir) {
 
 } // namespace
 
-Status write(const std::string& path, std::string_view contents, unsigned mode) {
+Status write(const std::string& path, std::string_view contents, unsigned mode, Sync sync) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.parent_path();
   Status made = make_parents(dir);
@@ -74,7 +74,8 @@ Status write(const std::string& path, std::string_view contents, unsigned mode) 
     return make_error(errno_text("cannot create temporary file for", path));
   }
   std::string tmp(name.data());
-  bool ok = ::fchmod(fd, mode) == 0 && write_all(fd, contents) && ::fsync(fd) == 0;
+  bool durable = sync == Sync::durable;
+  bool ok = ::fchmod(fd, mode) == 0 && write_all(fd, contents) && (!durable || ::fsync(fd) == 0);
   int saved = errno;
   ok = (::close(fd) == 0) && ok;
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -85,7 +86,9 @@ Status write(const std::string& path, std::string_view contents, unsigned mode) 
     errno = saved;
     return make_error(errno_text("cannot write", path));
   }
-  fsync_dir(dir);
+  if (durable) {
+    fsync_dir(dir);
+  }
   return ok_status();
 }
 

@@ -36,7 +36,9 @@ std::variant<json, api_error::ApiError> GenerationJob::collect() {
 }
 
 void GenerationJob::record(const json& response) {
-  if (route != GenerationRoute::completions) {
+  // Only a Responses client can name this response again (previous_response_id, or its
+  // conversation); a chat client never sees the upstream's resp_ id.
+  if (route == GenerationRoute::responses) {
     expansion::record(context(), plan, response);
   }
   if (response.is_object()) {

@@ -292,15 +292,26 @@ Status ConversationStore::put_response(const StoredResponse& response) {
     return ok_status();
   }
   nlohmann::json j = {{"id", response.id}, {"input", response.input}, {"output", response.output}};
-  std::lock_guard lock(m_mutex);
-  if (auto old = m_responses.find(response.id); old != m_responses.end()) {
-    (void)atomic_file::remove(response_path(old->second, old->first));
-    m_responses.erase(old);
+  int64_t sequence = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    sequence = m_next_sequence++;
   }
-  int64_t sequence = m_next_sequence++;
-  Status written = atomic_file::write(response_path(sequence, response.id), j.dump());
+  // Written outside the lock and without fsync: this is on every Responses request's path,
+  // and a stored response is a cache (a lost one reads as unknown, see response()).
+  Status written = atomic_file::write(response_path(sequence, response.id), j.dump(), 0600,
+                                      atomic_file::Sync::cache);
   if (!written) {
     return written;
+  }
+  std::lock_guard lock(m_mutex);
+  if (auto old = m_responses.find(response.id); old != m_responses.end()) {
+    if (old->second > sequence) { // a newer copy of the same id landed first: keep it
+      (void)atomic_file::remove(response_path(sequence, response.id));
+      return ok_status();
+    }
+    (void)atomic_file::remove(response_path(old->second, old->first));
+    m_responses.erase(old);
   }
   m_responses[response.id] = sequence;
   evict_locked();
@@ -325,7 +336,7 @@ Result<std::optional<StoredResponse>> ConversationStore::response(const std::str
   auto output = j.is_object() ? j.find("output") : j.end();
   if (!j.is_object() || input == j.end() || !input->is_array() || output == j.end() ||
       !output->is_array()) {
-    return make_error("the stored response " + id + " is damaged");
+    return std::optional<StoredResponse>{}; // cut short by a power loss: as if evicted
   }
   return std::optional<StoredResponse>(StoredResponse{id, *input, *output});
 }
