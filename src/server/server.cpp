@@ -142,6 +142,14 @@ public:
     configure(options);
   }
   httplib::Server& server() { return m_svr; }
+  // Debian's libcpp-httplib is compiled with a listen backlog of 5: when more clients than
+  // that connect at once, the kernel drops their SYNs and each retries a second later. A
+  // second listen() on the bound socket raises the backlog (Linux and the BSDs allow it).
+  void deepen_backlog() const {
+    if (m_listener >= 0) {
+      ::listen(m_listener, SOMAXCONN);
+    }
+  }
 
 private:
   void configure(const ServeOptions& options);
@@ -157,6 +165,7 @@ private:
   AppState& m_state;
   Flow& m_flow;
   httplib::Server m_svr;
+  int m_listener = -1; // the listening socket, once bound
 };
 
 void Wiring::configure(const ServeOptions& options) {
@@ -165,9 +174,10 @@ void Wiring::configure(const ServeOptions& options) {
   m_svr.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which lets a second relay bind the same port
   // and silently share it: keep only SO_REUSEADDR so "port in use" is an error.
-  m_svr.set_socket_options([](int sock) {
+  m_svr.set_socket_options([this](int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    m_listener = sock;
   });
   m_svr.set_keep_alive_max_count(1000);
   m_svr.set_keep_alive_timeout(5);
@@ -384,6 +394,7 @@ Result<int> serve(const config::Config& cfg, const ServeOptions& options) {
                       ": the address is in use or not available here (choose another with "
                       "`airelays serve --port`)");
   }
+  wiring.deepen_backlog();
   flow.set_bound(state.config.host, port);
   auto started = runtime.started(port);
   if (!started) {
