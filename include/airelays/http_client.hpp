@@ -45,8 +45,9 @@ void global_cleanup();
 // Performs a blocking request. Transport failures come back as status 0 with `failure` set.
 Response perform(const Request& request);
 
-// A connection, DNS and TLS-session cache shared by every transfer made with it (a curl share
-// handle). Thread-safe; create one per process (the upstream service owns it).
+// The caches shared by every transfer made with it: DNS and TLS sessions (a curl share
+// handle), and a pool of transfer handles whose connections streams reuse. Thread-safe;
+// create one per process (the upstream service owns it).
 class Session {
 public:
   Session();
@@ -56,6 +57,7 @@ public:
   void* native() const; // the CURLSH*, for http_client.cpp only
 
 private:
+  friend class Stream; // borrows pooled transfer handles
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };

@@ -147,9 +147,51 @@ void share_unlock(CURL*, curl_lock_data data, void* user) {
 }
 } // namespace
 
+// A multi handle with one easy handle, kept between streams. The multi handle's connection
+// cache is what lets the next stream reuse the upstream connection (a fresh multi handle per
+// stream opened a new TCP/TLS connection for every request); the easy handle keeps its own
+// caches across curl_easy_reset. Each slot serves one stream at a time.
+struct Slot {
+  CURLM* multi = nullptr;
+  CURL* easy = nullptr;
+};
+
+Slot new_slot() { return Slot{curl_multi_init(), curl_easy_init()}; }
+
+void free_slot(Slot slot) {
+  curl_easy_cleanup(slot.easy);
+  curl_multi_cleanup(slot.multi);
+}
+
 struct Session::Impl {
   CURLSH* share = nullptr;
   ShareLocks locks;
+  std::mutex pool_mutex;
+  std::vector<Slot> idle; // most recently used last: its connection is the warmest
+  static constexpr size_t k_max_idle = 64;
+
+  Slot acquire() {
+    {
+      std::lock_guard lock(pool_mutex);
+      if (!idle.empty()) {
+        Slot slot = idle.back();
+        idle.pop_back();
+        curl_easy_reset(slot.easy);
+        return slot;
+      }
+    }
+    return new_slot();
+  }
+  void release(Slot slot) {
+    {
+      std::lock_guard lock(pool_mutex);
+      if (idle.size() < k_max_idle) {
+        idle.push_back(slot);
+        return;
+      }
+    }
+    free_slot(slot);
+  }
 };
 
 Session::Session() : m_impl(std::make_unique<Impl>()) {
@@ -157,12 +199,18 @@ Session::Session() : m_impl(std::make_unique<Impl>()) {
   curl_share_setopt(m_impl->share, CURLSHOPT_LOCKFUNC, share_lock);
   curl_share_setopt(m_impl->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
   curl_share_setopt(m_impl->share, CURLSHOPT_USERDATA, &m_impl->locks);
-  curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  // Connections are not shared through the share handle: libcurl documents that as unsafe
+  // across threads; streams reuse them through the slot pool instead.
   curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 }
 
-Session::~Session() { curl_share_cleanup(m_impl->share); }
+Session::~Session() {
+  for (Slot slot : m_impl->idle) {
+    free_slot(slot);
+  }
+  curl_share_cleanup(m_impl->share);
+}
 
 void* Session::native() const { return m_impl->share; }
 
@@ -171,6 +219,7 @@ void* Session::native() const { return m_impl->share; }
 struct Stream::Impl {
   CURLM* multi = nullptr;
   CURL* easy = nullptr;
+  Session* session = nullptr; // the pool the slot returns to, or none (freed)
   curl_slist* header_list = nullptr;
   std::string body; // the request body (curl reads it in place)
   std::string pending; // body bytes received and not yet handed out
@@ -182,9 +231,12 @@ struct Stream::Impl {
   std::string error;
   StreamOptions options;
   std::chrono::steady_clock::time_point last_abort_check{};
+  std::chrono::steady_clock::time_point last_data{}; // start, then each byte from upstream
 
   static size_t on_data(char* data, size_t size, size_t n, void* user) {
-    static_cast<Impl*>(user)->pending.append(data, size * n);
+    auto* self = static_cast<Impl*>(user);
+    self->pending.append(data, size * n);
+    self->last_data = std::chrono::steady_clock::now();
     return size * n;
   }
   static size_t on_header_line(char* data, size_t size, size_t n, void* user);
@@ -196,6 +248,7 @@ struct Stream::Impl {
 
 size_t Stream::Impl::on_header_line(char* data, size_t size, size_t n, void* user) {
   auto* self = static_cast<Impl*>(user);
+  self->last_data = std::chrono::steady_clock::now();
   std::string_view line(data, size * n);
   if (line.rfind("HTTP/", 0) == 0) {
     auto space = line.find(' ');
@@ -266,7 +319,18 @@ void Stream::Impl::step() {
     finish(Failure::aborted, "transfer aborted");
     return;
   }
-  curl_multi_poll(multi, nullptr, 0, static_cast<int>(options.poll_interval_ms), nullptr);
+  // The idle timeout is ours rather than libcurl's low-speed check, which averages over
+  // whole seconds and fired several seconds late.
+  auto idle_limit = std::chrono::milliseconds(options.idle_timeout_s * 1000);
+  auto idle = std::chrono::steady_clock::now() - last_data;
+  if (idle >= idle_limit) {
+    finish(Failure::timeout, "no data from upstream for " + std::to_string(options.idle_timeout_s) +
+                                 " s");
+    return;
+  }
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(idle_limit - idle).count() + 1;
+  int wait_ms = static_cast<int>(std::min<long long>(options.poll_interval_ms, left));
+  curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
 }
 
 Stream::Stream(const Request& request, const StreamOptions& options, Session* session)
@@ -274,8 +338,11 @@ Stream::Stream(const Request& request, const StreamOptions& options, Session* se
   auto& m = *m_impl;
   m.options = options;
   m.body = request.body;
-  m.multi = curl_multi_init();
-  m.easy = curl_easy_init();
+  m.session = session;
+  Slot slot = session != nullptr ? session->m_impl->acquire() : new_slot();
+  m.multi = slot.multi;
+  m.easy = slot.easy;
+  m.last_data = std::chrono::steady_clock::now();
   for (const auto& [k, v] : request.headers) {
     m.header_list = curl_slist_append(m.header_list, (k + ": " + v).c_str());
   }
@@ -290,8 +357,6 @@ Stream::Stream(const Request& request, const StreamOptions& options, Session* se
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, m.header_list);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.idle_timeout_s);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Impl::on_data);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
@@ -306,11 +371,18 @@ Stream::Stream(const Request& request, const StreamOptions& options, Session* se
 Stream::~Stream() {
   auto& m = *m_impl;
   if (!m.finished) {
-    curl_multi_remove_handle(m.multi, m.easy);
+    curl_multi_remove_handle(m.multi, m.easy); // an unfinished transfer closes its connection
   }
-  curl_easy_cleanup(m.easy);
-  curl_multi_cleanup(m.multi);
+  // The easy handle still points at this stream's header list, body and callbacks: clear
+  // them before anything else can see the slot.
+  curl_easy_reset(m.easy);
   curl_slist_free_all(m.header_list);
+  Slot slot{m.multi, m.easy};
+  if (m.session != nullptr) {
+    m.session->m_impl->release(slot);
+  } else {
+    free_slot(slot);
+  }
 }
 
 bool Stream::pump(std::string& out) {
