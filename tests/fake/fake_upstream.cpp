@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <openssl/evp.h>
 #include <stdexcept>
 
@@ -68,6 +69,13 @@ FakeUpstream::FakeUpstream() : m_server(std::make_unique<httplib::Server>()) {
   size_t n = threads != nullptr && std::atoi(threads) > 0 ? static_cast<size_t>(std::atoi(threads)) : 64;
   m_server->new_task_queue = [n] { return new httplib::ThreadPool(n); };
   m_server->set_tcp_nodelay(true);
+  m_server->set_keep_alive_max_count(1000); // httplib closes after 5 requests by default
+  int listener = -1;
+  m_server->set_socket_options([&listener](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listener = sock;
+  });
   register_control_routes(*m_server, *this);
   register_issuer_routes(*m_server, *this);
   register_backend_routes(*m_server, *this);
@@ -75,6 +83,7 @@ FakeUpstream::FakeUpstream() : m_server(std::make_unique<httplib::Server>()) {
   if (m_port < 0) {
     throw std::runtime_error("fake upstream: cannot bind");
   }
+  ::listen(listener, SOMAXCONN); // Debian's httplib listens with a backlog of 5: see server.cpp
   m_thread = std::thread([this] { m_server->listen_after_bind(); });
   // httplib ignores a stop() that comes before the listener runs (and then serves forever):
   // return only once it is running, so a test that never calls the fake still ends.
