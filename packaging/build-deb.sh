@@ -4,8 +4,12 @@
 # dpkg-buildpackage -us -uc -b there. The .deb files land in OUT_DIR.
 #
 # Usage: packaging/build-deb.sh [OUT_DIR]        (default: build-deb/ in the source tree)
-# Environment: DEB_BUILD_OPTIONS (default "nocheck parallel=<nproc>"); ccache is used when
-# installed (CCACHE_BASEDIR is set to the copy, so repeated builds hit the cache).
+# Environment: DEB_BUILD_OPTIONS (default "nocheck parallel=<nproc>"). ccache is used when
+# installed, with the cache of the caller: debhelper (compat 13) points HOME and XDG_CACHE_HOME
+# into the package tree, so the cache directory is resolved here and passed as CCACHE_DIR.
+# CCACHE_BASEDIR (the copy) and CCACHE_NOHASHDIR make the source path irrelevant, so a build of
+# the checkout made with packaging/deb-buildflags.sh's flags (scripts/test.sh does that) turns
+# every compile here into a hit. The last line says how many compiles hit the cache.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,10 +40,19 @@ rm -rf "$tree/debian"
 cp -a "$src/packaging/debian" "$tree/debian"
 
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-nocheck parallel=$(nproc)}"
+stats_log=""
 if command -v ccache >/dev/null 2>&1; then
   export AIRELAYS_CMAKE_EXTRA="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
-  export CCACHE_BASEDIR="$tree" CCACHE_NOHASHDIR=1
+  CCACHE_DIR=$(ccache -k cache_dir)
+  stats_log="$out/ccache-stats.log"
+  rm -f "$stats_log"
+  export CCACHE_DIR CCACHE_BASEDIR="$tree" CCACHE_NOHASHDIR=1 CCACHE_STATSLOG="$stats_log"
 fi
 echo "build-deb: building airelays $version in $tree (DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
 (cd "$tree" && dpkg-buildpackage -us -uc -b)
 ls -1 "$out"/airelays_"$version"_*.deb
+if [ -n "$stats_log" ]; then
+  compiles=$(grep -c '^#' "$stats_log" || true)
+  hits=$(grep -cE '^(direct|preprocessed)_cache_hit' "$stats_log" || true)
+  echo "build-deb: ccache hits: $hits of $compiles compiles"
+fi

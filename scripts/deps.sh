@@ -5,7 +5,8 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 build_pkgs=(cmake ninja-build g++ pkg-config libcli11-dev libcurl4-openssl-dev libcpp-httplib-dev
   nlohmann-json3-dev libsecret-1-dev libtomlplusplus-dev doctest-dev libssl-dev help2man)
-test_pkgs=(curl gnome-keyring dbus dbus-daemon libsecret-tools bash-completion zsh fish
+# ccache: the .deb stage's package build reuses the main build's objects through it.
+test_pkgs=(ccache curl gnome-keyring dbus dbus-daemon libsecret-tools bash-completion zsh fish
   chromium ruby systemd procps strace debhelper dpkg-dev fakeroot lintian man-db python3)
 pkgs=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then

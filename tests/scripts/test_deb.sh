@@ -7,8 +7,11 @@
 # Tab completion through bash-completion's own loader, `man -w airelays`, the systemd user unit
 # installed but not enabled, the example config; finally `apt-get remove` leaves no binary.
 #
-# It rebuilds the product (about 3-5 minutes on 2 cores, less with a warm ccache), so under
-# ctest it is skipped unless AIRELAYS_TEST_DEB=1; scripts/test.sh runs it as its own stage.
+# It runs dpkg-buildpackage on a copy of the sources: a full compile (about 5-6 minutes on 2
+# cores) unless ccache holds a build made with the package's flags, as scripts/test.sh's main
+# build is (then every compile is a hit and the stage takes about a minute); the ccache hit
+# count is printed. Under ctest it is skipped unless AIRELAYS_TEST_DEB=1; scripts/test.sh runs
+# it as its own, fatal, stage.
 # Env: AIRELAYS_SOURCE_DIR (default: this checkout), AIRELAYS_BUILD_DIR (the .deb goes to
 # <it>/deb; default <source>/build-deb).
 set -euo pipefail
@@ -57,6 +60,7 @@ bash "$src/packaging/build-deb.sh" "$out" >"$out.log" 2>&1 || {
   exit 1
 }
 echo "ok: built in $((SECONDS - start))s (log: $out.log)"
+grep '^build-deb: ccache hits' "$out.log" || true
 deb=$(ls "$out"/airelays_*_"$(dpkg --print-architecture)".deb)
 ok "package $(basename "$deb")"
 
@@ -102,6 +106,21 @@ done
 if [ -f "$src/config.example.toml" ]; then
   [ -f /usr/share/doc/airelays/config.example.toml ] && ok "example config in /usr/share/doc/airelays" ||
     fail "missing /usr/share/doc/airelays/config.example.toml"
+fi
+# The licence: one statement in three places (LICENSE, debian/copyright, the formula); the
+# package carries it as /usr/share/doc/airelays/copyright, the form Debian policy wants, not
+# as a second LICENSE file.
+holder=$(sed -n 's/^Copyright (c) //p' "$src/LICENSE")
+if head -n 1 "$src/LICENSE" | grep -qx 'MIT License' && [ -n "$holder" ] &&
+  grep -qx "Copyright: $holder" /usr/share/doc/airelays/copyright &&
+  grep -qx 'License: MIT' /usr/share/doc/airelays/copyright &&
+  grep -qE '^ *license "MIT"$' "$src/packaging/homebrew/airelays.rb"; then
+  ok "MIT, $holder: LICENSE, /usr/share/doc/airelays/copyright and the formula agree"
+else
+  fail "LICENSE, the installed copyright file and the Homebrew formula disagree"
+fi
+if dpkg -L airelays | grep -qiE '/(LICEN[CS]E|COPYING)[^/]*$'; then
+  fail "the package ships a licence file besides /usr/share/doc/airelays/copyright"
 fi
 grep -qx 'ExecStart=/usr/bin/airelays serve' /usr/lib/systemd/user/airelays.service &&
   ok "unit runs /usr/bin/airelays serve" || fail "unit ExecStart is not /usr/bin/airelays serve"
