@@ -8,7 +8,8 @@
 # The main build uses the package build's own compiler and linker flags
 # (packaging/deb-buildflags.sh: dpkg-buildflags, hardening, build type None). So the tests
 # run against the binary the .deb ships, and the .deb stage's dpkg-buildpackage finds every
-# object in ccache (CCACHE_BASEDIR/CCACHE_NOHASHDIR: paths do not matter) and only links.
+# object in ccache (CCACHE_BASEDIR/CCACHE_NOHASHDIR: paths do not matter; build/ sits one level
+# under the sources like the package's obj-<triplet>/, so the relative paths agree) and links.
 #
 #   AIRELAYS_CI_SANITIZERS=fatal|advisory|skip  ASan+UBSan stage (default advisory: reported)
 #   AIRELAYS_CI_BUDGET=SECONDS                  the advisory sanitizer stage is skipped once the
