@@ -1,4 +1,5 @@
-// The one builder of OpenAI-shaped error bodies: {"error":{"message","type","code","param"}}.
+// The one builder of OpenAI-shaped error bodies: {"error":{"message","type","code","param"}}
+// plus, for upstream errors, the upstream's own extra fields (resets_at, plan_type, ...).
 // Every error the relay returns — edge rejections, translator 4xx, upstream failures,
 // httplib's own 400/404/413 — is made here, as a JSON body or as an SSE event, so the
 // shape cannot drift between routes (DESIGN.md, deliberate difference 1).
@@ -7,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace airelays::api_error {
 
@@ -19,6 +22,9 @@ struct ApiError {
   std::optional<long> retry_after;  // seconds; becomes a Retry-After header on 429/503
   // Extra headers the response must carry (x-airelays-upstream-auth, ...).
   std::vector<std::pair<std::string, std::string>> headers;
+  // More members of the "error" object (an upstream 429's resets_at, resets_in_seconds,
+  // plan_type, ...). Merged by to_json; never overrides message/type/code/param/retry_after.
+  nlohmann::json extras = nlohmann::json::object();
 };
 
 // The OpenAI error type conventionally used for an HTTP status.
@@ -34,6 +40,12 @@ ApiError bad_request(std::string message, std::optional<std::string> param = std
 ApiError not_found(std::string message, std::optional<std::string> code = std::nullopt);
 ApiError unprocessable(std::string message, std::optional<std::string> param = std::nullopt);
 ApiError unsupported(std::string route); // 501 unsupported_error naming the route
+
+// The members of an upstream error object worth handing to the client: everything but
+// message/type/code/param, minus names that could carry a credential (token, secret, key,
+// authorization, cookie, password) and values too large to be a plain field (strings over
+// 1,000 characters, arrays/objects over 4,000 characters of JSON). {} for a non-object.
+nlohmann::json upstream_extras(const nlohmann::json& upstream_error);
 
 // {"error":{...}} as a JSON value.
 nlohmann::json to_json(const ApiError& e);

@@ -33,11 +33,13 @@ namespace airelays::upstream {
 
 // An upstream HTTP answer with status >= 400 (other than a first 401) as the client's error:
 // 400/403/404/429 and other 4xx keep their status, 5xx → 502; the upstream's error object
-// (message/type/code/param) is kept, a {"detail":…} text becomes the message; 429 carries
+// (message/type/code/param) is kept with its other safe members as extras (resets_at,
+// resets_in_seconds, plan_type, …), a {"detail":…} text becomes the message; 429 carries
 // Retry-After from resets_in_seconds, else the upstream's Retry-After header, else 1.
 api_error::ApiError http_error(int status, const std::string& body,
                                const std::string& retry_after_header = {});
-// A transport failure: timeouts → 504, everything else → 502 (never names a secret).
+// A transport failure: timeouts → 504, everything else → 502 upstream_connection_failed
+// (a failed TLS handshake says so and points at base_url); never names a secret.
 api_error::ApiError transport_error(http_client::Failure failure, const std::string& text);
 // 503 upstream_auth_rejected: the backend answered 401 again after a refresh.
 api_error::ApiError auth_rejected_error();

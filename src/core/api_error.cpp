@@ -1,6 +1,11 @@
 // The single builder of OpenAI-shaped error bodies (see api_error.hpp).
 #include <airelays/api_error.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string_view>
+
 namespace airelays::api_error {
 
 std::string default_type(int status) {
@@ -64,11 +69,65 @@ ApiError unsupported(std::string route) {
   return make(501, route + " is not supported by airelays", std::string("unsupported_error"));
 }
 
+namespace {
+
+constexpr std::array<std::string_view, 5> k_fixed_keys = {"message", "type", "code", "param",
+                                                          "retry_after"};
+constexpr std::array<std::string_view, 6> k_secret_words = {"token",         "secret", "key",
+                                                            "authorization", "cookie", "password"};
+constexpr size_t k_max_string = 1000;
+constexpr size_t k_max_structured = 4000;
+
+bool is_fixed_key(std::string_view key) {
+  return std::find(k_fixed_keys.begin(), k_fixed_keys.end(), key) != k_fixed_keys.end();
+}
+
+bool names_a_secret(std::string key) {
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::any_of(k_secret_words.begin(), k_secret_words.end(),
+                     [&](std::string_view w) { return key.find(w) != std::string::npos; });
+}
+
+bool small_enough(const nlohmann::json& v) {
+  if (v.is_string()) {
+    return v.get_ref<const std::string&>().size() <= k_max_string;
+  }
+  if (v.is_structured()) {
+    return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() <=
+           k_max_structured;
+  }
+  return !v.is_binary();
+}
+
+} // namespace
+
+nlohmann::json upstream_extras(const nlohmann::json& upstream_error) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!upstream_error.is_object()) {
+    return out;
+  }
+  for (const auto& [key, value] : upstream_error.items()) {
+    if (!is_fixed_key(key) && !names_a_secret(key) && small_enough(value)) {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
 nlohmann::json to_json(const ApiError& e) {
-  nlohmann::json inner = {{"message", e.message},
-                          {"type", e.type.empty() ? default_type(e.status) : e.type},
-                          {"code", e.code ? nlohmann::json(*e.code) : nlohmann::json(nullptr)},
-                          {"param", e.param ? nlohmann::json(*e.param) : nlohmann::json(nullptr)}};
+  nlohmann::json inner = nlohmann::json::object();
+  if (e.extras.is_object()) {
+    for (const auto& [key, value] : e.extras.items()) {
+      if (!is_fixed_key(key)) {
+        inner[key] = value;
+      }
+    }
+  }
+  inner["message"] = e.message;
+  inner["type"] = e.type.empty() ? default_type(e.status) : e.type;
+  inner["code"] = e.code ? nlohmann::json(*e.code) : nlohmann::json(nullptr);
+  inner["param"] = e.param ? nlohmann::json(*e.param) : nlohmann::json(nullptr);
   if (e.retry_after) {
     inner["retry_after"] = *e.retry_after;
   }

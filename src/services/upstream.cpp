@@ -83,6 +83,9 @@ api_error::ApiError http_error(int status, const std::string& body,
       e.code = string_at(*error_obj, "type");
     }
     e.param = string_at(*error_obj, "param");
+    // resets_at, resets_in_seconds, plan_type, ...: what a client needs to tell the user when
+    // the quota comes back (DESIGN.md: the upstream's error object verbatim).
+    e.extras = api_error::upstream_extras(*error_obj);
   } else if (parsed.is_object() && parsed.contains("detail")) {
     const auto& d = parsed["detail"];
     e.message = d.is_string() ? d.get<std::string>() : d.dump();
@@ -113,6 +116,15 @@ api_error::ApiError transport_error(http_client::Failure failure, const std::str
   if (failure == Failure::aborted) {
     return api_error::make(503, "The request was abandoned: the relay is stopping.",
                            std::string("server_stopping"));
+  }
+  if (failure == Failure::tls) {
+    // Most often an https:// base_url pointing at a server that does not speak TLS, or a
+    // proxy/antivirus intercepting with its own certificate: say so, not just "SSL error".
+    return api_error::make(502,
+                           "Upstream connection failed: the TLS handshake with the upstream "
+                           "failed (" + text + "). Check that [upstream] base_url is the right "
+                           "https:// address and that nothing intercepts TLS on the way.",
+                           std::string("upstream_connection_failed"));
   }
   return api_error::make(502, "Upstream connection failed: " + text,
                          std::string("upstream_connection_failed"));
