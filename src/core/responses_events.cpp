@@ -1,6 +1,7 @@
 // The upstream Responses event stream, read (see responses.hpp): which events commit a
 // streaming answer, what a failure event means for the client (reference §10.2 with DESIGN's
 // status decisions), and the final response object rebuilt from the events (§5.4.3).
+#include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 
 #include <cmath>
@@ -10,6 +11,8 @@ namespace airelays::responses {
 
 namespace {
 
+using json_util::string_or_empty;
+
 using api_error::ApiError;
 using nlohmann::json;
 
@@ -18,16 +21,8 @@ json parse_object(const std::string& data) {
   return j.is_object() ? j : json();
 }
 
-std::string str(const json& obj, const char* key) {
-  if (!obj.is_object()) {
-    return {};
-  }
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string event_type(const sse::Event& ev, const json& data) {
-  std::string type = str(data, "type");
+  std::string type = string_or_empty(data, "type");
   return type.empty() ? ev.event : type;
 }
 
@@ -47,7 +42,7 @@ json error_object(const json& data) {
       out[key] = *it;
     }
   }
-  if (str(out, "message").empty() && str(out, "code").empty()) {
+  if (string_or_empty(out, "message").empty() && string_or_empty(out, "code").empty()) {
     return json();
   }
   return out;
@@ -104,17 +99,22 @@ std::optional<long> retry_after(const json& err) {
       return static_cast<long>(std::ceil(v));
     }
   }
-  return retry_from_message(str(err, "message"));
+  return retry_from_message(string_or_empty(err, "message"));
 }
 
 } // namespace
 
 EventKind classify(const sse::Event& event) {
-  json data = parse_object(event.data);
-  if (data.is_null()) {
-    return EventKind::ignored;
+  // The backend names every event in its `event:` field: then no JSON parse is needed here
+  // (the accumulator or translator parses the data once, right after).
+  std::string type = event.event;
+  if (type.empty()) {
+    json data = parse_object(event.data);
+    if (data.is_null()) {
+      return EventKind::ignored;
+    }
+    type = event_type(event, data);
   }
-  std::string type = event_type(event, data);
   if (type == "response.created" || type == "response.in_progress") {
     return EventKind::pre_content;
   }
@@ -132,10 +132,10 @@ ApiError failure_error(const json& event_data) {
   if (!err.is_object()) {
     return incomplete_stream_error();
   }
-  std::string type = str(err, "type");
-  std::string code = str(err, "code");
-  std::string param = str(err, "param");
-  ApiError e = api_error::make(status_for(type, code, param), str(err, "message"));
+  std::string type = string_or_empty(err, "type");
+  std::string code = string_or_empty(err, "code");
+  std::string param = string_or_empty(err, "param");
+  ApiError e = api_error::make(status_for(type, code, param), string_or_empty(err, "message"));
   if (e.message.empty()) {
     e.message = "The upstream response failed.";
   }
@@ -167,10 +167,13 @@ void ResponseAccumulator::feed(const sse::Event& event) {
     return;
   }
   std::string type = event_type(event, data);
+  if ((type == "error" || type == "response.failed") && !m_failure) {
+    m_failure = data; // before the response object is moved out below
+  }
   if (auto r = data.find("response"); r != data.end() && r->is_object()) {
     m_saw_response = true;
     for (auto& [key, value] : r->items()) {
-      m_response[key] = value;
+      m_response[key] = std::move(value); // data is ours: move, the response can be large
     }
   }
   if (type == "response.output_item.done") {
@@ -182,11 +185,9 @@ void ResponseAccumulator::feed(const sse::Event& event) {
       m_items[at] = *item;
     }
   } else if (type == "response.output_text.delta") {
-    m_text += str(data, "delta");
+    m_text += string_or_empty(data, "delta");
   } else if (type == "response.completed" || type == "response.incomplete") {
     m_succeeded = true;
-  } else if ((type == "error" || type == "response.failed") && !m_failure) {
-    m_failure = data;
   }
 }
 
@@ -231,7 +232,7 @@ std::string output_text(const json& response) {
     return text;
   }
   for (const auto& item : *output) {
-    if (str(item, "type") != "message") {
+    if (string_or_empty(item, "type") != "message") {
       continue;
     }
     auto content = item.find("content");
@@ -239,8 +240,8 @@ std::string output_text(const json& response) {
       continue;
     }
     for (const auto& part : *content) {
-      if (str(part, "type") == "output_text") {
-        text += str(part, "text");
+      if (string_or_empty(part, "type") == "output_text") {
+        text += string_or_empty(part, "text");
       }
     }
   }
@@ -257,7 +258,7 @@ std::vector<json> function_calls(const json& response) {
     return calls;
   }
   for (const auto& item : *output) {
-    if (str(item, "type") == "function_call") {
+    if (string_or_empty(item, "type") == "function_call") {
       calls.push_back(item);
     }
   }
@@ -265,11 +266,11 @@ std::vector<json> function_calls(const json& response) {
 }
 
 bool hit_length_limit(const json& response) {
-  if (str(response, "status") != "incomplete") {
+  if (string_or_empty(response, "status") != "incomplete") {
     return false;
   }
   auto details = response.find("incomplete_details");
-  std::string reason = details != response.end() ? str(*details, "reason") : std::string();
+  std::string reason = details != response.end() ? string_or_empty(*details, "reason") : std::string();
   return reason.empty() || reason == "max_output_tokens" || reason == "max_tokens";
 }
 

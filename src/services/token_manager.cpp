@@ -5,6 +5,7 @@
 // is used instead of spending the (single-use) refresh token again. Terminal issuer answers
 // become the persisted "login required" state; transport errors and 5xx stay transient.
 #include <airelays/http_client.hpp>
+#include <airelays/json_util.hpp>
 #include <airelays/jwt.hpp>
 #include <airelays/metrics.hpp>
 #include <airelays/secret_store.hpp>
@@ -17,6 +18,8 @@
 namespace airelays::token_manager {
 
 namespace {
+
+using json_util::string_or_empty;
 
 constexpr long k_refresh_margin_seconds = 5 * 60;
 constexpr double k_max_refresh_age_seconds = 8 * 24 * 3600;
@@ -59,11 +62,23 @@ Access login_required(const LoginRequired& s) {
   return failed(auth_error("upstream_auth_refresh_failed", "refresh_failed", s.message));
 }
 
+// The access token's exp claim. Decoding it (base64url and a JSON parse) on every request
+// showed in profiles; the token changes only at a refresh, so each thread keeps its last one.
+std::optional<long> access_expiry(const std::string& token) {
+  thread_local std::string t_token;
+  thread_local std::optional<long> t_exp;
+  if (token != t_token) {
+    t_exp = jwt::claims(token).exp;
+    t_token = token;
+  }
+  return t_exp;
+}
+
 bool needs_refresh(const auth_record::Record& r, double now) {
   if (r.access_token.empty()) {
     return true;
   }
-  if (auto exp = jwt::claims(r.access_token).exp) {
+  if (auto exp = access_expiry(r.access_token)) {
     return static_cast<double>(*exp) - now < k_refresh_margin_seconds;
   }
   auto last = auth_record::parse_time(r.last_refresh);
@@ -71,16 +86,8 @@ bool needs_refresh(const auth_record::Record& r, double now) {
 }
 
 bool still_valid(const auth_record::Record& r, double now) {
-  auto exp = jwt::claims(r.access_token).exp;
+  auto exp = access_expiry(r.access_token);
   return !r.access_token.empty() && (!exp || static_cast<double>(*exp) > now + 5);
-}
-
-std::string json_string(const nlohmann::json& j, const char* key) {
-  if (!j.is_object()) {
-    return {};
-  }
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // The issuer's error code: error.code, error (a string) or code.
@@ -90,10 +97,10 @@ std::string refresh_error_code(const nlohmann::json& body) {
   }
   auto err = body.find("error");
   if (err != body.end() && err->is_object()) {
-    return json_string(*err, "code");
+    return string_or_empty(*err, "code");
   }
-  std::string e = json_string(body, "error");
-  return e.empty() ? json_string(body, "code") : e;
+  std::string e = string_or_empty(body, "error");
+  return e.empty() ? string_or_empty(body, "code") : e;
 }
 
 std::string terminal_phrase(const std::string& code) {
@@ -271,7 +278,7 @@ private:
   Access accept(const http_client::Response& res, const std::string& reason, double now) {
     auto body = nlohmann::json::parse(res.body, nullptr, false);
     auto pick = [&body](const char* key, const std::string& old) {
-      std::string v = json_string(body, key);
+      std::string v = string_or_empty(body, key);
       return v.empty() ? old : v;
     };
     auto rebuilt = auth_record::build(pick("id_token", m_record->id_token),

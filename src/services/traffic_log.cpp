@@ -127,6 +127,10 @@ nlohmann::json body_snapshot(std::string_view body, std::string_view content_typ
     snap["note"] = "Binary payload omitted by default. This is explicit, not silent truncation.";
     return snap;
   }
+  if (!include_content) { // the default: validating needs no DOM (it ran on every request)
+    snap["kind"] = nlohmann::json::accept(body.begin(), body.end()) ? "json" : "text";
+    return snap;
+  }
   auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   snap["kind"] = parsed.is_discarded() ? "text" : "json";
   if (include_content) {
