@@ -1,6 +1,7 @@
 // Claims decode for the issuer's JWTs (see jwt.hpp). Base64url decoding lives here rather than
 // in OpenSSL because the core layer is pure (std + json only); it is a table lookup, not
 // cryptography, and the tests feed it every padding variant.
+#include <airelays/json_util.hpp>
 #include <airelays/jwt.hpp>
 
 #include <array>
@@ -8,6 +9,8 @@
 namespace airelays::jwt {
 
 namespace {
+
+using json_util::string_or_empty;
 
 constexpr std::string_view k_auth_claim = "https://api.openai.com/auth";
 constexpr std::string_view k_profile_claim = "https://api.openai.com/profile";
@@ -29,17 +32,6 @@ int sextet(char c) {
     return 63;
   }
   return -1;
-}
-
-std::string string_at(const nlohmann::json& obj, std::string_view key) {
-  if (!obj.is_object()) {
-    return {};
-  }
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) {
-    return {};
-  }
-  return it->get<std::string>();
 }
 
 const nlohmann::json& object_at(const nlohmann::json& obj, std::string_view key) {
@@ -106,15 +98,15 @@ Claims claims(std::string_view token) {
     return c;
   }
   const auto& auth = object_at(*p, k_auth_claim);
-  c.email = string_at(*p, "email");
+  c.email = string_or_empty(*p, "email");
   if (c.email.empty()) {
-    c.email = string_at(object_at(*p, k_profile_claim), "email");
+    c.email = string_or_empty(object_at(*p, k_profile_claim), "email");
   }
-  c.plan = string_at(auth, "chatgpt_plan_type");
-  c.account_id = string_at(auth, "chatgpt_account_id");
-  c.user_id = string_at(auth, "chatgpt_user_id");
+  c.plan = string_or_empty(auth, "chatgpt_plan_type");
+  c.account_id = string_or_empty(auth, "chatgpt_account_id");
+  c.user_id = string_or_empty(auth, "chatgpt_user_id");
   if (c.user_id.empty()) {
-    c.user_id = string_at(auth, "user_id");
+    c.user_id = string_or_empty(auth, "user_id");
   }
   auto exp = p->find("exp");
   if (exp != p->end() && exp->is_number()) {

@@ -1,11 +1,14 @@
 // Responses output → chat results (see translate_chat.hpp): the usage and finish_reason
 // mapping of DESIGN difference 2 and the non-stream chat.completion.
+#include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_chat.hpp>
 
 namespace airelays::translate_chat {
 
 namespace {
+
+using json_util::string_or_empty;
 
 using nlohmann::json;
 
@@ -31,11 +34,6 @@ const json& child(const json& obj, const char* key) {
   }
   auto it = obj.find(key);
   return it != obj.end() ? *it : k_null;
-}
-
-std::string str(const json& obj, const char* key) {
-  const json& v = child(obj, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
 }
 
 } // namespace
@@ -64,8 +62,8 @@ std::string finish_reason(const json& response) {
   if (responses::hit_length_limit(response)) {
     return "length";
   }
-  if (str(response, "status") == "incomplete" &&
-      str(child(response, "incomplete_details"), "reason") == "content_filter") {
+  if (string_or_empty(response, "status") == "incomplete" &&
+      string_or_empty(child(response, "incomplete_details"), "reason") == "content_filter") {
     return "content_filter";
   }
   return "stop";
@@ -79,10 +77,10 @@ json completion_from_response(const json& response, const std::string& id, long 
   if (!calls.empty()) {
     json list = json::array();
     for (const auto& call : calls) {
-      std::string args = str(call, "arguments");
-      list.push_back({{"id", str(call, "call_id")},
+      std::string args = string_or_empty(call, "arguments");
+      list.push_back({{"id", string_or_empty(call, "call_id")},
                       {"type", "function"},
-                      {"function", {{"name", str(call, "name")}, {"arguments", args.empty() ? "{}" : args}}}});
+                      {"function", {{"name", string_or_empty(call, "name")}, {"arguments", args.empty() ? "{}" : args}}}});
     }
     message["tool_calls"] = std::move(list);
   }
@@ -90,13 +88,13 @@ json completion_from_response(const json& response, const std::string& id, long 
   for (const auto& item : child(response, "output").is_array() ? response["output"] : json::array()) {
     const json& content = child(item, "content");
     for (const auto& part : content.is_array() ? content : json::array()) {
-      if (str(part, "type") == "refusal") {
-        refusal += str(part, "refusal");
+      if (string_or_empty(part, "type") == "refusal") {
+        refusal += string_or_empty(part, "refusal");
       }
     }
   }
   message["refusal"] = refusal.empty() ? json() : json(refusal);
-  std::string up_model = str(response, "model");
+  std::string up_model = string_or_empty(response, "model");
   json out = {{"id", id},
               {"object", "chat.completion"},
               {"created", created},

@@ -5,6 +5,7 @@
 #include <airelays/conversation_store.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/file_store.hpp>
+#include <airelays/json_util.hpp>
 
 #include "expansion_files.hpp"
 
@@ -15,13 +16,7 @@ using api_error::ApiError;
 
 namespace {
 
-std::optional<std::string> string_at(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) {
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
+using json_util::string_at;
 
 // The conversation named by `conversation` ("conv_…" or {"id":"conv_…"}), removed from the
 // request; empty when absent.

@@ -3,6 +3,7 @@
 
 #include <airelays/file_store.hpp>
 #include <airelays/file_type.hpp>
+#include <airelays/json_util.hpp>
 
 #include <openssl/evp.h>
 
@@ -18,20 +19,14 @@ using file_type::Kind;
 
 namespace {
 
+using json_util::string_at;
+
 // The bytes of a file and what the client said about it.
 struct FileBytes {
   std::string bytes;
   std::string filename;
   std::string declared_type;
 };
-
-std::optional<std::string> string_at(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) {
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
 
 std::string data_url(const std::string& mime, std::string_view bytes) {
   return "data:" + mime + ";base64," + base64_encode(bytes);

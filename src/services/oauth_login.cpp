@@ -3,6 +3,7 @@
 // oauth_login_browser.cpp. Nothing here prints or returns a token except in Tokens.
 #include <airelays/base64url.hpp>
 #include <airelays/http_client.hpp>
+#include <airelays/json_util.hpp>
 #include <airelays/jwt.hpp>
 #include <airelays/oauth_login.hpp>
 
@@ -17,6 +18,8 @@ namespace airelays::oauth_login {
 
 namespace {
 
+using json_util::string_or_empty;
+
 constexpr long k_issuer_timeout_ms = 30000;
 
 std::string random_urlsafe(size_t nbytes) {
@@ -27,29 +30,21 @@ std::string random_urlsafe(size_t nbytes) {
   return base64url::encode(reinterpret_cast<const unsigned char*>(buf.data()), nbytes);
 }
 
-std::string string_at(const nlohmann::json& j, const char* key) {
-  if (!j.is_object()) {
-    return {};
-  }
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The issuer's explanation of a failure: error_description, error.message, error, raw body.
 std::string issuer_detail(const http_client::Response& r) {
   if (r.status == 0) {
     return r.error;
   }
   auto j = nlohmann::json::parse(r.body, nullptr, false);
-  std::string d = string_at(j, "error_description");
+  std::string d = string_or_empty(j, "error_description");
   if (d.empty() && j.is_object() && j.contains("error") && j["error"].is_object()) {
-    d = string_at(j["error"], "message");
+    d = string_or_empty(j["error"], "message");
     if (d.empty()) {
-      d = string_at(j["error"], "code");
+      d = string_or_empty(j["error"], "code");
     }
   }
   if (d.empty()) {
-    d = string_at(j, "error");
+    d = string_or_empty(j, "error");
   }
   if (d.empty()) {
     d = r.body.substr(0, 300);
@@ -172,7 +167,7 @@ Result<Tokens> exchange_code(const Settings& s, const std::string& code,
     return make_error("Token exchange failed: " + issuer_detail(r));
   }
   auto j = nlohmann::json::parse(r.body, nullptr, false);
-  Tokens t{string_at(j, "id_token"), string_at(j, "access_token"), string_at(j, "refresh_token")};
+  Tokens t{string_or_empty(j, "id_token"), string_or_empty(j, "access_token"), string_or_empty(j, "refresh_token")};
   if (t.id_token.empty() || t.access_token.empty() || t.refresh_token.empty()) {
     return make_error("Token exchange failed: the issuer's token response is invalid (it must "
                       "carry id_token, access_token and refresh_token).");
@@ -204,10 +199,10 @@ Result<DeviceCode> request_device_code(const Settings& s) {
   }
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   DeviceCode d;
-  d.device_auth_id = string_at(j, "device_auth_id");
-  d.user_code = string_at(j, "user_code");
+  d.device_auth_id = string_or_empty(j, "device_auth_id");
+  d.user_code = string_or_empty(j, "user_code");
   if (d.user_code.empty()) {
-    d.user_code = string_at(j, "usercode");
+    d.user_code = string_or_empty(j, "usercode");
   }
   if (d.user_code.empty() || d.device_auth_id.empty()) {
     return make_error("Device-code login returned an unexpected payload (no user code).");
@@ -247,8 +242,8 @@ Result<Tokens> poll_device_code(const Settings& s, const DeviceCode& code, const
                         "). Request a fresh code with `airelays login --device`.");
     }
     auto j = nlohmann::json::parse(r.body, nullptr, false);
-    std::string auth_code = string_at(j, "authorization_code");
-    std::string verifier = string_at(j, "code_verifier");
+    std::string auth_code = string_or_empty(j, "authorization_code");
+    std::string verifier = string_or_empty(j, "code_verifier");
     if (auth_code.empty() || verifier.empty()) {
       return make_error("Device-code login returned an unexpected payload (no authorization code).");
     }

@@ -2,6 +2,7 @@
 // fresh login under auth.lock, loading and deleting it in every place, the persisted
 // login-required state, and the claim summary. No network.
 #include <airelays/atomic_file.hpp>
+#include <airelays/json_util.hpp>
 #include <airelays/jwt.hpp>
 #include <airelays/secret_store.hpp>
 #include <airelays/token_manager.hpp>
@@ -13,14 +14,11 @@ namespace airelays::token_manager {
 
 namespace {
 
+using json_util::string_or_empty;
+
 double now_unix() {
   using namespace std::chrono;
   return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string json_string(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 } // namespace
@@ -44,9 +42,9 @@ std::optional<LoginRequired> read_login_required(const paths::Layout& layout) {
   auto j = nlohmann::json::parse(**text, nullptr, false);
   LoginRequired s;
   if (j.is_object()) {
-    s.reason = json_string(j, "reason");
-    s.message = json_string(j, "message");
-    s.time = json_string(j, "time");
+    s.reason = string_or_empty(j, "reason");
+    s.message = string_or_empty(j, "message");
+    s.time = string_or_empty(j, "time");
   }
   if (s.reason.empty()) {
     s.reason = "unknown";
