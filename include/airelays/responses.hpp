@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -37,6 +38,10 @@ const std::vector<std::string>& stripped_parameters();
 // Removes the §5.0 parameters from `body` (present counts, even null) and appends their names,
 // in the fixed order, to `ignored`.
 void strip_parameters(nlohmann::json& body, std::vector<std::string>& ignored);
+// Adds to `ignored` every key of body that is neither in `handled` (what a translation uses)
+// nor one strip_parameters already disclosed: dropped keys are always disclosed.
+void disclose_unhandled(const nlohmann::json& body, const std::set<std::string>& handled,
+                        std::vector<std::string>& ignored);
 // Checks and normalises a text.format / response_format object in place (text, json_object,
 // json_schema with its schema made strict-compatible, reference §5.5); `param` names it in errors.
 std::optional<api_error::ApiError> normalize_format(nlohmann::json& format,

@@ -45,16 +45,12 @@ std::string finish_reason(const nlohmann::json& response);
 nlohmann::json completion_from_response(const nlohmann::json& response, const std::string& id,
                                         long created, const std::string& model);
 
-// Turns the upstream event stream into chat.completion.chunk SSE text: a role chunk first,
-// content deltas, tool-call deltas (stable index; id, type and name on a call's first delta),
-// a finish chunk, the usage chunk when include_usage, then "data: [DONE]". A failure (event,
-// transport, or a stream that ends without a terminal event) is one api_error::sse_event and
-// no [DONE]. After the end every call returns "".
-class ChatStream {
+// What the chat and completions streams share: the chunk envelope (id, object, created,
+// model), the end of a stream that succeeded (the finish chunk is the caller's; then the
+// usage chunk when include_usage and [DONE]) or failed (one api_error::sse_event, no
+// [DONE]), and the done/succeeded state. After the end every call returns "".
+class ChunkStream {
 public:
-  ChatStream(std::string id, long created, std::string model, bool include_usage);
-  // Translates one upstream event; returns the SSE text to write (may be empty).
-  std::string feed(const sse::Event& event);
   // The upstream stream ended (EOF): "" after a terminal event, else the incomplete_stream error.
   std::string finish();
   // A transport/backend failure mid-stream: the error event (once), "" if already ended.
@@ -64,6 +60,38 @@ public:
   // It ended with [DONE].
   bool succeeded() const { return m_succeeded; }
 
+protected:
+  ChunkStream(std::string id, const char* object, long created, std::string model,
+              bool include_usage);
+  // One chunk with these choices (and usage, unless null), as an SSE data frame.
+  std::string frame(nlohmann::json choices, nlohmann::json usage = nullptr) const;
+  // The terminal event's response object ("incomplete" status filled in when the event says so).
+  static nlohmann::json terminal_response(const nlohmann::json& event_data);
+  // After the finish chunk: the usage chunk (when asked for and known), then [DONE].
+  std::string close(const nlohmann::json& response);
+
+  std::string m_model;
+  bool m_done = false;
+
+private:
+  std::string m_id;
+  const char* m_object;
+  long m_created;
+  bool m_include_usage;
+  bool m_succeeded = false;
+};
+
+// Turns the upstream event stream into chat.completion.chunk SSE text: a role chunk first,
+// content deltas, tool-call deltas (stable index; id, type and name on a call's first delta),
+// a finish chunk, the usage chunk when include_usage, then "data: [DONE]". A failure (event,
+// transport, or a stream that ends without a terminal event) is one api_error::sse_event and
+// no [DONE] (see ChunkStream).
+class ChatStream : public ChunkStream {
+public:
+  ChatStream(std::string id, long created, std::string model, bool include_usage);
+  // Translates one upstream event; returns the SSE text to write (may be empty).
+  std::string feed(const sse::Event& event);
+
 private:
   struct ToolCall {
     std::string item_id;
@@ -71,13 +99,7 @@ private:
     std::string arguments_sent;
     int index = 0;
   };
-  std::string m_id;
-  long m_created;
-  std::string m_model;
-  bool m_include_usage;
   bool m_role_sent = false;
-  bool m_done = false;
-  bool m_succeeded = false;
   std::vector<std::string> m_text_items; // keys of message items that streamed text deltas
   std::vector<ToolCall> m_calls;
 

@@ -5,6 +5,7 @@
 
 #include <airelays/api_error.hpp>
 #include <airelays/sse.hpp>
+#include <airelays/translate_chat.hpp>
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,22 +32,12 @@ nlohmann::json completion_from_response(const nlohmann::json& response, const st
 
 // Upstream events → text_completion SSE chunks, a final chunk with finish_reason, the usage
 // chunk when include_usage, then "data: [DONE]"; failures as in translate_chat::ChatStream.
-class CompletionsStream {
+class CompletionsStream : public translate_chat::ChunkStream {
 public:
   CompletionsStream(std::string id, long created, std::string model, bool include_usage);
   std::string feed(const sse::Event& event);
-  std::string finish();
-  std::string fail(const api_error::ApiError& error);
-  bool done() const { return m_done; }
-  bool succeeded() const { return m_succeeded; }
 
 private:
-  std::string m_id;
-  long m_created;
-  std::string m_model;
-  bool m_include_usage;
-  bool m_done = false;
-  bool m_succeeded = false;
   std::vector<std::string> m_text_items; // message item ids that streamed text deltas
 
   std::string chunk(const std::string& text, const nlohmann::json& finish_reason);

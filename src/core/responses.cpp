@@ -231,6 +231,17 @@ void strip_parameters(json& body, std::vector<std::string>& ignored) {
   }
 }
 
+void disclose_unhandled(const json& body, const std::set<std::string>& handled,
+                        std::vector<std::string>& ignored) {
+  const auto& stripped = stripped_parameters();
+  for (const auto& [key, value] : body.items()) {
+    if (handled.count(key) == 0 &&
+        std::find(stripped.begin(), stripped.end(), key) == stripped.end()) {
+      ignored.push_back(key);
+    }
+  }
+}
+
 std::string ignored_header(const std::vector<std::string>& ignored) {
   std::string out;
   for (const auto& name : ignored) {

@@ -155,13 +155,7 @@ void disclose_dropped(const json& body, std::vector<std::string>& ignored) {
       "verbosity", "stream",         "stream_options", "store",         "n",
       "metadata",  "service_tier",   "prompt_cache_key", "conversation", "instructions",
       "modalities", "logprobs",      "top_logprobs", "audio",            "prediction"};
-  const auto& stripped = responses::stripped_parameters();
-  for (auto& [key, value] : body.items()) {
-    if (k_handled.count(key) == 0 &&
-        std::find(stripped.begin(), stripped.end(), key) == stripped.end()) {
-      ignored.push_back(key);
-    }
-  }
+  responses::disclose_unhandled(body, k_handled, ignored);
 }
 
 } // namespace

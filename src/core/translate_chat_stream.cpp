@@ -4,6 +4,7 @@
 // call carries its id, type and name); streams that only deliver whole items at
 // response.output_item.done (the minimal variant of upstream-contract §4.7) still produce
 // every piece of text and every call, exactly once.
+#include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_chat.hpp>
 
@@ -13,15 +14,9 @@ namespace airelays::translate_chat {
 
 namespace {
 
-using nlohmann::json;
+using json_util::string_or_empty;
 
-std::string str(const json& obj, const char* key) {
-  if (!obj.is_object()) {
-    return {};
-  }
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using nlohmann::json;
 
 long index_of(const json& data) {
   auto it = data.find("output_index");
@@ -46,20 +41,65 @@ std::string message_text(const json& item) {
 
 } // namespace
 
-ChatStream::ChatStream(std::string id, long created, std::string model, bool include_usage)
-    : m_id(std::move(id)), m_created(created), m_model(std::move(model)),
+ChunkStream::ChunkStream(std::string id, const char* object, long created, std::string model,
+                         bool include_usage)
+    : m_model(std::move(model)), m_id(std::move(id)), m_object(object), m_created(created),
       m_include_usage(include_usage) {}
 
-std::string ChatStream::chunk(const json& delta, const json& finish_reason) {
+std::string ChunkStream::frame(json choices, json usage) const {
   json c = {{"id", m_id},
-            {"object", "chat.completion.chunk"},
+            {"object", m_object},
             {"created", m_created},
             {"model", m_model},
-            {"choices", json::array({{{"index", 0},
-                                      {"delta", delta},
-                                      {"logprobs", nullptr},
-                                      {"finish_reason", finish_reason}}})}};
+            {"choices", std::move(choices)}};
+  if (!usage.is_null()) {
+    c["usage"] = std::move(usage);
+  }
   return sse::data_only(c.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+json ChunkStream::terminal_response(const json& data) {
+  auto it = data.find("response");
+  json response = it != data.end() && it->is_object() ? *it : json::object();
+  if (string_or_empty(data, "type") == "response.incomplete" && !response.contains("status")) {
+    response["status"] = "incomplete";
+  }
+  return response;
+}
+
+std::string ChunkStream::close(const json& response) {
+  std::string out;
+  auto usage = response.find("usage");
+  if (m_include_usage && usage != response.end() && usage->is_object()) {
+    out = frame(json::array(), usage_from_responses(*usage));
+  }
+  out += sse::data_only("[DONE]");
+  m_done = true;
+  m_succeeded = true;
+  return out;
+}
+
+std::string ChunkStream::finish() {
+  return m_done ? std::string() : fail(responses::incomplete_stream_error());
+}
+
+std::string ChunkStream::fail(const api_error::ApiError& error) {
+  if (m_done) {
+    return {};
+  }
+  m_done = true;
+  return api_error::sse_event(error);
+}
+
+ChatStream::ChatStream(std::string id, long created, std::string model, bool include_usage)
+    : ChunkStream(std::move(id), "chat.completion.chunk", created, std::move(model),
+                  include_usage) {}
+
+std::string ChatStream::chunk(const json& delta, const json& finish_reason) {
+  return frame(json::array({{{"index", 0},
+                             {"delta", delta},
+                             {"logprobs", nullptr},
+                             {"finish_reason", finish_reason}}}));
 }
 
 std::string ChatStream::content(const json& delta, const json& finish_reason) {
@@ -79,12 +119,12 @@ std::string ChatStream::feed(const sse::Event& event) {
   if (!data.is_object()) {
     return {};
   }
-  std::string type = str(data, "type");
+  std::string type = string_or_empty(data, "type");
   if (type.empty()) {
     type = event.event;
   }
   if (type == "response.created" || type == "response.in_progress") {
-    std::string model = data.contains("response") ? str(data["response"], "model") : "";
+    std::string model = data.contains("response") ? string_or_empty(data["response"], "model") : "";
     if (!model.empty() && !m_role_sent) {
       m_model = model;
     }
@@ -93,8 +133,8 @@ std::string ChatStream::feed(const sse::Event& event) {
   if (type == "response.output_text.delta") {
     return on_text_delta(data);
   }
-  if (type == "response.refusal.delta" && !str(data, "delta").empty()) {
-    return content({{"refusal", str(data, "delta")}});
+  if (type == "response.refusal.delta" && !string_or_empty(data, "delta").empty()) {
+    return content({{"refusal", string_or_empty(data, "delta")}});
   }
   if (type == "response.output_item.added") {
     return on_item_added(data);
@@ -115,19 +155,19 @@ std::string ChatStream::feed(const sse::Event& event) {
 }
 
 std::string ChatStream::on_text_delta(const json& data) {
-  for (auto& key : item_keys(str(data, "item_id"), index_of(data))) {
+  for (auto& key : item_keys(string_or_empty(data, "item_id"), index_of(data))) {
     if (std::find(m_text_items.begin(), m_text_items.end(), key) == m_text_items.end()) {
       m_text_items.push_back(key);
     }
   }
-  std::string delta = str(data, "delta");
+  std::string delta = string_or_empty(data, "delta");
   return delta.empty() ? std::string() : content({{"content", delta}});
 }
 
 std::string ChatStream::on_item_added(const json& data) {
   auto item = data.find("item");
-  if (item == data.end() || str(*item, "type") != "function_call" ||
-      find_call(str(*item, "id"), index_of(data))) {
+  if (item == data.end() || string_or_empty(*item, "type") != "function_call" ||
+      find_call(string_or_empty(*item, "id"), index_of(data))) {
     return {};
   }
   return emit_call_start(*item, index_of(data));
@@ -146,10 +186,10 @@ ChatStream::ToolCall* ChatStream::find_call(const std::string& item_id, long out
 
 std::string ChatStream::emit_call_start(const json& item, long output_index) {
   ToolCall call;
-  call.item_id = str(item, "id");
+  call.item_id = string_or_empty(item, "id");
   call.output_index = output_index;
   call.index = static_cast<int>(m_calls.size());
-  std::string call_id = str(item, "call_id");
+  std::string call_id = string_or_empty(item, "call_id");
   if (call_id.empty()) {
     call_id = call.item_id.empty() ? "call_" + std::to_string(call.index) : call.item_id;
   }
@@ -157,13 +197,13 @@ std::string ChatStream::emit_call_start(const json& item, long output_index) {
   json tc = {{"index", call.index},
              {"id", call_id},
              {"type", "function"},
-             {"function", {{"name", str(item, "name")}, {"arguments", ""}}}};
+             {"function", {{"name", string_or_empty(item, "name")}, {"arguments", ""}}}};
   return content({{"tool_calls", json::array({tc})}});
 }
 
 std::string ChatStream::on_arguments_delta(const json& data) {
-  ToolCall* call = find_call(str(data, "item_id"), index_of(data));
-  std::string delta = str(data, "delta");
+  ToolCall* call = find_call(string_or_empty(data, "item_id"), index_of(data));
+  std::string delta = string_or_empty(data, "delta");
   if (!call || delta.empty()) {
     return {};
   }
@@ -179,9 +219,9 @@ std::string ChatStream::on_item_done(const json& data) {
   }
   const json& item = *it;
   long output_index = index_of(data);
-  std::string type = str(item, "type");
+  std::string type = string_or_empty(item, "type");
   if (type == "message") {
-    for (auto& key : item_keys(str(item, "id"), output_index)) {
+    for (auto& key : item_keys(string_or_empty(item, "id"), output_index)) {
       if (std::find(m_text_items.begin(), m_text_items.end(), key) != m_text_items.end()) {
         return {}; // its text was streamed already
       }
@@ -193,12 +233,12 @@ std::string ChatStream::on_item_done(const json& data) {
     return {};
   }
   std::string out;
-  ToolCall* call = find_call(str(item, "id"), output_index);
+  ToolCall* call = find_call(string_or_empty(item, "id"), output_index);
   if (!call) {
     out = emit_call_start(item, output_index);
     call = &m_calls.back();
   }
-  std::string final_args = str(item, "arguments");
+  std::string final_args = string_or_empty(item, "arguments");
   if (final_args.empty() && call->arguments_sent.empty()) {
     final_args = "{}";
   }
@@ -213,38 +253,9 @@ std::string ChatStream::on_item_done(const json& data) {
 }
 
 std::string ChatStream::on_terminal(const json& data) {
-  json response = data.contains("response") && data["response"].is_object() ? data["response"]
-                                                                             : json::object();
-  if (str(data, "type") == "response.incomplete" && !response.contains("status")) {
-    response["status"] = "incomplete";
-  }
+  json response = terminal_response(data);
   std::string reason = m_calls.empty() ? finish_reason(response) : "tool_calls";
-  std::string out = content(json::object(), reason);
-  if (m_include_usage && response.contains("usage") && response["usage"].is_object()) {
-    json c = {{"id", m_id},
-              {"object", "chat.completion.chunk"},
-              {"created", m_created},
-              {"model", m_model},
-              {"choices", json::array()},
-              {"usage", usage_from_responses(response["usage"])}};
-    out += sse::data_only(c.dump());
-  }
-  out += sse::data_only("[DONE]");
-  m_done = true;
-  m_succeeded = true;
-  return out;
-}
-
-std::string ChatStream::finish() {
-  return m_done ? std::string() : fail(responses::incomplete_stream_error());
-}
-
-std::string ChatStream::fail(const api_error::ApiError& error) {
-  if (m_done) {
-    return {};
-  }
-  m_done = true;
-  return api_error::sse_event(error);
+  return content(json::object(), reason) + close(response);
 }
 
 } // namespace airelays::translate_chat

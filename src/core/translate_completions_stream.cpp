@@ -2,6 +2,7 @@
 // become text_completion chunks; a message delivered only whole at output_item.done (the
 // minimal upstream variant) is sent once as one chunk; the terminal event becomes the
 // finish chunk, the optional usage chunk and [DONE]. Failures as in the chat stream.
+#include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_chat.hpp>
 #include <airelays/translate_completions.hpp>
@@ -12,15 +13,9 @@ namespace airelays::translate_completions {
 
 namespace {
 
-using nlohmann::json;
+using json_util::string_or_empty;
 
-std::string str(const json& obj, const char* key) {
-  if (!obj.is_object()) {
-    return {};
-  }
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using nlohmann::json;
 
 std::vector<std::string> item_keys(const std::string& item_id, const json& data) {
   std::vector<std::string> keys;
@@ -37,19 +32,13 @@ std::vector<std::string> item_keys(const std::string& item_id, const json& data)
 
 CompletionsStream::CompletionsStream(std::string id, long created, std::string model,
                                      bool include_usage)
-    : m_id(std::move(id)), m_created(created), m_model(std::move(model)),
-      m_include_usage(include_usage) {}
+    : ChunkStream(std::move(id), "text_completion", created, std::move(model), include_usage) {}
 
 std::string CompletionsStream::chunk(const std::string& text, const json& finish_reason) {
-  json c = {{"id", m_id},
-            {"object", "text_completion"},
-            {"created", m_created},
-            {"model", m_model},
-            {"choices", json::array({{{"text", text},
-                                      {"index", 0},
-                                      {"logprobs", nullptr},
-                                      {"finish_reason", finish_reason}}})}};
-  return sse::data_only(c.dump(-1, ' ', false, json::error_handler_t::replace));
+  return frame(json::array({{{"text", text},
+                             {"index", 0},
+                             {"logprobs", nullptr},
+                             {"finish_reason", finish_reason}}}));
 }
 
 std::string CompletionsStream::feed(const sse::Event& event) {
@@ -60,17 +49,17 @@ std::string CompletionsStream::feed(const sse::Event& event) {
   if (!data.is_object()) {
     return {};
   }
-  std::string type = str(data, "type");
+  std::string type = string_or_empty(data, "type");
   if (type.empty()) {
     type = event.event;
   }
   if (type == "response.output_text.delta") {
-    for (auto& key : item_keys(str(data, "item_id"), data)) {
+    for (auto& key : item_keys(string_or_empty(data, "item_id"), data)) {
       if (std::find(m_text_items.begin(), m_text_items.end(), key) == m_text_items.end()) {
         m_text_items.push_back(key);
       }
     }
-    std::string delta = str(data, "delta");
+    std::string delta = string_or_empty(data, "delta");
     return delta.empty() ? std::string() : chunk(delta, nullptr);
   }
   if (type == "response.output_item.done") {
@@ -87,10 +76,10 @@ std::string CompletionsStream::feed(const sse::Event& event) {
 
 std::string CompletionsStream::on_item_done(const json& data) {
   auto item = data.find("item");
-  if (item == data.end() || str(*item, "type") != "message") {
+  if (item == data.end() || string_or_empty(*item, "type") != "message") {
     return {};
   }
-  for (auto& key : item_keys(str(*item, "id"), data)) {
+  for (auto& key : item_keys(string_or_empty(*item, "id"), data)) {
     if (std::find(m_text_items.begin(), m_text_items.end(), key) != m_text_items.end()) {
       return {};
     }
@@ -100,38 +89,9 @@ std::string CompletionsStream::on_item_done(const json& data) {
 }
 
 std::string CompletionsStream::on_terminal(const json& data) {
-  json response = data.contains("response") && data["response"].is_object() ? data["response"]
-                                                                             : json::object();
-  if (str(data, "type") == "response.incomplete" && !response.contains("status")) {
-    response["status"] = "incomplete";
-  }
+  json response = terminal_response(data);
   std::string reason = translate_chat::finish_reason(response);
-  std::string out = chunk("", reason == "tool_calls" ? "stop" : reason);
-  if (m_include_usage && response.contains("usage") && response["usage"].is_object()) {
-    json c = {{"id", m_id},
-              {"object", "text_completion"},
-              {"created", m_created},
-              {"model", m_model},
-              {"choices", json::array()},
-              {"usage", translate_chat::usage_from_responses(response["usage"])}};
-    out += sse::data_only(c.dump());
-  }
-  out += sse::data_only("[DONE]");
-  m_done = true;
-  m_succeeded = true;
-  return out;
-}
-
-std::string CompletionsStream::finish() {
-  return m_done ? std::string() : fail(responses::incomplete_stream_error());
-}
-
-std::string CompletionsStream::fail(const api_error::ApiError& error) {
-  if (m_done) {
-    return {};
-  }
-  m_done = true;
-  return api_error::sse_event(error);
+  return chunk("", reason == "tool_calls" ? "stop" : reason) + close(response);
 }
 
 } // namespace airelays::translate_completions
