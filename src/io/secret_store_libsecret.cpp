@@ -6,15 +6,67 @@
 // moved to the current one on first read. Any libsecret error (no session bus, no Secret
 // Service, locked collection) comes back as an Error so "auto" can fall back to the file.
 // This is the only file that includes libsecret.
+//
+// libsecret is opened with dlopen on first use, not linked: it pulls in glib, gio, gobject,
+// libgcrypt and seven more libraries whose loading and constructors every command paid for
+// (a third of `airelays --version`'s start-up) and whose pages every relay kept resident,
+// though most runs never touch the keyring. Without libsecret installed, the keyring is
+// simply unavailable (a clear error; "auto" storage uses the file).
 #ifndef __APPLE__
 
 #include <airelays/secret_store.hpp>
 
 #include <libsecret/secret.h>
 
+#include <dlfcn.h>
+
 namespace airelays::secret_store {
 
 namespace {
+
+// The five entry points used, resolved from libsecret (g_error_free from its glib).
+struct Api {
+  gchar* (*lookup_sync)(const SecretSchema*, GCancellable*, GError**, ...) = nullptr;
+  gboolean (*store_sync)(const SecretSchema*, const gchar*, const gchar*, const gchar*,
+                         GCancellable*, GError**, ...) = nullptr;
+  gboolean (*clear_sync)(const SecretSchema*, GCancellable*, GError**, ...) = nullptr;
+  void (*password_free)(gchar*) = nullptr;
+  void (*error_free)(GError*) = nullptr;
+  std::string problem; // why the keyring is unavailable, when it is
+};
+
+template <typename F> bool resolve(void* lib, const char* name, F& out) {
+  out = reinterpret_cast<F>(::dlsym(lib, name));
+  return out != nullptr;
+}
+
+const Api& api() {
+  static const Api k_api = [] {
+    Api a;
+    void* lib = ::dlopen("libsecret-1.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      a.problem = "libsecret is not installed (the package libsecret-1-0)";
+      return a;
+    }
+    if (!resolve(lib, "secret_password_lookup_sync", a.lookup_sync) ||
+        !resolve(lib, "secret_password_store_sync", a.store_sync) ||
+        !resolve(lib, "secret_password_clear_sync", a.clear_sync) ||
+        !resolve(lib, "secret_password_free", a.password_free) ||
+        !resolve(lib, "g_error_free", a.error_free)) {
+      a = Api{};
+      a.problem = "the installed libsecret lacks secret_password_*_sync";
+    }
+    return a; // the library stays loaded for the life of the process
+  }();
+  return k_api;
+}
+
+Status available(const char* what) {
+  if (!api().problem.empty()) {
+    return make_error(std::string("keyring ") + what + " failed: " + api().problem);
+  }
+  return ok_status();
+}
 
 const SecretSchema* generic_schema() {
   static const SecretSchema k_schema = {
@@ -31,15 +83,18 @@ Error keyring_error(const char* what, GError* err) {
   std::string message = std::string("keyring ") + what + " failed: " +
                         (err != nullptr && err->message != nullptr ? err->message : "unknown error");
   if (err != nullptr) {
-    g_error_free(err);
+    api().error_free(err);
   }
   return make_error(message);
 }
 
 Result<std::optional<std::string>> lookup(const char* service, const std::string& user) {
+  if (Status ok = available("lookup"); !ok) {
+    return ok.error();
+  }
   GError* err = nullptr;
-  gchar* value = secret_password_lookup_sync(generic_schema(), nullptr, &err, "service", service,
-                                             "username", user.c_str(), nullptr);
+  gchar* value = api().lookup_sync(generic_schema(), nullptr, &err, "service", service,
+                                   "username", user.c_str(), nullptr);
   if (err != nullptr) {
     return keyring_error("lookup", err);
   }
@@ -47,16 +102,19 @@ Result<std::optional<std::string>> lookup(const char* service, const std::string
     return std::optional<std::string>{};
   }
   std::string out(value);
-  secret_password_free(value);
+  api().password_free(value);
   return std::optional<std::string>{std::move(out)};
 }
 
 Status store(const char* service, const std::string& user, const std::string& value) {
+  if (Status ok = available("store"); !ok) {
+    return ok;
+  }
   GError* err = nullptr;
   std::string label = "Password for '" + user + "' on '" + service + "'";
-  gboolean ok = secret_password_store_sync(generic_schema(), SECRET_COLLECTION_DEFAULT,
-                                           label.c_str(), value.c_str(), nullptr, &err, "service",
-                                           service, "username", user.c_str(), nullptr);
+  gboolean ok = api().store_sync(generic_schema(), SECRET_COLLECTION_DEFAULT, label.c_str(),
+                                 value.c_str(), nullptr, &err, "service", service, "username",
+                                 user.c_str(), nullptr);
   if (err != nullptr || !ok) {
     return keyring_error("store", err);
   }
@@ -64,9 +122,12 @@ Status store(const char* service, const std::string& user, const std::string& va
 }
 
 Result<bool> clear(const char* service, const std::string& user) {
+  if (Status ok = available("delete"); !ok) {
+    return ok.error();
+  }
   GError* err = nullptr;
-  gboolean removed = secret_password_clear_sync(generic_schema(), nullptr, &err, "service",
-                                                service, "username", user.c_str(), nullptr);
+  gboolean removed = api().clear_sync(generic_schema(), nullptr, &err, "service", service,
+                                      "username", user.c_str(), nullptr);
   if (err != nullptr) {
     return keyring_error("delete", err);
   }
