@@ -30,6 +30,16 @@ struct Check {
 };
 
 const char* k_login_hint = "airelays login";
+const char* k_upstream_hint =
+    "Check the network and [upstream] base_url in the config; `airelays status` shows both.";
+
+// What to do about a failed upstream call: log in again only when the login is the problem
+// (an unreachable or failing upstream is not fixed by a new login).
+std::vector<std::string> steps_for(const api_error::ApiError& e) {
+  bool login_problem = e.type == "authentication_error" || e.status == 401 ||
+                       (e.code && e.code->rfind("upstream_auth", 0) == 0);
+  return {login_problem ? k_login_hint : k_upstream_hint};
+}
 
 Check check_config(const config::Config& cfg) {
   json data = {{"config_path", cfg.config_path}, {"config_exists", cfg.config_file_exists}};
@@ -71,7 +81,7 @@ Check check_models(upstream::Upstream& up, std::string& first_slug) {
   auto r = up.models(true);
   if (!r.ok()) {
     return {"openai_models", "fail", "OpenAI upstream /models probe failed: " + r.error.message,
-            {k_login_hint}, {}};
+            steps_for(r.error), {{"status", r.error.status}}};
   }
   auto upstream_only = upstream::catalog_slugs(*r.value);
   first_slug = upstream_only.empty() ? "" : upstream_only.front();

@@ -102,6 +102,27 @@ void print_human(const std::string& endpoint, const json& doc) {
             << std::flush;
 }
 
+// The relay's refusal as one line: its error message (not the raw JSON), and what to do for
+// the common cases.
+std::string refusal_message(int status, const std::string& body) {
+  std::string message;
+  auto doc = json::parse(body, nullptr, false);
+  if (doc.is_object() && doc.contains("error") && doc["error"].is_object() &&
+      doc["error"].contains("message") && doc["error"]["message"].is_string()) {
+    message = doc["error"]["message"].get<std::string>();
+  } else {
+    message = body.substr(0, 200);
+  }
+  std::string out = "Model listing failed (HTTP " + std::to_string(status) + "): " + message;
+  if (status == 401) {
+    out += " The relay token in this configuration is not the running relay's; check "
+           "`airelays token show` against the relay's config.";
+  } else if (status == 503 || status == 502 || status == 504) {
+    out += " Run `airelays doctor` to check the login and the upstream.";
+  }
+  return out;
+}
+
 ExitCode run_models(const GlobalOptions& globals, bool as_json) {
   config::Config cfg = load_config(globals);
   std::string endpoint = relay_origin(cfg) + "/v1";
@@ -120,8 +141,7 @@ ExitCode run_models(const GlobalOptions& globals, bool as_json) {
                               ". Start it with `airelays serve`, then retry.")};
   }
   if (res.status >= 400) {
-    throw CliError{make_error("Model listing failed (" + std::to_string(res.status) +
-                              "): " + res.body.substr(0, 200))};
+    throw CliError{make_error(refusal_message(res.status, res.body))};
   }
   auto doc = json::parse(res.body, nullptr, false);
   if (!doc.is_object()) {
