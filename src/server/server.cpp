@@ -9,9 +9,12 @@
 #include "serve_runtime.hpp"
 
 #include <airelays/server.hpp>
+#include <airelays/worker_pool.hpp>
 
 #include <httplib.h>
 #include <sys/socket.h>
+#include <type_traits>
+#include <utility>
 
 namespace airelays::server {
 
@@ -108,6 +111,23 @@ std::string status_message(int status) {
   }
 }
 
+// httplib's task queue over the relay's WorkerPool. enqueue() returns void in httplib 0.11
+// and bool in newer releases: the override takes whichever the found httplib declares.
+using EnqueueResult = decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
+
+class PoolQueue final : public httplib::TaskQueue {
+public:
+  explicit PoolQueue(size_t workers) : m_pool(workers) {}
+  EnqueueResult enqueue(std::function<void()> fn) override {
+    m_pool.submit(std::move(fn));
+    return static_cast<EnqueueResult>(true); // void in 0.11; "accepted" where it is bool
+  }
+  void shutdown() override { m_pool.stop(); }
+
+private:
+  WorkerPool m_pool;
+};
+
 class ChunkAdapter final : public http::ChunkSink {
 public:
   ChunkAdapter(httplib::DataSink& sink, size_t& bytes) : m_sink(sink), m_bytes(bytes) {}
@@ -170,7 +190,7 @@ private:
 
 void Wiring::configure(const ServeOptions& options) {
   int workers = std::max(4, m_state.config.workers);
-  m_svr.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  m_svr.new_task_queue = [workers] { return new PoolQueue(static_cast<size_t>(workers)); };
   m_svr.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which lets a second relay bind the same port
   // and silently share it: keep only SO_REUSEADDR so "port in use" is an error.
