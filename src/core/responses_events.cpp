@@ -153,6 +153,7 @@ ApiError failure_error(const json& event_data) {
   if (e.status == 429) {
     e.retry_after = retry_after(err);
   }
+  e.extras = api_error::upstream_extras(err); // resets_at, plan_type, … of an in-stream limit
   return e;
 }
 

@@ -175,8 +175,10 @@ TEST_CASE("responses::classify sorts events for the pre-first-byte rule") {
 
 TEST_CASE("responses::failure_error maps upstream failures to the client's status") {
   auto quota = responses::failure_error(json::parse(
-      R"({"type":"error","error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_in_seconds":3600}})"));
+      R"({"type":"error","error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_in_seconds":3600,"resets_at":1795400000,"plan_type":"plus"}})"));
   CHECK(quota.status == 429);
+  CHECK(quota.extras["resets_at"] == 1795400000); // an in-stream limit keeps its extras too
+  CHECK(quota.extras["plan_type"] == "plus");
   CHECK(quota.code == "usage_limit_reached");
   CHECK(quota.retry_after == 3600);
   CHECK(quota.message == "The usage limit has been reached");
