@@ -1,28 +1,43 @@
 // Relay benchmark: the same work sent through airelays and straight to the C++ fake backend,
-// side by side in one run. Prints added latency (p50/p99) of sequential non-stream chat,
-// time to first token added for streams, throughput at 32 connections, and the relay's CPU
-// time per request (from /proc), which stays meaningful when relay, fake and load generator
-// share the cores.
+// side by side in one run, so the figures are ratios taken under the same load. Prints:
+// sequential non-stream latency (p50/p90/p99) and the relay's addition; time to first byte of
+// streams (stream vs stream); per-event forwarding (a stream whose events the fake spaces
+// 20 ms apart: the gaps the client sees, relay vs direct); throughput at 8/32/128
+// connections; and the relay's CPU time per request beside each figure (from /proc), which
+// stays meaningful when relay, fake and load generator share the cores.
+// Throughput uses wrk when it is installed (a C load generator that leaves the cores to the
+// relay), else this process.
 // Usage: AIRELAYS_BIN=build/airelays FAKE_UPSTREAM_BIN=build/tests/fake_upstream \
 //        node tests/bench/relay_bench.mjs [requests=400] [seconds=5]
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startStack, RELAY_TOKEN, loginRecord } from '../e2e/js/helpers.mjs';
 
 const N = Number(process.argv[2] ?? 400);
 const SECONDS = Number(process.argv[3] ?? 5);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-// One request; resolves {ttfb, total} in ms after reading the whole body.
+// One request; resolves {ttfb, total, gaps} in ms after reading the whole body (gaps: times
+// between successive chunks).
 function request(url, headers, body) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
       let ttfb = null;
-      res.on('data', () => { if (ttfb === null) ttfb = Number(process.hrtime.bigint() - t0) / 1e6; });
+      let last = null;
+      const gaps = [];
+      res.on('data', () => {
+        const now = Number(process.hrtime.bigint() - t0) / 1e6;
+        if (ttfb === null) ttfb = now;
+        if (last !== null) gaps.push(now - last);
+        last = now;
+      });
       res.on('end', () => {
         if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-        resolve({ ttfb, total: Number(process.hrtime.bigint() - t0) / 1e6 });
+        resolve({ ttfb, total: Number(process.hrtime.bigint() - t0) / 1e6, gaps });
       });
     });
     req.on('error', reject);
@@ -31,44 +46,74 @@ function request(url, headers, body) {
 }
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
-const cpuTicks = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
+const cpuMs = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
+const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
 
-const stack = await startStack({ extraConfig: '[security]\nrate_limit_per_minute = 100000000\nrate_limit_burst = 100000000\nconcurrent_requests_per_ip = 1000\n' });
+// Requests per second at `conns` connections for `seconds`.
+async function load(t, conns) {
+  if (hasWrk) {
+    const dir = mkdtempSync(join(tmpdir(), 'airelays-wrk-'));
+    const lua = join(dir, 'post.lua');
+    const hdrs = Object.entries({ 'Content-Type': 'application/json', ...t.headers })
+      .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n');
+    writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify(t.body))}\n${hdrs}\n`);
+    const out = execFileSync('wrk', ['-t1', `-c${conns}`, `-d${SECONDS}s`, '-s', lua, t.url], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+    if (/Non-2xx|Socket errors/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
+    return Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  }
+  let done = 0; const end = Date.now() + SECONDS * 1000;
+  await Promise.all(Array.from({ length: conns }, async () => { while (Date.now() < end) { await request(t.url, t.headers, t.body); done++; } }));
+  return done / SECONDS;
+}
+
+// The fake serves a thread per keep-alive connection: enough for 128 clients plus the relay's.
+const stack = await startStack({ fakeThreads: 400, extraConfig: '[server]\nworkers = 256\n[security]\nrate_limit_per_minute = 100000000\nrate_limit_burst = 100000000\nconcurrent_requests_per_ip = 1000\n' });
 try {
-  const direct = { url: `${stack.fake.url}/backend-api/codex/responses`, headers: { authorization: `Bearer ${loginRecord().tokens.access_token}`, 'chatgpt-account-id': 'acct' },
-    body: { model: 'gpt-5.5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], instructions: '.', stream: true, store: false, tools: [] } };
+  const pid = stack.relay.child.pid;
+  const upstreamBody = { model: 'gpt-5.5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], instructions: '.', stream: true, store: false, tools: [] };
+  const direct = { url: `${stack.fake.url}/backend-api/codex/responses`, headers: { authorization: `Bearer ${loginRecord().tokens.access_token}`, 'chatgpt-account-id': 'acct' }, body: upstreamBody };
   const relay = { url: `${stack.baseURL}/chat/completions`, headers: { authorization: `Bearer ${RELAY_TOKEN}` },
     body: { model: 'gpt-5.5', messages: [{ role: 'user', content: 'hi' }] } };
   const relayStream = { ...relay, body: { ...relay.body, stream: true } };
+  const relayResponses = { url: `${stack.baseURL}/responses`, headers: relay.headers, body: { ...upstreamBody, stream: true } };
   for (let i = 0; i < 50; i++) { await request(direct.url, direct.headers, direct.body); await request(relay.url, relay.headers, relay.body); }
 
-  const seq = async (t) => { const xs = []; for (let i = 0; i < N; i++) xs.push(await request(t.url, t.headers, t.body)); return xs; };
+  const seq = async (t, n = N) => { const xs = []; for (let i = 0; i < n; i++) xs.push(await request(t.url, t.headers, t.body)); return xs; };
+  const measured = async (t, n = N) => { const c0 = cpuMs(pid); const xs = await seq(t, n); return { xs, cpu: (cpuMs(pid) - c0) / n }; };
   const d = await seq(direct);
-  const pid = stack.relay.child.pid;
-  const cpu0 = cpuTicks(pid);
-  const r = await seq(relay);
-  const cpuPerReq = (cpuTicks(pid) - cpu0) * 10 / N; // ms (100 Hz ticks)
-  const rs = await seq(relayStream);
+  const r = await measured(relay);
+  const rs = await measured(relayStream);
 
-  const load = async (t) => {
-    let done = 0; const end = Date.now() + SECONDS * 1000;
-    await Promise.all(Array.from({ length: 32 }, async () => { while (Date.now() < end) { await request(t.url, t.headers, t.body); done++; } }));
-    return done / SECONDS;
-  };
-  const dRate = await load(direct);
-  const rRate = await load(relay);
+  // Per-event forwarding: the fake pauses 20 ms before each event of the next stream.
+  const script = (n) => Promise.all(Array.from({ length: n }, () => fetch(`${stack.fake.url}/__fake/script`, { method: 'POST', body: JSON.stringify({ key: 'responses', step: { kind: 'text', delay_ms: 20 } }) })));
+  const spaced = async (t) => { const gaps = []; for (let i = 0; i < 5; i++) { await script(1); gaps.push(...(await request(t.url, t.headers, t.body)).gaps.filter((g) => g > 5)); } return gaps; };
+  const dGaps = await spaced(direct);
+  const rGaps = await spaced(relayResponses);
 
-  const row = (name, a, b) => console.log(`${name.padEnd(38)}${a.padStart(12)}${b.padStart(12)}`);
-  console.log(`relay bench: ${N} sequential requests, ${SECONDS}s at 32 connections`);
-  row('', 'direct', 'relay');
-  row('non-stream p50 (ms)', pct(d.map((x) => x.total), 0.5).toFixed(3), pct(r.map((x) => x.total), 0.5).toFixed(3));
-  row('non-stream p99 (ms)', pct(d.map((x) => x.total), 0.99).toFixed(3), pct(r.map((x) => x.total), 0.99).toFixed(3));
-  row('time to first byte p50 (ms)', pct(d.map((x) => x.ttfb), 0.5).toFixed(3), pct(rs.map((x) => x.ttfb), 0.5).toFixed(3));
-  row('throughput at 32 conns (req/s)', dRate.toFixed(0), rRate.toFixed(0));
-  console.log(`added p50 ${(pct(r.map((x) => x.total), 0.5) - pct(d.map((x) => x.total), 0.5)).toFixed(3)} ms, ` +
-    `added p99 ${(pct(r.map((x) => x.total), 0.99) - pct(d.map((x) => x.total), 0.99)).toFixed(3)} ms, ` +
-    `TTFT added ${(pct(rs.map((x) => x.ttfb), 0.5) - pct(d.map((x) => x.ttfb), 0.5)).toFixed(3)} ms, ` +
-    `relay CPU ${cpuPerReq.toFixed(3)} ms/request`);
+  const lat = (xs, p) => pct(xs.map((x) => x.total), p);
+  const rows = [];
+  const row = (name, a, b, extra = '') => rows.push([name, a, b, extra]);
+  for (const [p, label] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']]) {
+    row(`non-stream chat ${label} (ms)`, lat(d, p).toFixed(3), lat(r.xs, p).toFixed(3), `+${(lat(r.xs, p) - lat(d, p)).toFixed(3)} ms`);
+  }
+  row('  relay CPU per request (ms)', '', r.cpu.toFixed(3));
+  const ttfbD = pct(d.map((x) => x.ttfb), 0.5); const ttfbR = pct(rs.xs.map((x) => x.ttfb), 0.5);
+  row('stream time to first byte p50 (ms)', ttfbD.toFixed(3), ttfbR.toFixed(3), `+${(ttfbR - ttfbD).toFixed(3)} ms`);
+  row('  relay CPU per request (ms)', '', rs.cpu.toFixed(3));
+  row('event gap, fake spaces 20 ms: p50 (ms)', pct(dGaps, 0.5).toFixed(2), pct(rGaps, 0.5).toFixed(2), `+${(pct(rGaps, 0.5) - pct(dGaps, 0.5)).toFixed(2)} ms`);
+  row('event gap, fake spaces 20 ms: max (ms)', Math.max(...dGaps).toFixed(2), Math.max(...rGaps).toFixed(2), '');
+  for (const conns of [8, 32, 128]) {
+    const dRate = await load(direct, conns);
+    const c0 = cpuMs(pid);
+    const rRate = await load(relay, conns);
+    const cpu = (cpuMs(pid) - c0) / (rRate * SECONDS);
+    row(`throughput at ${conns} connections (req/s)`, dRate.toFixed(0), rRate.toFixed(0), `relay CPU ${cpu.toFixed(3)} ms/req`);
+  }
+
+  console.log(`relay bench: ${N} sequential requests each way; ${SECONDS} s per throughput run (${hasWrk ? 'wrk' : 'node client'})`);
+  console.log(`${''.padEnd(42)}${'direct'.padStart(12)}${'relay'.padStart(12)}   added / note`);
+  for (const [name, a, b, extra] of rows) console.log(`${name.padEnd(42)}${a.padStart(12)}${b.padStart(12)}   ${extra}`);
 } finally {
   agent.destroy();
   await stack.stop();

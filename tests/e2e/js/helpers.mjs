@@ -107,7 +107,9 @@ export function isolatedEnv(home, extra = {}) {
 
 // Starts the fake and a relay in front of it; returns handles and a stop() for after().
 export async function startStack(options = {}) {
-  const fake = await startListening(FAKE_UPSTREAM_BIN, [], { PATH: process.env.PATH });
+  const fakeEnv = { PATH: process.env.PATH };
+  if (options.fakeThreads) fakeEnv.FAKE_UPSTREAM_THREADS = String(options.fakeThreads); // benchmarks
+  const fake = await startListening(FAKE_UPSTREAM_BIN, [], fakeEnv);
   const home = makeHome(fake.url, options);
   mkdirSync(join(home, 'run'), { recursive: true, mode: 0o700 });
   const relay = await startListening(AIRELAYS_BIN, ['serve', '--port', '0'], isolatedEnv(home));
