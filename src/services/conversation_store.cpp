@@ -2,8 +2,8 @@
 #include <airelays/atomic_file.hpp>
 #include <airelays/conversation_store.hpp>
 #include <airelays/paths.hpp>
+#include <airelays/random_hex.hpp>
 
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -16,28 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string random_hex(size_t chars) {
-  std::string bytes((chars + 1) / 2, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("the system random generator failed");
-  }
-  static const char* k_digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += k_digits[b >> 4];
-    out += k_digits[b & 15];
-  }
-  out.resize(chars);
-  return out;
-}
-
-bool is_hex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 bool is_conversation_id(const std::string& id) {
-  return id.size() == 37 && id.compare(0, 5, "conv_") == 0 && is_hex(std::string_view(id).substr(5));
+  return id.size() == 37 && id.compare(0, 5, "conv_") == 0 &&
+         random_hex::is_hex(std::string_view(id).substr(5));
 }
 
 // Response ids come from the upstream ("resp_…"); only safe file-name characters are used.
@@ -96,7 +77,7 @@ void assign_item_ids(nlohmann::json& items) {
     auto type = item.find("type");
     bool message = (type == item.end() && item.contains("role")) ||
                    (type != item.end() && *type == "message");
-    item["id"] = (message ? "msg_" : "item_") + random_hex(32);
+    item["id"] = (message ? "msg_" : "item_") + random_hex::make(32);
   }
 }
 
@@ -192,7 +173,7 @@ Result<std::optional<Conversation>> ConversationStore::read_locked(const std::st
 
 Result<Conversation> ConversationStore::create(nlohmann::json metadata, nlohmann::json items) {
   Conversation c;
-  c.id = "conv_" + random_hex(32);
+  c.id = "conv_" + random_hex::make(32);
   c.created_at = c.updated_at = m_now();
   c.metadata = metadata.is_object() ? std::move(metadata) : nlohmann::json::object();
   c.items = items.is_array() ? std::move(items) : nlohmann::json::array();

@@ -2,9 +2,9 @@
 #include <airelays/atomic_file.hpp>
 #include <airelays/file_store.hpp>
 #include <airelays/paths.hpp>
+#include <airelays/random_hex.hpp>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,21 +20,6 @@ namespace {
 constexpr const char* k_content = "content";
 constexpr const char* k_meta = "meta.json";
 constexpr size_t k_id_hex = 24;
-
-std::string random_hex(size_t chars) {
-  std::string bytes((chars + 1) / 2, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("the system random generator failed");
-  }
-  static const char* k_digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += k_digits[b >> 4];
-    out += k_digits[b & 15];
-  }
-  out.resize(chars);
-  return out;
-}
 
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -53,8 +38,7 @@ bool is_file_id(const std::string& name) {
   if (name.size() != 5 + k_id_hex || name.compare(0, 5, "file-") != 0) {
     return false;
   }
-  return std::all_of(name.begin() + 5, name.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return random_hex::is_hex(std::string_view(name).substr(5));
 }
 
 nlohmann::json meta_json(const FileInfo& f) {
@@ -186,7 +170,7 @@ std::variant<FileInfo, api_error::ApiError> FileStore::add(const NewFile& file) 
     m_reserved += size;
     info.sequence = m_next_sequence++;
   }
-  info.id = "file-" + random_hex(k_id_hex);
+  info.id = "file-" + random_hex::make(k_id_hex);
   info.filename = file.filename;
   info.purpose = file.purpose;
   info.content_type = file.content_type;
