@@ -83,6 +83,7 @@ private:
 struct CallOptions {
   std::string session_id;            // sent as session_id when non-empty
   std::function<bool()> should_abort; // server stopping: give up waiting and retrying
+  int retries_spent = 0; // of retry_attempts, by earlier calls for the same client request
 };
 
 // The result of opening a /responses call.
@@ -114,6 +115,10 @@ public:
   // Opens POST <base>/responses with `body` (already stream:true, store:false) and pumps it
   // until the first content event or a final failure, retrying per the policy.
   Opened open_responses(const nlohmann::json& body, const CallOptions& options);
+  // For a failure after open_responses returned (a non-stream answer, which no byte of has
+  // reached the client yet): whether the policy allows retry number `retries_spent` + 1 for
+  // it, after waiting its backoff. False without waiting when it does not.
+  bool retry_after_failure(const api_error::ApiError& e, const CallOptions& options) const;
 
   // The upstream catalog {"models":[…]}, cached models_cache_ttl_seconds per account;
   // `fresh` bypasses the cache.

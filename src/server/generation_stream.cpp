@@ -21,6 +21,12 @@ void GenerationJob::start_completions(std::string id) {
   m_completions.emplace(std::move(id), created, model, include_usage);
 }
 
+void GenerationJob::restart(upstream::Opened&& opened) {
+  stream = std::move(opened.stream);
+  head = std::move(opened.head);
+  m_acc = responses::ResponseAccumulator{};
+}
+
 std::variant<json, api_error::ApiError> GenerationJob::collect() {
   for (const auto& ev : head) {
     m_acc.feed(ev);

@@ -39,6 +39,8 @@ public:
 
   // Non-stream: reads the whole stream; the final response object or the error to answer.
   std::variant<nlohmann::json, api_error::ApiError> collect();
+  // Non-stream, after collect() failed and the call was opened again: start over on it.
+  void restart(upstream::Opened&& opened);
   // A response completed: keep it for conversations/previous_response_id, note its usage.
   void record(const nlohmann::json& response);
   // Stream: writes the translated events until the end; false when it ended abnormally.

@@ -115,11 +115,30 @@ void record_metrics(AppState& state, GenerationRoute route, const upstream::Open
   state.metrics.inc("airelays_upstream_requests_total", labels);
 }
 
-// Reads the rest of the stream and renders the non-stream object of the route.
-http::Response answer_whole(http::Request& req, GenerationJob& job) {
+// Reads the rest of the stream and renders the non-stream object of the route. No byte has
+// reached the client until the whole answer is read, so a failure after the upstream's first
+// event is retried like one before it: same retry_attempts budget, same backoff.
+http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& job,
+                            const json& upstream_body, upstream::CallOptions options,
+                            int retries_spent) {
   auto result = job.collect();
-  if (auto* e = std::get_if<api_error::ApiError>(&result)) {
-    return fail(req, *e);
+  while (auto* e = std::get_if<api_error::ApiError>(&result)) {
+    options.retries_spent = retries_spent;
+    if (!state.upstream->retry_after_failure(*e, options)) {
+      return fail(req, *e);
+    }
+    options.retries_spent = retries_spent + 1;
+    auto again = state.upstream->open_responses(upstream_body, options);
+    auto& a = *req.annotations;
+    a["upstream_attempts"] = a.value("upstream_attempts", 0) + again.attempts;
+    a["retries"] = again.retries;
+    a["upstream_status"] = again.upstream_status;
+    if (again.error) {
+      return fail(req, *again.error);
+    }
+    retries_spent = again.retries;
+    job.restart(std::move(again));
+    result = job.collect();
   }
   const json& response = std::get<json>(result);
   job.record(response);
@@ -178,7 +197,7 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
     }
     res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
   } else {
-    res = answer_whole(req, *job);
+    res = answer_whole(state, req, *job, p.upstream, options, opened.retries);
   }
   if (res.status == 200 && !p.ignored.empty()) {
     res.set_header("x-airelays-ignored-parameters", responses::ignored_header(p.ignored));

@@ -325,7 +325,8 @@ Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& o
   Opened out;
   auto started = Clock::now();
   bool refreshed = false;
-  int retry = 0;
+  int retry = options.retries_spent;
+  out.retries = retry;
   for (;;) {
     Attempt a = attempt_once(body, options);
     out.attempts += a.posted ? 1 : 0;
@@ -353,6 +354,12 @@ Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& o
     ++retry;
     out.retries = retry;
   }
+}
+
+bool Upstream::retry_after_failure(const api_error::ApiError& e, const CallOptions& options) const {
+  int retry = options.retries_spent;
+  return retriable(e) && retry < m_cfg.retry_attempts && retry_worthwhile(e, retry) &&
+         wait_backoff(backoff_seconds(m_cfg.retry_backoff_seconds, retry), options);
 }
 
 // A quota that resets later than the whole backoff still ahead is not worth waiting for.
