@@ -34,7 +34,7 @@ end_stage() {
   if [ -n "$current" ]; then timings+=("$current|$((SECONDS - current_start))"); fi
   current=""
 }
-note() { timings+=("$1|-"); } # a stage that did not run, with the reason
+note() { end_stage; timings+=("$1|-"); } # a stage that did not run, with the reason
 print_timings() {
   end_stage
   printf '\n=== stage timings\n'
