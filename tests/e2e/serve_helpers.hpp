@@ -72,6 +72,25 @@ inline int connect_to(int port) {
   return fd;
 }
 
+// A connected TCP socket to 127.0.0.1:port from the loopback address `source` (another
+// client IP as the relay's per-IP limits see it), -1 on failure.
+inline int connect_from(const char* source, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in src{};
+  src.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &src.sin_addr);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 inline bool send_all(int fd, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {

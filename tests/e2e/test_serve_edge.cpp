@@ -157,7 +157,9 @@ TEST_CASE("serve: the per-IP rate limit answers 429 after the burst, with Retry-
 TEST_CASE("serve: the per-IP concurrency cap holds a slot while a request is in flight") {
   Env env;
   give_token(env);
-  give_config(env, "[security]\nconcurrent_requests_per_ip = 3\n");
+  // The rate limit raised out of the way: only the concurrency cap may refuse here.
+  give_config(env, "[security]\nconcurrent_requests_per_ip = 3\nrate_limit_per_minute = 1000000\n"
+                   "rate_limit_burst = 1000000\n");
   auto s = start_server(env, {"--read-timeout", "30"});
   // Three requests whose bodies never arrive hold their slots while the relay waits.
   std::vector<int> stalled;
@@ -168,30 +170,41 @@ TEST_CASE("serve: the per-IP concurrency cap holds a slot while a request is in 
                      k_token + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
     stalled.push_back(fd);
   }
-  auto c = client(s->port);
-  int status = 0;
-  std::string code, retry;
+  // Watch them being admitted from another loopback address, whose own slots are not at stake
+  // (a poll from 127.0.0.1 could take the slot a stalled request was about to get).
+  auto in_flight = [&] {
+    int fd = connect_from("127.0.0.2", s->port);
+    if (fd < 0) {
+      return -1;
+    }
+    send_all(fd, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + k_token +
+                     "\r\nConnection: close\r\n\r\n");
+    std::string got = read_until_close(fd, std::chrono::seconds(5));
+    ::close(fd);
+    const std::string metric = "\nairelays_http_requests_in_flight ";
+    auto at = got.find(metric);
+    return at == std::string::npos ? -1 : std::atoi(got.c_str() + at + metric.size());
+  };
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  // The three reach the server's workers in their own time: seconds on a machine busy with
-  // sanitizer builds, so the deadline is generous (the loop ends as soon as it sees 429).
-  do {
-    auto r = c.Get("/v1/relay/status", bearer());
-    REQUIRE(r);
-    status = r->status;
-    code = status == 429 ? body_json(r)["error"]["code"].get<std::string>() : "";
-    retry = r->get_header_value("Retry-After");
-  } while (status != 429 && std::chrono::steady_clock::now() < deadline);
-  CHECK(status == 429);
-  CHECK(code == "too_many_concurrent_requests");
-  CHECK(retry == "1");
+  int seen = 0;
+  while ((seen = in_flight()) < 4 && std::chrono::steady_clock::now() < deadline) {
+  } // 4: the three stalled requests and this /metrics request itself
+  REQUIRE(seen == 4);
+  auto c = client(s->port);
+  auto r = c.Get("/v1/relay/status", bearer());
+  REQUIRE(r);
+  CHECK(r->status == 429);
+  CHECK(body_json(r)["error"]["code"] == "too_many_concurrent_requests");
+  CHECK(r->get_header_value("Retry-After") == "1");
   for (int fd : stalled) {
     ::close(fd); // the body read fails, the slots come back
   }
+  int status = 0;
   deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   do {
-    auto r = c.Get("/v1/relay/status", bearer());
-    REQUIRE(r);
-    status = r->status;
+    auto again = c.Get("/v1/relay/status", bearer());
+    REQUIRE(again);
+    status = again->status;
   } while (status != 200 && std::chrono::steady_clock::now() < deadline);
   CHECK(status == 200);
 }
