@@ -84,7 +84,8 @@ public:
 private:
   nlohmann::json m_response = nlohmann::json::object();
   std::map<long, nlohmann::json> m_items; // output_index → item
-  std::string m_text;                      // output_text deltas, for item-less streams
+  // output_text delta events, unparsed: their text is needed only by an item-less stream.
+  std::vector<std::string> m_deltas;
   std::optional<nlohmann::json> m_failure;
   bool m_saw_response = false;
   bool m_succeeded = false;

@@ -162,7 +162,31 @@ ApiError incomplete_stream_error() {
                          std::string("incomplete_stream"));
 }
 
+namespace {
+
+// Events the rebuilt response takes nothing from (items arrive whole in output_item.done):
+// skipped by their event: name without parsing their data.
+bool unused_by_accumulator(const std::string& name) {
+  auto ends_with = [&](std::string_view tail) {
+    return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (name.rfind("response.", 0) != 0 || name == "response.output_item.done") {
+    return false;
+  }
+  return ends_with(".delta") || ends_with(".added") ||
+         (ends_with(".done") && name.find("output_item") == std::string::npos);
+}
+
+} // namespace
+
 void ResponseAccumulator::feed(const sse::Event& event) {
+  if (event.event == "response.output_text.delta") {
+    m_deltas.push_back(event.data);
+    return;
+  }
+  if (unused_by_accumulator(event.event)) {
+    return;
+  }
   json data = parse_object(event.data);
   if (data.is_null()) {
     return;
@@ -183,10 +207,10 @@ void ResponseAccumulator::feed(const sse::Event& event) {
     if (item != data.end() && item->is_object()) {
       long at = index != data.end() && index->is_number_integer() ? index->get<long>()
                                                                   : static_cast<long>(m_items.size());
-      m_items[at] = *item;
+      m_items[at] = std::move(*item); // data is ours
     }
-  } else if (type == "response.output_text.delta") {
-    m_text += string_or_empty(data, "delta");
+  } else if (type == "response.output_text.delta") { // an event without its event: name
+    m_deltas.push_back(event.data);
   } else if (type == "response.completed" || type == "response.incomplete") {
     m_succeeded = true;
   }
@@ -210,12 +234,16 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     }
     out["output"] = std::move(items);
   } else if ((!out.contains("output") || !out["output"].is_array() || out["output"].empty()) &&
-             !m_text.empty()) {
+             !m_deltas.empty()) {
+    std::string text;
+    for (const auto& d : m_deltas) {
+      text += string_or_empty(parse_object(d), "delta");
+    }
     out["output"] = json::array(
         {{{"type", "message"},
           {"role", "assistant"},
           {"status", "completed"},
-          {"content", json::array({{{"type", "output_text"}, {"text", m_text}, {"annotations", json::array()}}})}}});
+          {"content", json::array({{{"type", "output_text"}, {"text", text}, {"annotations", json::array()}}})}}});
   }
   if (!out.contains("object")) {
     out["object"] = "response";

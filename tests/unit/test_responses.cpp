@@ -221,6 +221,17 @@ TEST_CASE("ResponseAccumulator takes output items over an empty response.output"
       "data: {\"type\":\"response.output_text.delta\",\"delta\":\"b\"}\n\n"
       "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"output\":[]}}\n\n");
   CHECK(responses::output_text(std::get<json>(delta_only)) == "ab");
+  // Named events, as the backend sends them: deltas kept unparsed until needed, the events
+  // the rebuilt object takes nothing from skipped.
+  auto named = rebuild(
+      "event: response.output_item.added\ndata: {\"type\":\"response.output_item.added\"}\n\n"
+      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"x\"}\n\n"
+      "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"text\":\"ignored\"}\n\n"
+      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"y\"}\n\n"
+      "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"output\":[]}}\n\n");
+  REQUIRE(std::holds_alternative<json>(named));
+  CHECK(responses::output_text(std::get<json>(named)) == "xy");
+  CHECK(std::get<json>(named)["id"] == "r");
 }
 
 TEST_CASE("ResponseAccumulator orders items by output_index") {
