@@ -5,6 +5,7 @@
 #include <airelays/jwt.hpp>
 
 #include <array>
+#include <cmath>
 
 namespace airelays::jwt {
 
@@ -109,8 +110,20 @@ Claims claims(std::string_view token) {
     c.user_id = string_or_empty(auth, "user_id");
   }
   auto exp = p->find("exp");
-  if (exp != p->end() && exp->is_number()) {
-    c.exp = exp->is_number_integer() ? exp->get<long>() : static_cast<long>(exp->get<double>());
+  // A time far outside any plausible range (or not finite) is no expiry at all: converting it
+  // to long would be undefined (found by fuzz_jwt).
+  constexpr double k_limit = 1e15; // seconds: ~31 million years
+  if (exp != p->end() && exp->is_number_unsigned()) {
+    if (exp->get<unsigned long>() < static_cast<unsigned long>(k_limit)) {
+      c.exp = static_cast<long>(exp->get<unsigned long>());
+    }
+  } else if (exp != p->end() && exp->is_number_integer()) {
+    c.exp = exp->get<long>();
+  } else if (exp != p->end() && exp->is_number()) {
+    double v = exp->get<double>();
+    if (std::isfinite(v) && v > -k_limit && v < k_limit) {
+      c.exp = static_cast<long>(v);
+    }
   }
   return c;
 }

@@ -10,7 +10,7 @@ shift || true
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${AIRELAYS_FUZZ_BUILD_DIR:-$src/build-fuzz}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_sse fuzz_chat_request fuzz_chat_stream fuzz_reconstruct)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_sse fuzz_chat_request fuzz_chat_stream fuzz_reconstruct fuzz_jwt fuzz_config)
 if ! command -v clang++ >/dev/null; then
   echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2
   exit 77
@@ -31,6 +31,17 @@ seed_dir() { # the corpus each target starts from
     fuzz_chat_stream) cp "$src"/tests/data/sample_sse_*.txt "$d/"
       printf '\x01\x00\x02\x03\x83\x04\x06' >"$d/structured_tool"
       printf '\x01\x00\x01\x11\x05\x15\x07' >"$d/structured_text" ;;
+    fuzz_jwt) python3 - "$d" <<'PY'
+import base64, json, sys
+b = lambda o: base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()
+claims = {"exp": 1795400000, "email": "a@example.com",
+          "https://api.openai.com/auth": {"chatgpt_account_id": "acct", "chatgpt_plan_type": "plus"}}
+open(sys.argv[1] + "/token", "w").write(b({"alg": "none"}) + "." + b(claims) + ".c2ln")
+open(sys.argv[1] + "/payload", "w").write(b(claims))
+PY
+      ;;
+    fuzz_config) cp "$src"/config.example.toml "$d/"
+      printf '[server]\nport = 8080\x00%s' 9000 >"$d/port_env" ;;
     *) cp "$src"/tests/data/sample_sse_*.txt "$d/" ;;
   esac
   echo "$d"

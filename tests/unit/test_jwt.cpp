@@ -50,3 +50,10 @@ TEST_CASE("jwt::claims of something that is not a JWT is empty") {
   CHECK(c.email.empty());
   CHECK_FALSE(c.exp.has_value());
 }
+
+TEST_CASE("jwt::claims ignores an exp no clock can reach (regression from fuzz_jwt)") {
+  CHECK_FALSE(jwt::claims(fake::make_jwt({{"exp", 1.7954e22}})).exp.has_value());
+  CHECK_FALSE(jwt::claims(fake::make_jwt({{"exp", 18446744073709551615ULL}})).exp.has_value());
+  CHECK(jwt::claims(fake::make_jwt({{"exp", 1900000000.7}})).exp == 1900000000);
+  CHECK(jwt::claims(fake::make_jwt({{"exp", -5}})).exp == -5);
+}
