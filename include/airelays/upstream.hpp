@@ -148,6 +148,7 @@ private:
   void read_head(Attempt& a);
   bool retry_worthwhile(const api_error::ApiError& e, int retry) const;
   bool wait_backoff(double seconds, const CallOptions& options) const;
+  bool may_retry(const api_error::ApiError& e, int retry, const CallOptions& options) const;
 };
 
 } // namespace airelays::upstream

@@ -113,13 +113,16 @@ Claims claims(std::string_view token) {
   // A time far outside any plausible range (or not finite) is no expiry at all: converting it
   // to long would be undefined (found by fuzz_jwt).
   constexpr double k_limit = 1e15; // seconds: ~31 million years
-  if (exp != p->end() && exp->is_number_unsigned()) {
+  if (exp == p->end()) {
+    return c;
+  }
+  if (exp->is_number_unsigned()) {
     if (exp->get<unsigned long>() < static_cast<unsigned long>(k_limit)) {
       c.exp = static_cast<long>(exp->get<unsigned long>());
     }
-  } else if (exp != p->end() && exp->is_number_integer()) {
+  } else if (exp->is_number_integer()) {
     c.exp = exp->get<long>();
-  } else if (exp != p->end() && exp->is_number()) {
+  } else if (exp->is_number_float()) {
     double v = exp->get<double>();
     if (std::isfinite(v) && v > -k_limit && v < k_limit) {
       c.exp = static_cast<long>(v);

@@ -167,14 +167,10 @@ namespace {
 // Events the rebuilt response takes nothing from (items arrive whole in output_item.done):
 // skipped by their event: name without parsing their data.
 bool unused_by_accumulator(const std::string& name) {
-  auto ends_with = [&](std::string_view tail) {
-    return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  if (name.rfind("response.", 0) != 0 || name == "response.output_item.done") {
+  if (!name.starts_with("response.") || name == "response.output_item.done") {
     return false;
   }
-  return ends_with(".delta") || ends_with(".added") ||
-         (ends_with(".done") && name.find("output_item") == std::string::npos);
+  return name.ends_with(".delta") || name.ends_with(".added") || name.ends_with(".done");
 }
 
 } // namespace

@@ -174,9 +174,8 @@ struct Session::Impl {
     {
       std::lock_guard lock(pool_mutex);
       if (!idle.empty()) {
-        Slot slot = idle.back();
+        Slot slot = idle.back(); // reset when its last stream ended (~Stream)
         idle.pop_back();
-        curl_easy_reset(slot.easy);
         return slot;
       }
     }

@@ -133,12 +133,10 @@ nlohmann::json body_snapshot(std::string_view body, std::string_view content_typ
   }
   auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   snap["kind"] = parsed.is_discarded() ? "text" : "json";
-  if (include_content) {
-    if (parsed.is_discarded()) {
-      snap["text"] = std::string(body);
-    } else {
-      snap["json"] = redact(parsed);
-    }
+  if (parsed.is_discarded()) {
+    snap["text"] = std::string(body);
+  } else {
+    snap["json"] = redact(parsed);
   }
   return snap;
 }

@@ -346,8 +346,7 @@ Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& o
       out.first_event_seconds = std::chrono::duration<double>(Clock::now() - started).count();
       return out;
     }
-    if (!retriable(*a.error) || retry >= m_cfg.retry_attempts || !retry_worthwhile(*a.error, retry) ||
-        !wait_backoff(backoff_seconds(m_cfg.retry_backoff_seconds, retry), options)) {
+    if (!may_retry(*a.error, retry, options)) {
       out.error = std::move(a.error);
       return out;
     }
@@ -357,7 +356,12 @@ Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& o
 }
 
 bool Upstream::retry_after_failure(const api_error::ApiError& e, const CallOptions& options) const {
-  int retry = options.retries_spent;
+  return may_retry(e, options.retries_spent, options);
+}
+
+// The policy, before and after the first event alike: a retriable status, budget left, a
+// quota that resets within the backoff ahead; then the wait (false when the server stops).
+bool Upstream::may_retry(const api_error::ApiError& e, int retry, const CallOptions& options) const {
   return retriable(e) && retry < m_cfg.retry_attempts && retry_worthwhile(e, retry) &&
          wait_backoff(backoff_seconds(m_cfg.retry_backoff_seconds, retry), options);
 }
