@@ -11,6 +11,7 @@
 #include "list_page.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 #include <vector>
@@ -60,6 +61,23 @@ std::string content_type_of(const http::FormPart& part, const std::string& filen
   return file_type::detect(part.content, filename, declared).mime;
 }
 
+// The part's name and declared type are stored as JSON and sent back (the type as a header):
+// a name that is not UTF-8 or a type that is not printable ASCII is refused, not stored.
+std::optional<api_error::ApiError> unstorable(const http::FormPart& file) {
+  if (!file_type::is_valid_utf8(file.filename)) {
+    return api_error::bad_request("The `file` part's filename must be UTF-8 text.",
+                                  std::string("file"));
+  }
+  bool printable = std::all_of(file.content_type.begin(), file.content_type.end(), [](char c) {
+    return c == '\t' || (c >= 0x20 && c < 0x7f);
+  });
+  if (!printable) {
+    return api_error::bad_request("The `file` part's Content-Type must be printable ASCII.",
+                                  std::string("file"));
+  }
+  return std::nullopt;
+}
+
 http::Response upload(AppState& s, http::Request& req) {
   std::string type = req.header("Content-Type");
   if (type.rfind("multipart/form-data", 0) != 0) {
@@ -71,6 +89,9 @@ http::Response upload(AppState& s, http::Request& req) {
   const http::FormPart* file = req.form_field("file");
   if (file == nullptr) {
     return fail(api_error::bad_request("Missing required parameter: 'file'.", std::string("file")));
+  }
+  if (auto e = unstorable(*file)) {
+    return fail(*e);
   }
   auto purpose = purpose_of(req);
   if (auto* e = std::get_if<api_error::ApiError>(&purpose)) {

@@ -182,7 +182,9 @@ std::variant<FileInfo, api_error::ApiError> FileStore::add(const NewFile& file) 
   std::string dir = dir_of(info.id);
   Status written = atomic_file::write(dir + "/" + k_content, file.bytes);
   if (written) {
-    written = atomic_file::write(dir + "/" + k_meta, meta_json(info).dump());
+    // Never throws between the two writes (the handler refuses a name that is not UTF-8).
+    auto meta = meta_json(info).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    written = atomic_file::write(dir + "/" + k_meta, meta);
   }
   std::lock_guard lock(m_mutex);
   m_reserved -= size;

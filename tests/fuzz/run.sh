@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for N seconds (default 60), seeded
-# from the captured upstream traffic and the golden requests in tests/data. A crash leaves its
-# input in <build>/fuzz-findings/<target>/; add it to tests/fuzz/regressions/<target>/ with the
-# fix (run.sh replays those first).
+# from the captured upstream traffic, the golden requests in tests/data and hand-made uploads.
+# Each target first replays tests/fuzz/regressions/<target>/ (one input per bug fixed), then
+# fuzzes. Output: one line per target (runs, execs/s, result); a finding prints its input
+# (kept in <build>/fuzz-findings/<target>/), the command that reproduces it and the report's
+# first lines (the whole log is <build>/fuzz-<target>.log). Exit 1 on any finding or failing
+# regression input, 77 when clang or its libFuzzer runtime is missing. Add the input to
+# tests/fuzz/regressions/<target>/ with the fix.
 #   tests/fuzz/run.sh [seconds] [target...]
 set -euo pipefail
 secs=${1:-60}
@@ -10,14 +14,26 @@ shift || true
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${AIRELAYS_FUZZ_BUILD_DIR:-$src/build-fuzz}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_sse fuzz_chat_request fuzz_chat_stream fuzz_reconstruct fuzz_jwt fuzz_config)
-if ! command -v clang++ >/dev/null; then
-  echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2
+[ ${#targets[@]} -gt 0 ] ||
+  targets=(fuzz_sse fuzz_chat_request fuzz_chat_stream fuzz_reconstruct fuzz_jwt fuzz_config fuzz_multipart)
+if ! command -v clang++ >/dev/null ||
+  [ ! -f "$(clang++ -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ]; then
+  echo "fuzz: clang++ or its libFuzzer runtime not found (apt-get install clang libclang-rt-14-dev)" >&2
   exit 77
 fi
-cmake -S "$src" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DAIRELAYS_BUILD_FUZZERS=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" -j2 "${targets[@]}"
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+build_log="$build/fuzz-build.log"
+mkdir -p "$build"
+start=$SECONDS
+if ! { cmake -S "$src" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DAIRELAYS_BUILD_FUZZERS=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" && ninja -C "$build" -j"$(nproc)" "${targets[@]}"; } \
+  >"$build_log" 2>&1; then
+  tail -30 "$build_log"
+  echo "fuzz: the build failed (log: $build_log)" >&2
+  exit 1
+fi
+echo "fuzz: built ${#targets[@]} targets in $((SECONDS - start)) s; ${secs} s each"
 
 seed_dir() { # the corpus each target starts from
   local t=$1 d="$build/fuzz-corpus/$t"
@@ -42,9 +58,22 @@ PY
       ;;
     fuzz_config) cp "$src"/config.example.toml "$d/"
       printf '[server]\nport = 8080\x00%s' 9000 >"$d/port_env" ;;
+    fuzz_multipart) python3 "$src/tests/fuzz/multipart_seeds.py" "$d" ;;
     *) cp "$src"/tests/data/sample_sse_*.txt "$d/" ;;
   esac
   echo "$d"
+}
+
+stat_of() { grep -m1 "^stat::$1:" "$2" | awk '{print $2}'; }
+
+# Prints the finding: its input, how to reproduce it, the first lines of the report.
+report_finding() {
+  local t=$1 log=$2 input=$3
+  echo "  input:     $input"
+  echo "  reproduce: $build/tests/fuzz/$t $input"
+  grep -m6 -E "ERROR: |SUMMARY: |runtime error|invariant broken|ALARM|Test unit written" "$log" |
+    sed 's/^/  /' || true
+  echo "  log:       $log"
 }
 
 status=0
@@ -52,18 +81,28 @@ for t in "${targets[@]}"; do
   corpus=$(seed_dir "$t")
   findings="$build/fuzz-findings/$t"
   mkdir -p "$findings"
-  regress="$src/tests/fuzz/regressions/$t"
-  if [ -d "$regress" ] && [ -n "$(ls -A "$regress")" ]; then
-    "$build/tests/fuzz/$t" "$regress"/* >/dev/null 2>&1 || { echo "fuzz: $t fails a regression input" >&2; status=1; }
-  fi
-  echo "== $t for ${secs}s"
   log="$build/fuzz-$t.log"
+  regress="$src/tests/fuzz/regressions/$t"
+  failed=""
+  if [ -d "$regress" ] && [ -n "$(ls -A "$regress")" ]; then
+    for input in "$regress"/*; do
+      if ! "$build/tests/fuzz/$t" "$input" >"$log" 2>&1; then
+        printf '%-18s FAILED a regression input\n' "$t"
+        report_finding "$t" "$log" "$input"
+        failed=1 status=1
+        break
+      fi
+    done
+  fi
+  [ -z "$failed" ] || continue
   if "$build/tests/fuzz/$t" -max_total_time="$secs" -max_len=16384 -timeout=10 \
       -artifact_prefix="$findings/" -print_final_stats=1 "$corpus" >"$log" 2>&1; then
-    grep -E "^stat::number_of_executed_units|^Done" "$log" || true
+    printf '%-18s ok      %10s runs %8s execs/s %5s s\n' "$t" "$(stat_of number_of_executed_units "$log")" \
+      "$(stat_of average_exec_per_sec "$log")" "$secs"
   else
-    tail -40 "$log"
-    echo "fuzz: $t found a problem; input saved in $findings/" >&2
+    printf '%-18s FOUND a problem after %s runs\n' "$t" "$(stat_of number_of_executed_units "$log" || echo '?')"
+    input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
+    report_finding "$t" "$log" "${input:-(no input written; see the log)}"
     status=1
   fi
 done
