@@ -2,8 +2,9 @@
 # Installs everything, builds, and runs every test (the README's test command; CI runs it).
 #
 # Stages run cheapest-to-fail and most important first: dependencies, the main build, the
-# Debian package (fatal), the sanitizer stage, then the main ctest LAST. Just before ctest's
-# summary line, which is the last line of a passing run, a table gives each stage's seconds.
+# Debian package (fatal), the sanitizer stage, the fuzzers (fatal), then the main ctest LAST.
+# Just before ctest's summary line, which is the last line of a passing run, a table gives
+# each stage's seconds.
 #
 # The main build uses the package build's own compiler and linker flags
 # (packaging/deb-buildflags.sh: dpkg-buildflags, hardening, build type None). So the tests
@@ -16,6 +17,11 @@
 #                                               run has used this much time (default 1500)
 #   AIRELAYS_CI_DEB=fatal|advisory|skip         .deb build/lintian/install stage (default fatal;
 #                                               it skips itself, exit 77, when not run as root)
+#   AIRELAYS_CI_FUZZ_SECONDS=N                  the fuzz stage runs each libFuzzer target N s
+#                                               (default 30); a finding fails the run
+#   AIRELAYS_CI_FUZZ_BUDGET=SECONDS             the fuzz stage (a clang build, ~4 min cold, then
+#                                               the runs) is skipped once the run has used this
+#                                               much time (default 1950; 0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${AIRELAYS_CI_BUDGET:-1500}
@@ -115,6 +121,27 @@ if [ "$san_status" != 0 ] && [ "$san_mode" = fatal ]; then
   print_timings
   echo "FAILED: the sanitizer stage"
   exit 1
+fi
+
+# Fuzzing: tests/fuzz/run.sh builds the libFuzzer targets with clang, replays each target's
+# regression inputs, then runs each for a while; one line per target, fatal on any finding.
+fuzz_secs=${AIRELAYS_CI_FUZZ_SECONDS:-30}
+fuzz_budget=${AIRELAYS_CI_FUZZ_BUDGET:-1950}
+if [ "$SECONDS" -lt "$fuzz_budget" ]; then
+  stage "fuzz: build, regression inputs, each target ${fuzz_secs}s"
+  fuzz_status=0
+  bash tests/fuzz/run.sh "$fuzz_secs" || fuzz_status=$?
+  if [ "$fuzz_status" = 77 ]; then
+    echo "fuzz: skipped (no clang++ or libclang-rt-14-dev)"
+    note "fuzz: skipped (no clang)"
+  elif [ "$fuzz_status" != 0 ]; then
+    print_timings
+    echo "FAILED: the fuzz stage (the finding and its reproducer are above)"
+    exit 1
+  fi
+else
+  echo "fuzz: skipped (${SECONDS}s used of a ${fuzz_budget}s budget)"
+  note "fuzz: skipped (time budget spent)"
 fi
 
 # The main ctest, last. Its summary line is held back and printed after the timing table, so
