@@ -68,7 +68,7 @@ async function load(t, conns) {
 }
 
 // The fake serves a thread per keep-alive connection: enough for 128 clients plus the relay's.
-const stack = await startStack({ fakeThreads: 400, extraConfig: '[server]\nworkers = 256\n[security]\nrate_limit_per_minute = 100000000\nrate_limit_burst = 100000000\nconcurrent_requests_per_ip = 1000\n' });
+const stack = await startStack({ fakeThreads: 400, fakeLogLimit: 1000, extraConfig: '[server]\nworkers = 256\n[security]\nrate_limit_per_minute = 100000000\nrate_limit_burst = 100000000\nconcurrent_requests_per_ip = 1000\n' });
 try {
   const pid = stack.relay.child.pid;
   const upstreamBody = { model: 'gpt-5.5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], instructions: '.', stream: true, store: false, tools: [] };

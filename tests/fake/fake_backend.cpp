@@ -28,6 +28,8 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -286,9 +288,43 @@ bool rejected_token(FakeUpstream& fake, const httplib::Request& req) {
   return false;
 }
 
-void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<json> events,
+// The SSE frames of a step. Rendering is the fake's main cost under a benchmark's load, so the
+// frames of each (step, model) are rendered once with a placeholder id and copied after.
+std::vector<std::string> render_frames(const json& step, const std::string& model,
+                                       const std::string& id) {
+  static const std::string k_placeholder = "resp_fake_id_placeholder";
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<std::string>> cache;
+  std::string key = step.dump() + '\n' + model;
+  std::vector<std::string> frames;
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = cache.find(key); it != cache.end()) {
+      frames = it->second;
+    }
+  }
+  if (frames.empty()) {
+    for (const auto& e : build_events(step, model, k_placeholder)) {
+      frames.push_back(sse(e));
+    }
+    std::lock_guard lock(mutex);
+    if (cache.size() > 256) {
+      cache.clear();
+    }
+    cache.emplace(key, frames);
+  }
+  for (auto& frame : frames) {
+    for (auto at = frame.find(k_placeholder); at != std::string::npos;
+         at = frame.find(k_placeholder, at + id.size())) {
+      frame.replace(at, k_placeholder.size(), id);
+    }
+  }
+  return frames;
+}
+
+void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<std::string> frames,
                    long delay_ms, bool stall) {
-  auto shared = std::make_shared<std::vector<json>>(std::move(events));
+  auto shared = std::make_shared<std::vector<std::string>>(std::move(frames));
   res.set_chunked_content_provider(
       "text/event-stream", [shared, delay_ms, stall, &fake](size_t, httplib::DataSink& sink) {
         count_state(fake, "streams_open", 1);
@@ -296,14 +332,20 @@ void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<json>
           FakeUpstream& fake;
           ~Closed() { count_state(fake, "streams_open", -1); }
         } closed{fake};
-        for (const auto& e : *shared) {
+        // Undelayed events go out in one write, as a fast upstream's events arrive together;
+        // a delay_ms step writes each event on its own after its pause.
+        std::string pending;
+        for (const auto& frame : *shared) {
           if (delay_ms > 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
           }
-          std::string frame = sse(e);
-          if (!sink.write(frame.data(), frame.size())) {
-            note_client_gone(fake);
-            return false;
+          pending += frame;
+          if (delay_ms > 0 || &frame == &shared->back()) {
+            if (!sink.write(pending.data(), pending.size())) {
+              note_client_gone(fake);
+              return false;
+            }
+            pending.clear();
           }
         }
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -348,7 +390,7 @@ void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::
     n = fake.state().value("responses_served", 0L) + 1;
     fake.state()["responses_served"] = n;
   }
-  stream_events(fake, res, build_events(step, model, "resp_fake" + std::to_string(n)),
+  stream_events(fake, res, render_frames(step, model, "resp_fake" + std::to_string(n)),
                 step.value("delay_ms", 0L), kind == "stall");
 }
 

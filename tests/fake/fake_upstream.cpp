@@ -68,6 +68,10 @@ FakeUpstream::FakeUpstream() : m_server(std::make_unique<httplib::Server>()) {
   const char* threads = std::getenv("FAKE_UPSTREAM_THREADS");
   size_t n = threads != nullptr && std::atoi(threads) > 0 ? static_cast<size_t>(std::atoi(threads)) : 64;
   m_server->new_task_queue = [n] { return new httplib::ThreadPool(n); };
+  // FAKE_UPSTREAM_LOG_LIMIT: a benchmark's millions of requests need not all be remembered.
+  if (const char* limit = std::getenv("FAKE_UPSTREAM_LOG_LIMIT"); limit != nullptr && std::atoi(limit) > 0) {
+    m_log_limit = static_cast<size_t>(std::atoi(limit));
+  }
   m_server->set_tcp_nodelay(true);
   m_server->set_keep_alive_max_count(1000); // httplib closes after 5 requests by default
   int listener = -1;
@@ -142,6 +146,9 @@ void FakeUpstream::log_request(const httplib::Request& req) {
 
 void FakeUpstream::log(LoggedRequest r) {
   std::lock_guard lock(m_mutex);
+  if (m_log_limit > 0 && m_log.size() >= 2 * m_log_limit) {
+    m_log.erase(m_log.begin(), m_log.begin() + static_cast<long>(m_log_limit));
+  }
   m_log.push_back(std::move(r));
 }
 

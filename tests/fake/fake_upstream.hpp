@@ -70,6 +70,7 @@ private:
   mutable std::mutex m_mutex;
   std::map<std::string, std::deque<nlohmann::json>> m_scripts;
   std::vector<LoggedRequest> m_log;
+  size_t m_log_limit = 0; // FAKE_UPSTREAM_LOG_LIMIT: keep about this many (0: all)
   nlohmann::json m_state = nlohmann::json::object();
 };
 

@@ -109,6 +109,7 @@ export function isolatedEnv(home, extra = {}) {
 export async function startStack(options = {}) {
   const fakeEnv = { PATH: process.env.PATH };
   if (options.fakeThreads) fakeEnv.FAKE_UPSTREAM_THREADS = String(options.fakeThreads); // benchmarks
+  if (options.fakeLogLimit) fakeEnv.FAKE_UPSTREAM_LOG_LIMIT = String(options.fakeLogLimit);
   const fake = await startListening(FAKE_UPSTREAM_BIN, [], fakeEnv);
   const home = makeHome(fake.url, options);
   mkdirSync(join(home, 'run'), { recursive: true, mode: 0o700 });
