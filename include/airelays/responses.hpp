@@ -86,9 +86,14 @@ private:
   std::map<long, nlohmann::json> m_items; // output_index → item
   // output_text delta events, unparsed: their text is needed only by an item-less stream.
   std::vector<std::string> m_deltas;
+  // The data of response.created / response.in_progress, unparsed: the terminal event's
+  // response supersedes them, so they are read only when it has none.
+  std::vector<std::string> m_early;
   std::optional<nlohmann::json> m_failure;
   bool m_saw_response = false;
+  bool m_terminal_response = false; // the success terminal carried a response object
   bool m_succeeded = false;
+  nlohmann::json early_response() const; // the early snapshots merged, later keys winning
 };
 
 // Helpers over a final response object, shared by the chat and completions translators.

@@ -4,6 +4,7 @@
 #include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -180,6 +181,10 @@ void ResponseAccumulator::feed(const sse::Event& event) {
     m_deltas.push_back(event.data);
     return;
   }
+  if (event.event == "response.created" || event.event == "response.in_progress") {
+    m_early.push_back(event.data); // superseded by the terminal event's response: parsed only without one
+    return;
+  }
   if (unused_by_accumulator(event.event)) {
     return;
   }
@@ -209,7 +214,21 @@ void ResponseAccumulator::feed(const sse::Event& event) {
     m_deltas.push_back(event.data);
   } else if (type == "response.completed" || type == "response.incomplete") {
     m_succeeded = true;
+    m_terminal_response = data.contains("response");
   }
+}
+
+json ResponseAccumulator::early_response() const {
+  json merged = json::object();
+  for (const auto& raw : m_early) {
+    json data = parse_object(raw);
+    if (auto r = data.find("response"); r != data.end() && r->is_object()) {
+      for (auto& [key, value] : r->items()) {
+        merged[key] = std::move(value);
+      }
+    }
+  }
+  return merged;
 }
 
 std::variant<json, ApiError> ResponseAccumulator::finish() const {
@@ -217,12 +236,23 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     if (m_failure) {
       return failure_error(*m_failure);
     }
-    if (!m_saw_response) {
+    bool saw_response = m_saw_response || std::any_of(m_early.begin(), m_early.end(), [](const auto& raw) {
+      json data = parse_object(raw);
+      return data.contains("response") && data["response"].is_object();
+    });
+    if (!saw_response) {
       return api_error::make(502, "Upstream stream ended without a response payload.");
     }
     return incomplete_stream_error();
   }
   json out = m_response;
+  if (!m_terminal_response) { // the snapshots of response.created/in_progress, later keys winning
+    json base = early_response();
+    for (auto& [key, value] : out.items()) {
+      base[key] = std::move(value);
+    }
+    out = std::move(base);
+  }
   if (!m_items.empty()) {
     json items = json::array();
     for (const auto& [index, item] : m_items) {
