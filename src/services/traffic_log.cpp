@@ -30,13 +30,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool is_secret_key(const std::string& key, bool in_error_object) {
-  std::string k = lower(key);
-  if (k == "code") {
+// ASCII case-insensitive equality; `lower_b` is already lower case. No allocation: this runs
+// for every key of every record.
+bool iequals(std::string_view a, std::string_view lower_b) {
+  return a.size() == lower_b.size() &&
+         std::equal(a.begin(), a.end(), lower_b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == static_cast<unsigned char>(y);
+         });
+}
+
+bool is_secret_key(std::string_view key, bool in_error_object) {
+  if (iequals(key, "code")) {
     return !in_error_object; // an error's code is a category, an OAuth code is a secret
   }
   return std::any_of(std::begin(k_secret_keys), std::end(k_secret_keys),
-                     [&](const char* s) { return k == s; });
+                     [&](const char* s) { return iequals(key, s); });
 }
 
 bool looks_like_bearer(const nlohmann::json& v) {
@@ -44,30 +52,28 @@ bool looks_like_bearer(const nlohmann::json& v) {
     return false;
   }
   const auto& s = v.get_ref<const std::string&>();
-  return s.size() > 7 && lower(s.substr(0, 7)) == "bearer ";
+  return s.size() > 7 && iequals(std::string_view(s).substr(0, 7), "bearer ");
 }
 
-nlohmann::json redact_in(const nlohmann::json& v, bool error_object) {
+// Replaces secrets in v where they stand.
+void redact_in(nlohmann::json& v, bool error_object) {
   if (v.is_object()) {
-    bool has_message = v.contains("message") && v["message"].is_string();
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& [k, child] : v.items()) {
+    auto message = v.find("message");
+    bool has_message = message != v.end() && message->is_string();
+    for (auto& [k, child] : v.items()) {
       if (is_secret_key(k, error_object || has_message)) {
-        out[k] = "[REDACTED]";
+        child = "[REDACTED]";
       } else {
-        out[k] = redact_in(child, lower(k) == "error");
+        redact_in(child, iequals(k, "error"));
       }
     }
-    return out;
-  }
-  if (v.is_array()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& child : v) {
-      out.push_back(redact_in(child, false));
+  } else if (v.is_array()) {
+    for (auto& child : v) {
+      redact_in(child, false);
     }
-    return out;
+  } else if (looks_like_bearer(v)) {
+    v = "[REDACTED]";
   }
-  return looks_like_bearer(v) ? nlohmann::json("[REDACTED]") : v;
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -114,7 +120,11 @@ std::optional<std::time_t> hour_of(const std::string& rel) {
 
 } // namespace
 
-nlohmann::json redact(const nlohmann::json& v) { return redact_in(v, false); }
+nlohmann::json redact(const nlohmann::json& v) {
+  nlohmann::json copy = v;
+  redact_in(copy, false);
+  return copy;
+}
 
 nlohmann::json body_snapshot(std::string_view body, std::string_view content_type,
                              bool include_content) {
@@ -136,7 +146,8 @@ nlohmann::json body_snapshot(std::string_view body, std::string_view content_typ
   if (parsed.is_discarded()) {
     snap["text"] = std::string(body);
   } else {
-    snap["json"] = redact(parsed);
+    redact_in(parsed, false);
+    snap["json"] = std::move(parsed);
   }
   return snap;
 }
@@ -200,9 +211,9 @@ bool Log::open_for(const std::string& rel) {
 }
 
 bool Log::write(nlohmann::json record, TimePoint now) {
-  nlohmann::json clean = redact(record);
-  clean["logged_at"] = iso_time(now);
-  std::string line = clean.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+  redact_in(record, false);
+  record["logged_at"] = iso_time(now);
+  std::string line = record.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
   std::string rel = hour_file(now);
   bool new_hour = false;
   bool ok = false;
