@@ -7,7 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <openssl/rand.h>
+#include <cstring>
 #include <random>
 
 namespace airelays::server {
@@ -79,12 +79,14 @@ std::optional<std::string> TokenSource::current() {
 }
 
 std::string new_request_id() {
+  // A correlation id, not a secret: a per-thread generator seeded once from the system's
+  // randomness (RAND_bytes asked the kernel for the pid on every call).
+  thread_local std::mt19937_64 generator{(static_cast<uint64_t>(std::random_device{}()) << 32) ^
+                                         std::random_device{}()};
   unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    thread_local std::mt19937_64 fallback{std::random_device{}()};
-    for (auto& b : bytes) {
-      b = static_cast<unsigned char>(fallback());
-    }
+  for (size_t i = 0; i < sizeof bytes; i += 8) {
+    uint64_t word = generator();
+    std::memcpy(bytes + i, &word, 8);
   }
   static const char* hex = "0123456789abcdef";
   std::string id = "req_";

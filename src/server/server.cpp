@@ -12,6 +12,9 @@
 #include <airelays/worker_pool.hpp>
 
 #include <httplib.h>
+#if __has_include(<malloc.h>)
+#include <malloc.h> // mallopt (glibc)
+#endif
 #include <sys/socket.h>
 #include <type_traits>
 #include <utility>
@@ -392,6 +395,13 @@ httplib::Server::HandlerResponse Wiring::library_error(httplib::Response& res) {
 // --- the listener ---------------------------------------------------------------------------
 
 Result<int> serve(const config::Config& cfg, const ServeOptions& options) {
+#ifdef M_MXFAST
+  // No fastbins: every request frees thousands of small JSON nodes, and glibc merges all the
+  // fastbin chunks of an arena on each larger allocation that follows (malloc_consolidate was
+  // 5% of the relay's CPU under 32 connections). The per-thread tcache still serves the
+  // common small sizes. tests/bench/relay_bench.mjs measures the effect.
+  mallopt(M_MXFAST, 0);
+#endif
   auto prepared = prepare(cfg, options);
   if (!prepared) {
     return prepared.error();
