@@ -62,6 +62,9 @@ public:
   EventStream(std::unique_ptr<http_client::Stream> transfer, const std::string& already_read);
   // The next event; nullopt when the stream ended (cleanly or not: see error()).
   std::optional<sse::Event> next();
+  // True when next() will return without waiting for the upstream (an event already parsed,
+  // or the end): a writer can gather those and send them in one write.
+  bool next_is_ready() const { return m_next < m_ready.size() || m_ended; }
   // The transport failure (504 timeout, 502 otherwise) once next() returned nullopt after
   // one; nullopt on a clean end. aborted() tells a client/server abort apart.
   const std::optional<api_error::ApiError>& error() const { return m_error; }

@@ -107,26 +107,35 @@ bool GenerationJob::finish_stream(const char* outcome) {
 bool GenerationJob::pump_to(http::ChunkSink& sink) {
   stream->set_abort_check(
       [this, &sink] { return m_state.stopping.load() || !sink.is_writable(); });
-  auto write = [&sink](const std::string& text) { return text.empty() || sink.write(text); };
+  // Events that arrived together leave in one write; whatever is gathered is written before
+  // waiting for the upstream, so nothing is held back.
+  std::string out;
+  auto flush = [&sink, &out] {
+    bool ok = out.empty() || sink.write(out);
+    out.clear();
+    return ok;
+  };
   for (const auto& ev : head) {
-    if (!write(translate(ev))) {
-      return finish_stream("client_gone");
-    }
+    out += translate(ev);
   }
   head.clear();
   while (!translator_done()) {
+    if (!stream->next_is_ready() && !flush()) {
+      return finish_stream("client_gone");
+    }
     auto ev = stream->next();
     if (!ev) {
       break;
     }
-    if (!write(translate(*ev))) {
-      return finish_stream("client_gone");
-    }
+    out += translate(*ev);
   }
   if (stream->aborted() && !m_state.stopping.load()) {
     return finish_stream("client_gone");
   }
-  if (!translator_done() && !write(end_text())) {
+  if (!translator_done()) {
+    out += end_text(); // the finish or in-band error goes with the last events
+  }
+  if (!flush()) {
     return finish_stream("client_gone");
   }
   bool ok = m_chat ? m_chat->succeeded()
