@@ -3,6 +3,8 @@
 // the backend actually received.
 #include "files_helpers.hpp"
 
+#include <filesystem>
+
 using namespace airelays;
 using namespace airelays::test;
 using namespace airelays::test::files;
@@ -182,4 +184,34 @@ TEST_CASE("previous_response_id: a chain of three responses sends the whole hist
                            {{"model", "gpt-5.5"}, {"previous_response_id", "resp_unknown"}, {"input", "x"}},
                            404);
   CHECK(unknown["error"]["param"] == "previous_response_id");
+}
+
+TEST_CASE("stored responses: a chat answer stores none, a Responses answer stores one that chains") {
+  Relay relay;
+  auto c = relay.client();
+  std::string stored = relay.env.data_dir() + "/conversations/responses";
+  auto count_stored = [&stored] {
+    size_t n = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(stored, ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      ++n;
+    }
+    return n;
+  };
+  // The chat client never sees the upstream's resp_ id, so nothing is kept for it.
+  post_json(c, "/v1/chat/completions",
+            {{"model", "gpt-5.5"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
+  CHECK(count_stored() == 0);
+  auto unknown = post_json(c, "/v1/responses",
+                           {{"model", "gpt-5.5"}, {"previous_response_id", "resp_fake1"}, {"input", "x"}},
+                           404);
+  CHECK(unknown["error"]["param"] == "previous_response_id");
+
+  auto answer = post_json(c, "/v1/responses", {{"model", "gpt-5.5"}, {"input", "remember me"}});
+  CHECK(count_stored() == 1);
+  auto next = post_json(c, "/v1/responses", {{"model", "gpt-5.5"},
+                                            {"previous_response_id", answer["id"]},
+                                            {"input", "and now?"}});
+  CHECK(next["status"] == "completed");
+  CHECK(input_text(upstream_bodies(relay.fake).back()).find("remember me") != std::string::npos);
 }
