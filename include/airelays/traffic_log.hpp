@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -61,10 +62,15 @@ public:
   const std::string& dir() const { return m_options.dir; }
 
 private:
-  bool open_for(const std::string& rel);
+  // An open hour file; closed when the last writer holding it is done.
+  struct File {
+    int fd = -1;
+    ~File();
+  };
+  std::shared_ptr<File> open_for(const std::string& rel);
   Options m_options;
-  std::mutex m_mutex;
-  std::FILE* m_file = nullptr;
+  std::mutex m_mutex; // guards the fields below; records are written outside it
+  std::shared_ptr<File> m_file;
   std::string m_current; // relative path of the open file
   bool m_warned = false;
 };

@@ -395,12 +395,17 @@ httplib::Server::HandlerResponse Wiring::library_error(httplib::Response& res) {
 // --- the listener ---------------------------------------------------------------------------
 
 Result<int> serve(const config::Config& cfg, const ServeOptions& options) {
-#ifdef M_MXFAST
-  // No fastbins: every request frees thousands of small JSON nodes, and glibc merges all the
-  // fastbin chunks of an arena on each larger allocation that follows (malloc_consolidate was
-  // 5% of the relay's CPU under 32 connections). The per-thread tcache still serves the
-  // common small sizes. tests/bench/relay_bench.mjs measures the effect.
+#if defined(M_MXFAST) && defined(M_ARENA_MAX)
+  // Every request allocates and frees thousands of small JSON nodes on its worker thread:
+  // - no fastbins: glibc merged all the fastbin chunks of an arena on each larger allocation
+  //   that followed (malloc_consolidate was 5% of the relay's CPU at 32 connections); the
+  //   per-thread tcache still serves the common small sizes;
+  // - an arena per worker: glibc's default of 8 per core made 32 workers share 16 arenas and
+  //   wait on their locks (futex calls from malloc/free on every request). Arenas are created
+  //   only as threads first allocate, so the idle footprint is unchanged.
+  // tests/bench/relay_bench.mjs measures the effect.
   mallopt(M_MXFAST, 0);
+  mallopt(M_ARENA_MAX, 64);
 #endif
   auto prepared = prepare(cfg, options);
   if (!prepared) {

@@ -2,6 +2,7 @@
 #include <airelays/traffic_log.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
 #include <ctime>
 #include <fcntl.h>
@@ -173,20 +174,20 @@ std::string hour_file(TimePoint t) {
 
 Log::Log(Options options) : m_options(std::move(options)) {}
 
-Log::~Log() {
-  if (m_file) {
-    std::fclose(m_file);
+Log::~Log() = default;
+
+Log::File::~File() {
+  if (fd >= 0) {
+    ::close(fd);
   }
 }
 
-bool Log::open_for(const std::string& rel) {
+std::shared_ptr<Log::File> Log::open_for(const std::string& rel) {
   if (m_file && m_current == rel) {
-    return true;
+    return m_file;
   }
-  if (m_file) {
-    std::fclose(m_file);
-    m_file = nullptr;
-  }
+  m_file.reset(); // the previous hour's file closes once its last writer is done
+  m_current.clear();
   fs::path path = fs::path(m_options.dir) / rel;
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
@@ -199,16 +200,33 @@ bool Log::open_for(const std::string& rel) {
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return false;
+    return nullptr;
   }
-  m_file = ::fdopen(fd, "a");
-  if (!m_file) {
-    ::close(fd);
-    return false;
-  }
+  m_file = std::make_shared<File>();
+  m_file->fd = fd;
   m_current = rel;
+  return m_file;
+}
+
+namespace {
+
+// One write(2) per record: O_APPEND places each whole at the end of the file, so records from
+// concurrent requests never interleave and no lock is held while the kernel writes.
+bool append_record(int fd, std::string_view line) {
+  while (!line.empty()) {
+    ssize_t n = ::write(fd, line.data(), line.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return false;
+    }
+    line.remove_prefix(static_cast<size_t>(n));
+  }
   return true;
 }
+
+} // namespace
 
 bool Log::write(nlohmann::json record, TimePoint now) {
   redact_in(record, false);
@@ -216,13 +234,16 @@ bool Log::write(nlohmann::json record, TimePoint now) {
   std::string line = record.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
   std::string rel = hour_file(now);
   bool new_hour = false;
-  bool ok = false;
+  std::shared_ptr<File> file;
   {
     std::lock_guard lock(m_mutex);
     new_hour = m_current != rel;
-    ok = open_for(rel) && std::fwrite(line.data(), 1, line.size(), m_file) == line.size() &&
-         std::fflush(m_file) == 0;
-    if (!ok && !m_warned) {
+    file = open_for(rel);
+  }
+  bool ok = file && append_record(file->fd, line);
+  if (!ok) {
+    std::lock_guard lock(m_mutex);
+    if (!m_warned) {
       m_warned = true;
       std::cerr << "airelays: warning: cannot write the traffic log under " << m_options.dir
                 << "; requests are served without it" << std::endl;

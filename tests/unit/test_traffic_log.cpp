@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 #include <filesystem>
+#include <set>
+#include <thread>
 #include <sys/stat.h>
 
 using namespace airelays;
@@ -87,6 +89,32 @@ TEST_CASE("traffic_log::Log writes one redacted JSON line per record into the ho
   CHECK(test::file_mode(dir.path() + "/logs/2026/11") == 0700);
   REQUIRE(log.write({{"request_id", "req_3"}}, at(2026, 11, 22, 8, 1)));
   CHECK(records(dir.path() + "/logs/2026/11/22-08.log").size() == 1);
+}
+
+TEST_CASE("traffic_log::Log keeps every record whole when threads write at once, across an hour change") {
+  test::TempDir dir;
+  Log log({dir.path() + "/logs", false, 0});
+  std::string filler(3000, 'x'); // records longer than a pipe's atomic size still stay whole
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        auto when = at(2026, 11, 22, i < 100 ? 7 : 8, 59);
+        log.write({{"request_id", "req_" + std::to_string(t) + "_" + std::to_string(i)}, {"pad", filler}}, when);
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  std::set<std::string> ids;
+  for (const char* hour : {"07", "08"}) {
+    for (const auto& r : records(dir.path() + "/logs/2026/11/22-" + std::string(hour) + ".log")) {
+      CHECK(r["pad"] == filler);
+      ids.insert(r["request_id"].get<std::string>());
+    }
+  }
+  CHECK(ids.size() == 1600);
 }
 
 TEST_CASE("traffic_log::Log deletes hour files older than retention_days and empty dirs") {
