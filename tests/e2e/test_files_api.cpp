@@ -96,6 +96,24 @@ TEST_CASE("files: purpose falls back to the query string, and a missing file par
   CHECK(not_form->status == 415);
 }
 
+TEST_CASE("files: a Latin-1 filename or a binary Content-Type is a 400 and nothing is stored") {
+  // Found by fuzz_multipart: these were stored half-way and answered 500.
+  Env env;
+  configure(env, nullptr);
+  auto server = start_server(env);
+  auto c = client(server->port);
+  auto latin1 = upload(c, "caf\xe9.txt", "menu", "text/plain");
+  REQUIRE(latin1);
+  CHECK(latin1->status == 400);
+  CHECK(body_json(latin1)["error"]["message"] == "The `file` part's filename must be UTF-8 text.");
+  auto binary_type = upload(c, "a.txt", "menu", "text/\x89plain");
+  REQUIRE(binary_type);
+  CHECK(binary_type->status == 400);
+  CHECK(body_json(binary_type)["error"]["param"] == "file");
+  CHECK(body_json(c.Get("/v1/files"))["data"].empty());
+  CHECK(upload(c, "caf\xc3\xa9.txt", "menu", "text/plain")->status == 200);
+}
+
 TEST_CASE("files: an upload over max_upload_bytes is refused with 413 and nothing is stored") {
   Env env;
   configure(env, nullptr, "[uploads]\nmax_upload_bytes = 1000\n");

@@ -55,13 +55,14 @@ Relay* g_relay = nullptr;
   std::abort();
 }
 
-std::string make_root() {
-  std::string base = fs::is_directory("/dev/shm") ? "/dev/shm" : fs::temp_directory_path().string();
-  std::string pattern = base + "/airelays-fuzz-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    fail("cannot create a temp dir under " + base);
+std::string make_root() { // /dev/shm when writable: the store fsyncs every upload
+  for (std::string base : {std::string("/dev/shm"), fs::temp_directory_path().string()}) {
+    std::string pattern = base + "/airelays-fuzz-XXXXXX";
+    if (::mkdtemp(pattern.data()) != nullptr) {
+      return pattern;
+    }
   }
-  return pattern;
+  fail("cannot create a temp dir under /dev/shm or TMPDIR");
 }
 
 airelays::config::Config relay_config(const std::string& root) {
