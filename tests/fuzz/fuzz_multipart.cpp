@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -35,6 +36,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <signal.h>
+#include <unistd.h>
 
 namespace {
 
@@ -55,9 +59,27 @@ Relay* g_relay = nullptr;
   std::abort();
 }
 
+// Removes the temp dirs of runs that have ended: a crash skips the atexit cleanup, and the
+// relay's traffic log may write once more after it.
+void remove_stale_roots(const std::string& base) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(base, ec); !ec && it != fs::directory_iterator(); ++it) {
+    std::string name = it->path().filename().string();
+    if (name.rfind("airelays-fuzz-", 0) != 0) {
+      continue;
+    }
+    long pid = std::strtol(name.c_str() + 14, nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code rm;
+      fs::remove_all(it->path(), rm);
+    }
+  }
+}
+
 std::string make_root() { // /dev/shm when writable: the store fsyncs every upload
   for (std::string base : {std::string("/dev/shm"), fs::temp_directory_path().string()}) {
-    std::string pattern = base + "/airelays-fuzz-XXXXXX";
+    remove_stale_roots(base);
+    std::string pattern = base + "/airelays-fuzz-" + std::to_string(::getpid()) + "-XXXXXX";
     if (::mkdtemp(pattern.data()) != nullptr) {
       return pattern;
     }
