@@ -19,7 +19,7 @@
 #                                               it skips itself, exit 77, when not run as root)
 #   AIRELAYS_CI_FUZZ_SECONDS=N                  the fuzz stage runs each libFuzzer target N s
 #                                               (default 30); a finding fails the run
-#   AIRELAYS_CI_FUZZ_BUDGET=SECONDS             the fuzz stage (a clang build, ~4 min cold, then
+#   AIRELAYS_CI_FUZZ_BUDGET=SECONDS             the fuzz stage (a clang build, ~3.5 min cold, then
 #                                               the runs) is skipped once the run has used this
 #                                               much time (default 1950; 0 skips it)
 set -euo pipefail
