@@ -93,7 +93,8 @@ private:
   bool m_saw_response = false;
   bool m_terminal_response = false; // the success terminal carried a response object
   bool m_succeeded = false;
-  nlohmann::json early_response() const; // the early snapshots merged, later keys winning
+  // The early snapshots merged, later keys winning; nullopt when none carried a response.
+  std::optional<nlohmann::json> early_response() const;
 };
 
 // Helpers over a final response object, shared by the chat and completions translators.

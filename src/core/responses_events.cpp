@@ -4,7 +4,6 @@
 #include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -214,17 +213,20 @@ void ResponseAccumulator::feed(const sse::Event& event) {
     m_deltas.push_back(event.data);
   } else if (type == "response.completed" || type == "response.incomplete") {
     m_succeeded = true;
-    m_terminal_response = data.contains("response");
+    m_terminal_response = data.contains("response") && data["response"].is_object();
   }
 }
 
-json ResponseAccumulator::early_response() const {
-  json merged = json::object();
+std::optional<json> ResponseAccumulator::early_response() const {
+  std::optional<json> merged;
   for (const auto& raw : m_early) {
     json data = parse_object(raw);
     if (auto r = data.find("response"); r != data.end() && r->is_object()) {
+      if (!merged) {
+        merged = json::object();
+      }
       for (auto& [key, value] : r->items()) {
-        merged[key] = std::move(value);
+        (*merged)[key] = std::move(value);
       }
     }
   }
@@ -236,22 +238,17 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     if (m_failure) {
       return failure_error(*m_failure);
     }
-    bool saw_response = m_saw_response || std::any_of(m_early.begin(), m_early.end(), [](const auto& raw) {
-      json data = parse_object(raw);
-      return data.contains("response") && data["response"].is_object();
-    });
-    if (!saw_response) {
+    if (!m_saw_response && !early_response()) {
       return api_error::make(502, "Upstream stream ended without a response payload.");
     }
     return incomplete_stream_error();
   }
   json out = m_response;
-  if (!m_terminal_response) { // the snapshots of response.created/in_progress, later keys winning
-    json base = early_response();
-    for (auto& [key, value] : out.items()) {
-      base[key] = std::move(value);
+  if (auto base = m_terminal_response ? std::nullopt : early_response()) {
+    for (auto& [key, value] : out.items()) { // later keys win over the early snapshots
+      (*base)[key] = std::move(value);
     }
-    out = std::move(base);
+    out = std::move(*base);
   }
   if (!m_items.empty()) {
     json items = json::array();

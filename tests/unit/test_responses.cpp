@@ -258,3 +258,22 @@ TEST_CASE("ResponseAccumulator turns failed, cut and empty streams into errors")
   REQUIRE(std::holds_alternative<json>(incomplete));
   CHECK(responses::hit_length_limit(std::get<json>(incomplete)));
 }
+
+TEST_CASE("ResponseAccumulator reads named response.created/in_progress only when the terminal event has no response") {
+  std::string early = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"r\",\"model\":\"early-model\",\"status\":\"in_progress\"}}\n\n"
+                      "event: response.in_progress\ndata: {\"type\":\"response.in_progress\",\"response\":{\"id\":\"r\",\"status\":\"in_progress\",\"note\":\"kept\"}}\n\n";
+  // The terminal response replaces the snapshots.
+  auto whole = rebuild(early + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"status\":\"completed\"}}\n\n");
+  REQUIRE(std::holds_alternative<json>(whole));
+  CHECK(std::get<json>(whole)["status"] == "completed");
+  CHECK_FALSE(std::get<json>(whole).contains("model"));
+  // A terminal event without a response: the snapshots, the later one winning.
+  auto bare = rebuild(early + "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n");
+  REQUIRE(std::holds_alternative<json>(bare));
+  CHECK(std::get<json>(bare)["model"] == "early-model");
+  CHECK(std::get<json>(bare)["note"] == "kept");
+  // Cut after the snapshots: an incomplete stream; with no response in them, no payload at all.
+  CHECK(std::get<api_error::ApiError>(rebuild(early)).code == "incomplete_stream");
+  CHECK(std::get<api_error::ApiError>(rebuild("event: response.created\ndata: {\"type\":\"response.created\"}\n\n")).message ==
+        "Upstream stream ended without a response payload.");
+}
