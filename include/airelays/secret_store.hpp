@@ -42,7 +42,9 @@ std::unique_ptr<Store> make_file(const std::string& path);
 // The OS keyring entry for data_dir (legacy entry migrated on load). On platforms without a
 // supported keyring every operation fails with a clear message.
 std::unique_ptr<Store> make_keyring(const std::string& data_dir);
-// Keyring first, file as the fallback (reference §3.2 "auto").
+// Keyring first, file as the fallback (reference §3.2 "auto"). When both hold a record the
+// newer one (last_refresh) wins and the stale copy is overwritten or removed, so a keyring
+// entry left behind by a fallback never hides a newer file.
 std::unique_ptr<Store> make_auto(const std::string& data_dir, const std::string& file_path);
 // The store for [auth] storage: "keyring", "file", anything else behaves as "auto".
 std::unique_ptr<Store> open(const std::string& storage, const std::string& data_dir,
@@ -53,6 +55,9 @@ class Lock {
 public:
   // Blocks until the lock is held (creating the file 0600 and its directory 0700).
   static Result<Lock> acquire(const std::string& path);
+  // As acquire, but gives up after `timeout_ms` with an error saying another process holds
+  // the lock.
+  static Result<Lock> acquire_for(const std::string& path, long timeout_ms);
   Lock(Lock&& other) noexcept;
   Lock& operator=(Lock&& other) noexcept;
   Lock(const Lock&) = delete;

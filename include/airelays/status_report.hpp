@@ -30,6 +30,10 @@ struct LoginFacts {
   std::optional<long> access_token_expires_at; // unix seconds
   std::optional<long> last_refresh;            // unix seconds
   std::string login_required_reason;
+  // A refreshed login that could not be stored yet (disk full, keyring locked), if any.
+  bool save_failed = false;
+  std::string save_failed_since; // ISO-8601, "" when unknown
+  std::string save_failed_error;
 };
 
 // A running `airelays serve`, found through <data_dir>/serve.json and one /healthz probe.

@@ -37,6 +37,15 @@ struct Access {
 
 enum class LoginState { signed_out, ready, login_required };
 
+// A refreshed login that could not be stored (disk full, read-only home, keyring locked):
+// the process that holds it keeps serving it and retries the save; recorded in
+// <data_dir>/auth-unsaved.json (an empty file when even that cannot be written).
+struct SaveFailure {
+  std::string since; // ISO-8601 UTC ("" when the marker is empty)
+  std::string error; // why the save failed (no secrets)
+  long pid = 0;      // the process holding the newer record (0 unknown)
+};
+
 // What status, /v1/relay/status and the home page show about the login (no secrets).
 struct Summary {
   LoginState state = LoginState::signed_out;
@@ -47,6 +56,17 @@ struct Summary {
   std::optional<long> access_token_expires_at; // unix seconds
   std::optional<long> last_refresh;            // unix seconds
   std::string login_required_reason;           // when state == login_required
+  std::optional<SaveFailure> save_failure;     // a refresh not yet stored
+};
+
+// Timings of the refresh lifecycle (the defaults are the product's; tests shorten them).
+struct Tuning {
+  double lock_timeout_seconds = 15;     // waiting for auth.lock → 503 upstream_auth_unavailable
+  double wait_timeout_seconds = 50;     // a request waiting for the refresh in flight
+  double backoff_initial_seconds = 5;   // after a transient refresh failure, doubling…
+  double backoff_max_seconds = 300;     // …up to this
+  double forced_cooldown_seconds = 30;  // at most one refresh after an upstream 401 per this
+  double save_retry_seconds = 5;        // first retry of an unsaved refresh (doubling to 300)
 };
 
 std::string to_string(LoginState s);
@@ -66,7 +86,8 @@ public:
 // The real manager over the configured secret store and issuer. With `metrics`, refresh
 // outcomes are counted as airelays_token_refresh_total{outcome,reason}.
 std::unique_ptr<TokenManager> make(const config::Config& cfg, const paths::Layout& layout,
-                                   metrics::Registry* metrics = nullptr);
+                                   metrics::Registry* metrics = nullptr,
+                                   const Tuning& tuning = Tuning{});
 
 // --- the stored login, for `login`, `logout` and `status` (no network) ---
 
@@ -99,6 +120,17 @@ struct LoginRequired {
 std::optional<LoginRequired> read_login_required(const paths::Layout& layout);
 Status write_login_required(const paths::Layout& layout, const LoginRequired& state);
 Status clear_login_required(const paths::Layout& layout);
+
+// The unsaved-refresh marker (see SaveFailure). Writing falls back to an empty file, which
+// needs no data block on a full disk.
+std::optional<SaveFailure> read_save_failure(const paths::Layout& layout);
+void write_save_failure(const paths::Layout& layout, const SaveFailure& failure);
+void clear_save_failure(const paths::Layout& layout);
+
+// Marks the stored login as changed (<data_dir>/auth.changed replaced by a new empty file: a
+// new inode, no data block) so running relays notice a login, logout or refresh within one
+// request, whatever the storage.
+void mark_changed(const paths::Layout& layout);
 
 // The summary of a record (claims decoded; no secrets).
 Summary summarize(const auth_record::Record& r, const std::string& place);

@@ -71,6 +71,15 @@ status_report::ServerFacts probe_server(const config::Config& cfg, const paths::
   return facts;
 }
 
+// A refreshed login that a process holds but could not store (token_manager::SaveFailure).
+void add_save_failure(status_report::LoginFacts& f, const token_manager::Summary& s) {
+  if (s.save_failure) {
+    f.save_failed = true;
+    f.save_failed_since = s.save_failure->since;
+    f.save_failed_error = s.save_failure->error;
+  }
+}
+
 status_report::LoginFacts login_facts(const config::Config& cfg, const paths::Layout& l) {
   token_manager::Summary s = token_manager::make(cfg, l)->summary();
   status_report::LoginFacts f;
@@ -82,6 +91,7 @@ status_report::LoginFacts login_facts(const config::Config& cfg, const paths::La
   f.access_token_expires_at = s.access_token_expires_at;
   f.last_refresh = s.last_refresh;
   f.login_required_reason = s.login_required_reason;
+  add_save_failure(f, s);
   return f;
 }
 

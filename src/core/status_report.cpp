@@ -86,6 +86,14 @@ ordered_json models_cache_json(const config::Config& c) {
 
 bool ready(const Data& d) { return d.cfg.openai_enabled && d.login.state == "ready"; }
 
+// auth.save_failure: null, or when and why a refreshed login could not be stored.
+ordered_json save_failure_json(const LoginFacts& l) {
+  if (!l.save_failed) {
+    return nullptr;
+  }
+  return {{"since", or_null(l.save_failed_since)}, {"error", or_null(l.save_failed_error)}};
+}
+
 ordered_json auth_json(const Data& d) {
   const LoginFacts& l = d.login;
   bool stored = l.state != "signed_out";
@@ -110,6 +118,7 @@ ordered_json auth_json(const Data& d) {
                      l.access_token_expires_at ? ordered_json(iso8601(*l.access_token_expires_at))
                                                : ordered_json()},
                     {"stored_in", or_null(l.storage)}};
+  a["save_failure"] = save_failure_json(l);
   return a;
 }
 

@@ -1,7 +1,10 @@
 // Store selection, the "auto" policy and the cross-process lock (see secret_store.hpp).
+#include <airelays/auth_record.hpp>
 #include <airelays/secret_store.hpp>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -34,11 +37,16 @@ public:
 
   Result<std::optional<std::string>> load() override {
     auto k = m_keyring->load();
-    if (k && k->has_value()) {
+    auto f = m_file->load();
+    bool in_keyring = k && k->has_value();
+    bool in_file = f && f->has_value();
+    if (in_keyring && in_file) {
+      return newest_of(**k, **f);
+    }
+    if (in_keyring) {
       m_place = "keyring";
       return k;
     }
-    auto f = m_file->load();
     if (f) {
       m_place = f->has_value() ? "file" : (k ? "keyring" : "file");
     }
@@ -56,6 +64,7 @@ public:
     auto f = m_file->save(value);
     if (f) {
       m_place = "file";
+      (void)m_keyring->remove(); // a keyring that answers again must not keep a stale copy
       m_notice = "No Secret Service keyring answered (" + k.error().message +
                  "); the login is kept in " + m_file_path + " (mode 0600).";
     }
@@ -75,6 +84,36 @@ public:
   std::string notice() const override { return m_notice; }
 
 private:
+  // Both places hold a record (a fallback left one behind): the newer one wins, the stale
+  // copy is replaced by it (keyring) or removed (file).
+  Result<std::optional<std::string>> newest_of(const std::string& keyring, const std::string& file) {
+    if (!newer(file, keyring)) {
+      m_place = "keyring";
+      (void)m_file->remove();
+      return std::optional<std::string>(keyring);
+    }
+    if (m_keyring->save(file)) {
+      m_place = "keyring";
+      (void)m_file->remove();
+    } else {
+      m_place = "file";
+      (void)m_keyring->remove();
+    }
+    return std::optional<std::string>(file);
+  }
+
+  // True when record text `a` was refreshed after `b` (unparseable times never win).
+  static bool newer(const std::string& a, const std::string& b) {
+    auto ra = auth_record::parse(a, "");
+    auto rb = auth_record::parse(b, "");
+    if (!ra || !rb) {
+      return ra.ok() && !rb.ok();
+    }
+    auto ta = auth_record::parse_time(ra->last_refresh);
+    auto tb = auth_record::parse_time(rb->last_refresh);
+    return ta && (!tb || *ta > *tb);
+  }
+
   std::unique_ptr<Store> m_keyring;
   std::unique_ptr<Store> m_file;
   std::string m_file_path;
@@ -109,14 +148,23 @@ std::unique_ptr<Store> open(const std::string& storage, const std::string& data_
   return make_auto(data_dir, file_path);
 }
 
-Result<Lock> Lock::acquire(const std::string& path) {
+namespace {
+
+// The lock file, created 0600 (and its directory 0700); -1 with errno on failure.
+int open_lock_file(const std::string& path) {
   std::error_code ec;
   auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
     std::filesystem::create_directories(dir, ec);
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
   }
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+}
+
+} // namespace
+
+Result<Lock> Lock::acquire(const std::string& path) {
+  int fd = open_lock_file(path);
   if (fd < 0) {
     return make_error("cannot open lock file " + path + ": " + std::strerror(errno));
   }
@@ -128,6 +176,29 @@ Result<Lock> Lock::acquire(const std::string& path) {
     }
   }
   return Lock(fd);
+}
+
+Result<Lock> Lock::acquire_for(const std::string& path, long timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    int fd = open_lock_file(path);
+    if (fd < 0) {
+      return make_error("cannot open lock file " + path + ": " + std::strerror(errno));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      return Lock(fd);
+    }
+    int err = errno;
+    ::close(fd);
+    if (err != EWOULDBLOCK && err != EINTR) {
+      return make_error("cannot lock " + path + ": " + std::strerror(err));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return make_error("another airelays process has held " + path + " for " +
+                        std::to_string(timeout_ms / 1000) + " s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 Lock::Lock(Lock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }

@@ -158,9 +158,13 @@ private:
     m_cv.notify_all();
   }
 
-  bool finished() {
+  // True for the first callback only (check and claim at once): two callbacks arriving
+  // together must not both exchange the single-use code.
+  bool claim() {
     std::lock_guard lock(m_mutex);
-    return m_result.has_value() || m_exchanging;
+    bool first = !m_result.has_value() && !m_exchanging;
+    m_exchanging = true;
+    return first;
   }
 
   void notice(std::string text) {
@@ -193,7 +197,7 @@ private:
              "foreign sign-in tab?). Still waiting; open the URL printed above.");
       return;
     }
-    if (finished()) {
+    if (!claim()) {
       send_page(res, 200, page("airelays", "Sign-in already handled", "Return to the terminal."));
       return;
     }

@@ -1,44 +1,42 @@
-// The ChatGPT login lifecycle for the relay (see token_manager.hpp). One mutex makes refresh
-// single-flight inside the process: it is held across the issuer call, so concurrent callers
-// wait and then find the fresh record. auth.lock (flock) makes it single-flight across
-// processes: the record is re-read after taking it, and a refresh another process already did
-// is used instead of spending the (single-use) refresh token again. Terminal issuer answers
-// become the persisted "login required" state; transport errors and 5xx stay transient.
-#include <airelays/http_client.hpp>
-#include <airelays/json_util.hpp>
-#include <airelays/jwt.hpp>
+// The ChatGPT login lifecycle for the relay (see token_manager.hpp). Requests never call the
+// issuer themselves: one background worker per manager does every refresh (token_refresh.cpp,
+// under auth.lock), so refresh is single-flight inside the process, and a request whose access
+// token is still valid never waits for it — it only asks the worker to refresh ahead of
+// expiry. Requests whose token has expired wait for the worker's attempt, with a timeout.
+// After a transient failure the worker backs off (5 s doubling to 5 min) instead of one issuer
+// call per request; after an upstream 401 at most one forced refresh runs per 30 s. A refresh
+// that cannot be stored is kept and served, and its save is retried in the background and
+// before the next refresh. Each request compares the store's change stamp (three stat calls)
+// so a logout, a new login or a "login required" written by another process shows at once.
+#include "token_refresh.hpp"
+
 #include <airelays/metrics.hpp>
 #include <airelays/secret_store.hpp>
 #include <airelays/token_manager.hpp>
 
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <iostream>
 #include <mutex>
-#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <thread>
 
 namespace airelays::token_manager {
 
 namespace {
 
-using json_util::string_or_empty;
-
-constexpr long k_refresh_margin_seconds = 5 * 60;
-constexpr double k_max_refresh_age_seconds = 8 * 24 * 3600;
-constexpr const char* k_terminal_codes[] = {"refresh_token_reused", "refresh_token_expired",
-                                            "refresh_token_invalidated", "invalid_grant"};
+using namespace detail;
+using Steady = std::chrono::steady_clock;
 
 double now_unix() {
   using namespace std::chrono;
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-api_error::ApiError auth_error(const std::string& code, const std::string& header,
-                               std::string message) {
-  auto e = api_error::make(503, std::move(message), code);
-  e.type = "authentication_error";
-  if (!header.empty()) {
-    e.headers.emplace_back("x-airelays-upstream-auth", header);
-  }
-  return e;
+Steady::time_point after(double seconds) {
+  return Steady::now() + std::chrono::duration_cast<Steady::duration>(
+                             std::chrono::duration<double>(seconds));
 }
 
 Access failed(api_error::ApiError e) {
@@ -62,91 +60,87 @@ Access login_required(const LoginRequired& s) {
   return failed(auth_error("upstream_auth_refresh_failed", "refresh_failed", s.message));
 }
 
-// The access token's exp claim. Decoding it (base64url and a JSON parse) on every request
-// showed in profiles; the token changes only at a refresh, so each thread keeps its last one.
-std::optional<long> access_expiry(const std::string& token) {
-  thread_local std::string t_token;
-  thread_local std::optional<long> t_exp;
-  if (token != t_token) {
-    t_exp = jwt::claims(token).exp;
-    t_token = token;
-  }
-  return t_exp;
-}
+// What a stat of the store's files says; equal stamps mean nothing changed.
+struct Stamp {
+  struct File {
+    bool exists = false;
+    ino_t ino = 0;
+    long mtime_ns = 0;
+    off_t size = 0;
+    bool operator==(const File&) const = default;
+  };
+  File auth, state, changed;
+  bool operator==(const Stamp&) const = default;
 
-bool needs_refresh(const auth_record::Record& r, double now) {
-  if (r.access_token.empty()) {
-    return true;
+  static File of(const std::string& path) {
+    struct stat st {};
+    File f;
+    if (::stat(path.c_str(), &st) == 0) {
+      f = {true, st.st_ino, st.st_mtim.tv_sec * 1000000000L + st.st_mtim.tv_nsec, st.st_size};
+    }
+    return f;
   }
-  if (auto exp = access_expiry(r.access_token)) {
-    return static_cast<double>(*exp) - now < k_refresh_margin_seconds;
+  static Stamp now(const paths::Layout& l) {
+    return {of(l.auth_file), of(l.login_state), of(l.data_dir + "/auth.changed")};
   }
-  auto last = auth_record::parse_time(r.last_refresh);
-  return !last || now - *last > k_max_refresh_age_seconds;
-}
-
-bool still_valid(const auth_record::Record& r, double now) {
-  auto exp = access_expiry(r.access_token);
-  return !r.access_token.empty() && (!exp || static_cast<double>(*exp) > now + 5);
-}
-
-// The issuer's error code: error.code, error (a string) or code.
-std::string refresh_error_code(const nlohmann::json& body) {
-  if (!body.is_object()) {
-    return {};
-  }
-  auto err = body.find("error");
-  if (err != body.end() && err->is_object()) {
-    return string_or_empty(*err, "code");
-  }
-  std::string e = string_or_empty(body, "error");
-  return e.empty() ? string_or_empty(body, "code") : e;
-}
-
-std::string terminal_phrase(const std::string& code) {
-  if (code == "refresh_token_reused") {
-    return "the refresh token was already used";
-  }
-  if (code == "refresh_token_expired") {
-    return "the refresh token has expired";
-  }
-  if (code == "refresh_token_invalidated") {
-    return "the refresh token was revoked";
-  }
-  return "the issuer rejected the refresh token";
-}
+};
 
 class Manager final : public TokenManager {
 public:
-  Manager(config::Config cfg, paths::Layout layout, metrics::Registry* metrics)
+  Manager(config::Config cfg, paths::Layout layout, metrics::Registry* metrics, Tuning tuning)
       : m_cfg(std::move(cfg)), m_layout(std::move(layout)), m_metrics(metrics),
-        m_store(secret_store::open(m_cfg.storage, m_layout.data_dir, m_layout.auth_file)) {
-    m_issuer = m_cfg.issuer_base_url;
-    while (!m_issuer.empty() && m_issuer.back() == '/') {
-      m_issuer.pop_back();
+        m_tuning(tuning), m_refresher(m_cfg, m_layout, m_tuning),
+        m_store(secret_store::open(m_cfg.storage, m_layout.data_dir, m_layout.auth_file)) {}
+
+  ~Manager() override {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_work_cv.notify_all();
+    m_done_cv.notify_all();
+    if (m_worker.joinable()) {
+      m_worker.join();
     }
   }
 
   Access access() override {
-    std::lock_guard lock(m_mutex);
-    if (auto blocked = current_state()) {
+    std::unique_lock lock(m_mutex);
+    sync();
+    if (auto blocked = blocked_state()) {
       return *blocked;
     }
-    if (needs_refresh(*m_record, now_unix())) {
-      return refresh("proactive_expiry", m_record->access_token);
+    double now = now_unix();
+    if (!needs_refresh(*m_record, now, m_skew)) {
+      return granted(*m_record);
     }
-    return granted(*m_record);
+    if (still_valid(*m_record, now, m_skew)) {
+      request("proactive_expiry", m_record->access_token, false);
+      return granted(*m_record); // the worker refreshes; this request does not wait
+    }
+    return wait_for_refresh(lock, "proactive_expiry", m_record->access_token);
   }
 
   Access after_unauthorized(const std::string& rejected) override {
-    std::lock_guard lock(m_mutex);
-    if (auto blocked = current_state()) {
+    std::unique_lock lock(m_mutex);
+    sync();
+    if (auto blocked = blocked_state()) {
       return *blocked;
     }
-    if (m_record->access_token != rejected && !needs_refresh(*m_record, now_unix())) {
+    if (m_record->access_token != rejected && still_valid(*m_record, now_unix(), m_skew)) {
       return granted(*m_record); // another caller already refreshed
     }
-    return refresh("unauthorized_recovery", rejected);
+    bool joining = m_in_flight || m_wanted;
+    if (!joining && Steady::now() < m_forced_until) {
+      return failed(auth_error("upstream_auth_rejected", "rejected",
+                               "The upstream rejected the ChatGPT login again within " +
+                                   std::to_string(static_cast<int>(m_tuning.forced_cooldown_seconds)) +
+                                   " s of a refresh. Run `airelays login` if this persists."));
+    }
+    if (!joining) {
+      m_forced_until = after(m_tuning.forced_cooldown_seconds);
+    }
+    return wait_for_refresh(lock, "unauthorized_recovery", rejected);
   }
 
   Summary summary() override {
@@ -163,168 +157,223 @@ public:
       s.state = LoginState::login_required;
       s.login_required_reason = required->reason;
     }
+    s.save_failure = read_save_failure(m_layout);
     return s;
   }
 
 private:
-  // Loads what is needed; an Access error when requests cannot proceed, nullopt when
-  // m_record holds a usable login.
-  std::optional<Access> current_state() {
-    if (m_required) {
-      if (auto still = read_login_required(m_layout)) {
-        return login_required(*still);
+  // Re-reads the store when its change stamp moved (another process logged in or out,
+  // refreshed, or wrote "login required"). Called with m_mutex held.
+  void sync() {
+    Stamp stamp = Stamp::now(m_layout);
+    if (m_synced && stamp == m_stamp) {
+      return;
+    }
+    m_stamp = stamp;
+    m_synced = true;
+    m_required = read_login_required(m_layout);
+    auto text = m_store->load();
+    if (!text) {
+      if (!m_record) {
+        m_load_error = failed(auth_error("upstream_auth_error", "", text.error().message));
       }
-      m_required.reset(); // a new login cleared it
-      m_record.reset();
+      return; // an unreadable store keeps the login in memory
+    }
+    install_stored(*text);
+  }
+
+  void install_stored(const std::optional<std::string>& text) {
+    if (!text) {
+      drop(missing());
+      return;
+    }
+    auto r = auth_record::parse(*text, m_store->place() == "keyring" ? "the keyring"
+                                                                      : m_layout.auth_file);
+    if (!r) {
+      drop(failed(auth_error("upstream_auth_error", "", r.error().message)));
+    } else if (!auth_record::authenticated(*r)) {
+      drop(failed(auth_error("upstream_auth_incomplete", "incomplete",
+                             "Stored auth does not include an access token or refresh token.")));
+    } else if (!(m_record && m_unsaved && newer(*m_record, *r))) {
+      if (!m_record || m_record->refresh_token != r->refresh_token) {
+        m_forced_until = {}; // another login: its own cooldown
+      }
+      m_record = std::move(*r);
+      m_unsaved = false;
+    }
+  }
+
+  void drop(Access why) {
+    m_record.reset();
+    m_unsaved = false;
+    m_load_error = std::move(why);
+  }
+
+  std::optional<Access> blocked_state() const {
+    if (m_required) {
+      return login_required(*m_required);
     }
     if (!m_record) {
-      if (auto required = read_login_required(m_layout)) {
-        m_required = required;
-        return login_required(*required);
-      }
-      auto loaded = load();
-      if (!loaded.ok()) {
-        return loaded;
-      }
+      return m_load_error ? *m_load_error : missing();
     }
     return std::nullopt;
   }
 
-  // Reads the store into m_record; an Access error for signed out, unreadable or incomplete.
-  Access load() {
-    auto text = m_store->load();
-    if (!text) {
-      return failed(auth_error("upstream_auth_error", "", text.error().message));
+  // Asks the worker for a refresh (joined when one is queued or running); false in backoff.
+  bool request(const std::string& reason, const std::string& stale, bool forced) {
+    if (m_in_flight || m_wanted) {
+      if (forced && m_wanted) {
+        m_job_reason = reason;
+        m_job_stale = stale;
+      }
+      return true;
     }
-    if (!text->has_value()) {
-      m_record.reset();
-      return missing();
+    if (Steady::now() < m_backoff_until) {
+      return false;
     }
-    auto r = auth_record::parse(**text, m_store->place() == "keyring" ? "the keyring"
-                                                                       : m_layout.auth_file);
-    if (!r) {
-      return failed(auth_error("upstream_auth_error", "", r.error().message));
+    m_wanted = true;
+    m_job_reason = reason;
+    m_job_stale = stale;
+    if (!m_worker.joinable()) {
+      m_worker = std::thread([this] { run_worker(); });
     }
-    if (!auth_record::authenticated(*r)) {
-      m_record.reset();
-      return failed(auth_error("upstream_auth_incomplete", "incomplete",
-                               "Stored auth does not include an access token or refresh token."));
+    m_work_cv.notify_one();
+    return true;
+  }
+
+  Access wait_for_refresh(std::unique_lock<std::mutex>& lock, const std::string& reason,
+                          const std::string& stale) {
+    bool forced = reason == "unauthorized_recovery";
+    uint64_t target = m_in_flight ? m_started : m_started + 1;
+    if (!request(reason, stale, forced)) {
+      return backoff_error();
     }
-    m_record = std::move(*r);
+    bool done = m_done_cv.wait_until(lock, after(m_tuning.wait_timeout_seconds),
+                                     [&] { return m_completed >= target || m_stopping; });
+    if (!done || m_stopping) {
+      return failed(auth_error("upstream_auth_unavailable", "unavailable",
+                               "Token refresh failed temporarily: it is taking longer than " +
+                                   std::to_string(static_cast<int>(m_tuning.wait_timeout_seconds)) +
+                                   " s. The login is kept; the next request retries."));
+    }
+    if (auto blocked = blocked_state()) {
+      return *blocked;
+    }
+    double now = now_unix();
+    if (m_record->access_token != stale && still_valid(*m_record, now, m_skew)) {
+      return granted(*m_record);
+    }
+    if (m_last_error) {
+      if (!forced && still_valid(*m_record, now, m_skew)) {
+        return granted(*m_record);
+      }
+      return failed(*m_last_error);
+    }
     return granted(*m_record);
   }
 
-  // Refreshes under auth.lock unless another process already did. Called with m_mutex held.
-  Access refresh(const std::string& reason, std::string stale_access_token) { // a copy: load() replaces m_record
-    auto file_lock = secret_store::Lock::acquire(m_layout.auth_lock);
-    if (!file_lock) {
-      return failed(auth_error("upstream_auth_error", "", file_lock.error().message));
-    }
-    if (auto required = read_login_required(m_layout)) {
-      m_required = required;
-      return login_required(*required);
-    }
-    Access reread = load();
-    if (!reread.ok()) {
-      return reread;
-    }
-    const double now = now_unix();
-    if (m_record->access_token != stale_access_token && !needs_refresh(*m_record, now)) {
-      count("reused", reason); // another process refreshed while we waited for the lock
-      return reread;
-    }
-    if (m_record->refresh_token.empty()) {
-      return failed(auth_error("upstream_auth_incomplete", "incomplete",
-                               "Stored auth does not include a refresh token."));
-    }
-    return call_issuer(reason, now);
+  Access backoff_error() const {
+    api_error::ApiError e = m_last_error ? *m_last_error
+                                         : auth_error("upstream_auth_unavailable", "unavailable",
+                                                      "Token refresh failed temporarily.");
+    auto left = std::chrono::duration<double>(m_backoff_until - Steady::now()).count();
+    e.retry_after = std::max(1L, static_cast<long>(std::ceil(left)));
+    return failed(std::move(e));
   }
 
-  Access call_issuer(const std::string& reason, double now) {
-    http_client::Request req;
-    req.method = "POST";
-    req.url = m_issuer + "/oauth/token";
-    req.headers = {{"Content-Type", "application/json"},
-                   {"originator", "codex_cli_rs"},
-                   {"User-Agent", "airelays/" AIRELAYS_VERSION}};
-    req.body = nlohmann::json{{"client_id", m_cfg.client_id},
-                              {"grant_type", "refresh_token"},
-                              {"refresh_reason", reason},
-                              {"refresh_token", m_record->refresh_token}}
-                   .dump();
-    req.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
-    req.timeout_ms = 30000;
-    auto res = http_client::perform(req);
-    if (res.status >= 200 && res.status < 300) {
-      return accept(res, reason, now);
-    }
-    auto body = nlohmann::json::parse(res.body, nullptr, false);
-    std::string code = refresh_error_code(body);
-    if ((res.status == 400 || res.status == 401) && is_terminal(code)) {
-      return terminal(res.status, code, reason, now);
-    }
-    return transient(res, code, reason, now);
-  }
+  // --- the worker ---------------------------------------------------------------------------
 
-  static bool is_terminal(const std::string& code) {
-    for (const char* t : k_terminal_codes) {
-      if (code == t) {
-        return true;
+  void run_worker() {
+    std::unique_lock lock(m_mutex);
+    while (!m_stopping) {
+      if (m_wanted) {
+        run_refresh(lock);
+      } else if (m_unsaved && Steady::now() >= m_next_save) {
+        run_save(lock);
+      } else if (m_unsaved) {
+        m_work_cv.wait_until(lock, m_next_save);
+      } else {
+        m_work_cv.wait(lock);
       }
     }
-    return false;
   }
 
-  Access accept(const http_client::Response& res, const std::string& reason, double now) {
-    auto body = nlohmann::json::parse(res.body, nullptr, false);
-    auto pick = [&body](const char* key, const std::string& old) {
-      std::string v = string_or_empty(body, key);
-      return v.empty() ? old : v;
-    };
-    auto rebuilt = auth_record::build(pick("id_token", m_record->id_token),
-                                      pick("access_token", ""),
-                                      pick("refresh_token", m_record->refresh_token),
-                                      m_record->bound_account_id, now);
-    if (!rebuilt) {
+  void run_refresh(std::unique_lock<std::mutex>& lock) {
+    m_wanted = false;
+    m_in_flight = true;
+    ++m_started;
+    Job job{m_job_reason, m_job_stale, m_record, m_unsaved, m_skew};
+    lock.unlock();
+    Outcome o = m_refresher.refresh(job);
+    lock.lock();
+    apply(o, job.reason);
+    m_in_flight = false;
+    ++m_completed;
+    m_done_cv.notify_all();
+  }
+
+  void run_save(std::unique_lock<std::mutex>& lock) {
+    auth_record::Record held = *m_record;
+    lock.unlock();
+    Outcome o = m_refresher.save(held);
+    lock.lock();
+    if (m_record && m_record->refresh_token == held.refresh_token) {
+      apply(o, "save_retry");
+    }
+  }
+
+  void apply(const Outcome& o, const std::string& reason) {
+    m_last_error.reset();
+    switch (o.kind) {
+    case Kind::refreshed:
+    case Kind::reused:
+    case Kind::kept:
+      m_record = o.record;
+      m_skew = o.skew ? o.skew : m_skew;
+      m_backoff = 0;
+      m_backoff_until = {};
+      note_saved(o);
+      count(o.kind == Kind::refreshed ? (o.unsaved ? "unsaved" : "ok")
+                                      : o.kind == Kind::reused ? "reused" : "saved",
+            reason);
+      break;
+    case Kind::missing:
+      drop(missing());
+      break;
+    case Kind::required:
+      m_required = o.required;
+      count("terminal", reason);
+      break;
+    case Kind::failed:
+      m_last_error = o.error;
       count("failed", reason);
-      return failed(auth_error("upstream_auth_refresh_failed", "refresh_failed",
-                               "Token refresh failed: the issuer's answer carried no access "
-                               "token. The next request retries."));
+      break;
+    case Kind::transient:
+      m_backoff = m_backoff == 0 ? m_tuning.backoff_initial_seconds
+                                 : std::min(m_backoff * 2, m_tuning.backoff_max_seconds);
+      m_backoff_until = after(m_backoff);
+      m_last_error = o.error;
+      m_last_error->retry_after = std::max(1L, std::lround(m_backoff));
+      count("transient", reason);
+      break;
     }
-    auto saved = m_store->save(auth_record::serialize(*rebuilt, m_cfg.storage == "file"));
-    m_record = std::move(*rebuilt);
-    // The old refresh token is spent either way: serve with the new one even if it could
-    // not be stored (another process will then need a new login).
-    count(saved ? "ok" : "unsaved", reason);
-    return granted(*m_record);
   }
 
-  Access terminal(int status, const std::string& code, const std::string& reason, double now) {
-    LoginRequired state;
-    state.reason = code;
-    state.time = auth_record::format_time(now);
-    state.message = "Token refresh failed: " + std::to_string(status) + " " + code + " (" +
-                    terminal_phrase(code) + "). Run `airelays login` again.";
-    (void)write_login_required(m_layout, state);
-    m_required = state;
-    count("terminal", reason);
-    return login_required(state);
-  }
-
-  Access transient(const http_client::Response& res, const std::string& code,
-                   const std::string& reason, double now) {
-    count("transient", reason);
-    if (reason == "proactive_expiry" && still_valid(*m_record, now)) {
-      return granted(*m_record); // not expired yet: keep serving, retry at the next need
+  // Logs a save that failed or recovered and schedules the background retry.
+  void note_saved(const Outcome& o) {
+    if (o.unsaved) {
+      if (!m_unsaved || o.save_error != m_save_error) {
+        std::cerr << "airelays: warning: the refreshed ChatGPT login could not be stored ("
+                  << o.save_error << "); it is kept in memory and the save is retried\n";
+      }
+      m_save_delay = m_unsaved ? std::min(m_save_delay * 2, m_tuning.backoff_max_seconds)
+                               : m_tuning.save_retry_seconds;
+      m_next_save = after(m_save_delay);
+      m_save_error = o.save_error;
+    } else if (m_unsaved) {
+      std::cerr << "airelays: the refreshed ChatGPT login is stored again\n";
     }
-    std::string detail = res.status == 0 ? "the issuer could not be reached (" + res.error + ")"
-                                         : "the issuer answered " + std::to_string(res.status) +
-                                               (code.empty() ? "" : " " + code);
-    auto e = auth_error("upstream_auth_unavailable", "unavailable",
-                        "Token refresh failed temporarily: " + detail +
-                            ". The login is kept; the next request retries.");
-    e.retry_after = 5;
-    return failed(std::move(e));
+    m_unsaved = o.unsaved;
   }
 
   void count(const std::string& outcome, const std::string& reason) {
@@ -336,18 +385,48 @@ private:
   config::Config m_cfg;
   paths::Layout m_layout;
   metrics::Registry* m_metrics;
-  std::unique_ptr<secret_store::Store> m_store;
-  std::string m_issuer;
+  Tuning m_tuning;
+  Refresher m_refresher;
+  std::unique_ptr<secret_store::Store> m_store; // request side, under m_mutex
+
   std::mutex m_mutex;
+  std::condition_variable m_work_cv; // the worker waits for work
+  std::condition_variable m_done_cv; // requests wait for an attempt to complete
+  std::thread m_worker;
+  bool m_stopping = false;
+
+  // The login as this process holds it.
+  Stamp m_stamp;
+  bool m_synced = false;
   std::optional<auth_record::Record> m_record;
   std::optional<LoginRequired> m_required;
+  std::optional<Access> m_load_error;
+  std::optional<double> m_skew;
+
+  // Refresh requests and their outcome.
+  bool m_wanted = false;
+  bool m_in_flight = false;
+  uint64_t m_started = 0;
+  uint64_t m_completed = 0;
+  std::string m_job_reason;
+  std::string m_job_stale;
+  std::optional<api_error::ApiError> m_last_error;
+  double m_backoff = 0;
+  Steady::time_point m_backoff_until{};
+  Steady::time_point m_forced_until{};
+
+  // A refresh that could not be stored.
+  bool m_unsaved = false;
+  std::string m_save_error;
+  double m_save_delay = 0;
+  Steady::time_point m_next_save{};
 };
 
 } // namespace
 
 std::unique_ptr<TokenManager> make(const config::Config& cfg, const paths::Layout& layout,
-                                   metrics::Registry* metrics) {
-  return std::make_unique<Manager>(cfg, layout, metrics);
+                                   metrics::Registry* metrics, const Tuning& tuning) {
+  return std::make_unique<Manager>(cfg, layout, metrics, tuning);
 }
 
 } // namespace airelays::token_manager

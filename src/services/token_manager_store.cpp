@@ -8,7 +8,10 @@
 #include <airelays/token_manager.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace airelays::token_manager {
 
@@ -21,7 +24,56 @@ double now_unix() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
+std::string unsaved_path(const paths::Layout& layout) {
+  return layout.data_dir + "/auth-unsaved.json";
+}
+
+// Creates (or truncates) an empty 0600 file: an inode, no data block.
+bool touch_empty(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return false;
+  }
+  ::close(fd);
+  return true;
+}
+
 } // namespace
+
+std::optional<SaveFailure> read_save_failure(const paths::Layout& layout) {
+  auto text = atomic_file::read(unsaved_path(layout));
+  if (!text || !text->has_value()) {
+    return std::nullopt;
+  }
+  SaveFailure f;
+  auto j = nlohmann::json::parse(**text, nullptr, false);
+  if (j.is_object()) {
+    f.since = string_or_empty(j, "since");
+    f.error = string_or_empty(j, "error");
+    auto pid = j.find("pid");
+    f.pid = pid != j.end() && pid->is_number_integer() ? pid->get<long>() : 0;
+  }
+  return f;
+}
+
+void write_save_failure(const paths::Layout& layout, const SaveFailure& failure) {
+  nlohmann::json j = {{"since", failure.since}, {"error", failure.error}, {"pid", failure.pid}};
+  if (!atomic_file::write(unsaved_path(layout), j.dump(2) + "\n", 0600)) {
+    (void)touch_empty(unsaved_path(layout));
+  }
+}
+
+void clear_save_failure(const paths::Layout& layout) {
+  (void)atomic_file::remove(unsaved_path(layout));
+}
+
+void mark_changed(const paths::Layout& layout) {
+  std::string path = layout.data_dir + "/auth.changed";
+  std::string temp = layout.data_dir + "/.auth.changed.tmp-" + std::to_string(::getpid());
+  if (touch_empty(temp) && std::rename(temp.c_str(), path.c_str()) != 0) {
+    (void)::unlink(temp.c_str());
+  }
+}
 
 std::string to_string(LoginState s) {
   switch (s) {
@@ -104,6 +156,8 @@ Result<SavedLogin> save_login(const config::Config& cfg, const paths::Layout& la
     (void)atomic_file::remove(layout.auth_file); // one place only (reference §3.2)
   }
   (void)clear_login_required(layout);
+  clear_save_failure(layout);
+  mark_changed(layout);
   return SavedLogin{store->place(), store->notice(), summarize(*record, store->place())};
 }
 
@@ -134,6 +188,8 @@ Result<bool> remove_login(const config::Config&, const paths::Layout& layout) {
   auto keyring = secret_store::make_keyring(layout.data_dir)->remove();
   auto file = secret_store::make_file(layout.auth_file)->remove();
   (void)clear_login_required(layout);
+  clear_save_failure(layout);
+  mark_changed(layout);
   if (!file) {
     return file.error();
   }

@@ -7,9 +7,12 @@
 // Scripts (fake.next_step(key), consumed one per matching request):
 //   "authorize"       {error, error_description} → redirect with an error; {state} overrides
 //   "token"           {status, body}             → the code exchange answers this instead
+//                     {delay_ms}                 → the code exchange pauses first
 //   "refresh"         {status, code}             → error {"error":{code,message,...}}
 //                     {status, body}             → that body; {delay_ms} → pause first;
 //                     {expires_in}               → lifetime of the new access token;
+//                     {exp_shift}                → exp/iat claims shifted by this many seconds
+//                                                  (an issuer clock that differs from ours);
 //                     {omit: ["id_token", ...]}  → leave fields out of a success
 //   "device_usercode" {status} | {interval}      → 404 = feature off; interval as given
 //   "device_token"    {status}                   → that status for one poll
@@ -142,9 +145,10 @@ Identity identity(FakeUpstream& fake) {
           ttl};
 }
 
-json issue_tokens(FakeUpstream& fake, std::optional<long> ttl_override = std::nullopt) {
+json issue_tokens(FakeUpstream& fake, std::optional<long> ttl_override = std::nullopt,
+                 long exp_shift = 0) {
   Identity id = identity(fake);
-  long now = now_seconds();
+  long now = now_seconds() + exp_shift;
   long ttl = ttl_override.value_or(id.access_ttl);
   json auth = {{"chatgpt_account_id", id.account_id}, {"chatgpt_plan_type", id.plan},
                {"chatgpt_user_id", id.user_id},       {"user_id", id.user_id},
@@ -207,8 +211,11 @@ void on_authorize(const httplib::Request& req, httplib::Response& res, FakeUpstr
 void on_code_exchange(const std::map<std::string, std::string>& f, httplib::Response& res,
                       FakeUpstream& fake) {
   if (auto step = fake.next_step("token")) {
-    send_json(res, step->value("status", 400), step->value("body", json::object()));
-    return;
+    if (!step->contains("delay_ms")) {
+      send_json(res, step->value("status", 400), step->value("body", json::object()));
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds((*step)["delay_ms"].get<int>()));
   }
   json entry;
   {
@@ -286,7 +293,7 @@ void on_token(const httplib::Request& req, httplib::Response& res, FakeUpstream&
   if (step.contains("expires_in")) {
     ttl = step["expires_in"].get<long>();
   }
-  json tokens = issue_tokens(fake, ttl);
+  json tokens = issue_tokens(fake, ttl, step.value("exp_shift", 0L));
   for (const auto& k : step.value("omit", json::array())) {
     tokens.erase(k.get<std::string>());
   }
