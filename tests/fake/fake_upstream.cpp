@@ -39,6 +39,17 @@ void register_control_routes(httplib::Server& s, FakeUpstream& fake) {
     fake.script(j["key"].get<std::string>(), j["step"]);
     res.set_content("{}", "application/json");
   });
+  s.Post("/__fake/state", [&fake](const httplib::Request& req, httplib::Response& res) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (!j.is_object()) {
+      res.status = 400;
+      res.set_content(R"({"error":"expected an object of state knobs"})", "application/json");
+      return;
+    }
+    std::lock_guard lock(fake.mutex());
+    fake.state().update(j); // email, account_id, access_ttl_seconds, ... (fake_issuer.cpp)
+    res.set_content("{}", "application/json");
+  });
   s.Post("/__fake/reset", [&fake](const httplib::Request&, httplib::Response& res) {
     fake.reset();
     res.set_content("{}", "application/json");
