@@ -66,7 +66,7 @@ struct Tuning {
   double backoff_initial_seconds = 5;   // after a transient refresh failure, doubling…
   double backoff_max_seconds = 300;     // …up to this
   double forced_cooldown_seconds = 30;  // at most one refresh after an upstream 401 per this
-  double save_retry_seconds = 5;        // first retry of an unsaved refresh (doubling to 300)
+  double save_retry_seconds = 5;        // first retry of an unsaved refresh (doubling to 60)
 };
 
 std::string to_string(LoginState s);

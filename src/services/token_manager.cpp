@@ -366,7 +366,7 @@ private:
         std::cerr << "airelays: warning: the refreshed ChatGPT login could not be stored ("
                   << o.save_error << "); it is kept in memory and the save is retried\n";
       }
-      m_save_delay = m_unsaved ? std::min(m_save_delay * 2, m_tuning.backoff_max_seconds)
+      m_save_delay = m_unsaved ? std::min(m_save_delay * 2, 60.0)
                                : m_tuning.save_retry_seconds;
       m_next_save = after(m_save_delay);
       m_save_error = o.save_error;

@@ -1,0 +1,176 @@
+// The login lifecycle of a running relay, end to end (issue 15): refreshes that cannot be
+// stored on a real full filesystem (a small tmpfs on the data dir) keep requests working and
+// never spend a refresh token twice; and a running `serve` notices within one request a
+// logout, a login to another account and a "login required" written by another process.
+#include "fault_helpers.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <sys/mount.h>
+
+using namespace airelays;
+using namespace airelays::test;
+using namespace airelays::test::faults;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A small tmpfs mounted on `dir` for the life of the object (needs CAP_SYS_ADMIN).
+struct SmallDisk {
+  std::string dir;
+  bool mounted = false;
+  explicit SmallDisk(std::string d) : dir(std::move(d)) {
+    fs::create_directories(dir);
+    mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=1m,mode=0700") == 0;
+  }
+  ~SmallDisk() {
+    if (mounted) {
+      ::umount2(dir.c_str(), MNT_DETACH);
+    }
+  }
+  void fill() {
+    std::FILE* f = std::fopen((dir + "/filler").c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::setvbuf(f, nullptr, _IONBF, 0);
+    std::string block(4096, 'f');
+    while (std::fwrite(block.data(), 1, block.size(), f) == block.size()) {
+    }
+    while (std::fwrite("f", 1, 1, f) == 1) {
+    }
+    std::fclose(f);
+  }
+  void free_space() { fs::remove(dir + "/filler"); }
+};
+
+// The refresh tokens the relay sent to the issuer, in order.
+std::vector<std::string> sent_refresh_tokens(const fake::FakeUpstream& fake) {
+  std::vector<std::string> out;
+  for (const auto& r : fake.requests_to("/oauth/token")) {
+    auto j = json::parse(r.body, nullptr, false);
+    if (j.is_object() && j.value("grant_type", "") == "refresh_token") {
+      out.push_back(j.value("refresh_token", ""));
+    }
+  }
+  return out;
+}
+
+bool no_reuse(const fake::FakeUpstream& fake) {
+  auto sent = sent_refresh_tokens(fake);
+  return std::set<std::string>(sent.begin(), sent.end()).size() == sent.size();
+}
+
+httplib::Result chat(int port) {
+  auto c = serve::client(port);
+  return c.Post("/v1/chat/completions", serve::bearer(), chat_body(false).dump(),
+                "application/json");
+}
+
+json status_json(const Env& env) {
+  auto r = run_airelays(env, {"status", "--json"});
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out);
+}
+
+std::string error_code(const httplib::Result& r) {
+  auto j = serve::body_json(r);
+  return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
+}
+
+void set_access_ttl(fake::FakeUpstream& fake, long seconds) {
+  std::lock_guard lock(fake.mutex());
+  fake.state()["access_ttl_seconds"] = seconds;
+}
+
+} // namespace
+
+TEST_CASE("login lifecycle: refreshes on a full disk keep requests working and spend no token twice") {
+  Env env;
+  SmallDisk disk(env.data_dir());
+  if (!disk.mounted) {
+    MESSAGE("cannot mount a tmpfs here (" << std::strerror(errno) << "): full-disk login test skipped");
+    return;
+  }
+  fake::FakeUpstream fake;
+  plant_login(env, -10);
+  set_access_ttl(fake, 2); // every request needs a refresh
+  auto relay = start_relay(env, fake);
+  auto first = chat(relay->port);
+  REQUIRE(first);
+  REQUIRE(first->status == 200);
+
+  disk.fill();
+  for (int i = 0; i < 4; ++i) {
+    CAPTURE(i);
+    auto r = chat(relay->port);
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 200);
+  }
+  CHECK(sent_refresh_tokens(fake).size() >= 5);
+  CHECK(no_reuse(fake));
+  auto s = status_json(env);
+  INFO(s.dump(2));
+  CHECK(s["auth"]["state"] == "ready");
+  CHECK(s["auth"]["save_failure"].is_object());
+
+  // Space again: the next refresh stores the newest login first, and nothing was lost.
+  disk.free_space();
+  auto after = chat(relay->port);
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  CHECK(no_reuse(fake));
+  CHECK(status_json(env)["auth"]["save_failure"].is_null());
+  auto stored = json::parse(read_file(env.data_dir() + "/auth.json"));
+  auto sent = sent_refresh_tokens(fake);
+  CHECK(std::find(sent.begin(), sent.end(), stored["tokens"]["refresh_token"].get<std::string>()) ==
+        sent.end()); // the stored refresh token is the live one
+  CHECK(relay->process.output().find("could not be stored") != std::string::npos);
+}
+
+TEST_CASE("login lifecycle: a running relay notices logout, another login and login required at once") {
+  Env env;
+  fake::FakeUpstream fake;
+  auto relay = start_relay(env, fake);
+  auto ok = chat(relay->port);
+  REQUIRE(ok);
+  REQUIRE(ok->status == 200);
+
+  REQUIRE(run_airelays(env, {"logout"}).exit_code == 0);
+  auto t0 = Clock::now();
+  auto gone = chat(relay->port);
+  REQUIRE(gone);
+  CHECK(gone->status == 503);
+  CHECK(error_code(gone) == "upstream_auth_missing");
+  CHECK(seconds_since(t0) < 1.0);
+
+  // A login to another account (written as `login` would, by another process).
+  std::string other = "22222222-3333-4444-5555-666666666666";
+  json auth = {{"chatgpt_account_id", other}};
+  json record = {{"bound_account_id", other},
+                 {"tokens", {{"id_token", fake::make_jwt({{"https://api.openai.com/auth", auth}})},
+                             {"access_token", fake::make_jwt({{"exp", unix_now() + 3600}})},
+                             {"refresh_token", "rt_other"},
+                             {"account_id", other}}},
+                 {"last_refresh", "2030-01-01T00:00:00.000000+00:00"}};
+  write_file(env.data_dir() + "/auth.json", record.dump(2) + "\n", 0600);
+  auto again = chat(relay->port);
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  auto posts = fake.requests_to("/backend-api/codex/responses");
+  REQUIRE_FALSE(posts.empty());
+  CHECK(posts.back().headers["chatgpt-account-id"] == other);
+
+  // "Login required" persisted by another process.
+  write_file(env.data_dir() + "/login-state.json",
+             json{{"state", "login_required"}, {"reason", "refresh_token_reused"},
+                  {"message", "Token refresh failed: 401 refresh_token_reused. Run `airelays login` again."},
+                  {"time", "2030-01-01T00:00:00Z"}}.dump(),
+             0600);
+  auto required = chat(relay->port);
+  REQUIRE(required);
+  CHECK(required->status == 503);
+  CHECK(error_code(required) == "upstream_auth_refresh_failed");
+}
