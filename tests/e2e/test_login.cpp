@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 using namespace airelays;
 using namespace airelays::test;
@@ -252,4 +253,33 @@ TEST_CASE("logout revokes the refresh token, deletes the login and is idempotent
   auto again = run_airelays(env, {"logout"});
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("already empty") != std::string::npos);
+}
+
+TEST_CASE("login --browser: two callbacks arriving together exchange the code once") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  fake.script("token", {{"delay_ms", 500}}); // the first exchange is still running
+  auto b = start_browser_login(env);
+  auto [status, location, body] = get(b.url);
+  REQUIRE(status == 302);
+  std::string callback = "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  std::vector<std::thread> tabs;
+  std::vector<std::string> pages(2);
+  for (int i = 0; i < 2; ++i) {
+    tabs.emplace_back([&, i] { pages[i] = std::get<2>(get(callback)); });
+  }
+  for (auto& t : tabs) {
+    t.join();
+  }
+  REQUIRE(b.login->wait(std::chrono::seconds(20)) == 0);
+  INFO(b.login->output());
+  CHECK(fake.count("/oauth/token") == 1);
+  int signed_in = 0;
+  for (const auto& p : pages) {
+    signed_in += p.find("Signed in to airelays") != std::string::npos;
+    CHECK(p.find("token_exchange_failed") == std::string::npos);
+  }
+  CHECK(signed_in == 1);
+  CHECK(status_json(env)["auth"]["state"] == "ready");
 }
