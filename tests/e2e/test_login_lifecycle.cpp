@@ -174,3 +174,95 @@ TEST_CASE("login lifecycle: a running relay notices logout, another login and lo
   CHECK(required->status == 503);
   CHECK(error_code(required) == "upstream_auth_refresh_failed");
 }
+
+namespace {
+
+// `airelays doctor --json` (a CLI process on the same store) completed its smoke request.
+bool cli_request_ok(const Env& env, std::string& why) {
+  auto r = run_airelays(env, {"doctor", "--json"}, std::chrono::seconds(60));
+  auto j = json::parse(r.out, nullptr, false);
+  if (j.is_object() && j.contains("checks") && j["checks"].is_array()) {
+    for (const auto& c : j["checks"]) {
+      if (c.value("name", "") == "openai_response") {
+        why = c.dump();
+        return c.value("status", "") == "pass";
+      }
+    }
+  }
+  why = r.out + r.err;
+  return false;
+}
+
+} // namespace
+
+// Issue 15's "simulated day", compressed: access tokens that live 20 s (so every request is
+// inside the 5-minute window and the relays refresh continuously), single-use refresh tokens,
+// two relays and a CLI on one data dir, and one interval with the data disk full. Every
+// request must succeed and no refresh token may be sent twice. (The keyring outage is
+// tests/scripts/login_keyring_fallback.sh: it needs a session bus.)
+TEST_CASE("login lifecycle: a simulated day of short tokens, two relays, a CLI and a full disk") {
+  Env env;
+  SmallDisk disk(env.data_dir());
+  if (!disk.mounted) {
+    MESSAGE("cannot mount a tmpfs here (" << std::strerror(errno)
+                                          << "): the simulated day runs without its full-disk interval");
+  }
+  fake::FakeUpstream fake;
+  set_access_ttl(fake, 20);
+  plant_login(env, 20);
+  Settings settings;
+  settings.extra = "[security]\nrate_limit_per_minute = 1000000\nrate_limit_burst = 1000000\n";
+  auto a = start_relay(env, fake, settings);
+  auto b = start_server(env);
+  std::vector<std::string> failures;
+  int requests = 0;
+  auto t0 = Clock::now();
+  bool filled = false;
+  bool freed = false;
+  double next_cli = 2;
+  while (seconds_since(t0) < 20) {
+    double t = seconds_since(t0);
+    if (disk.mounted && !filled && t > 6) {
+      disk.fill();
+      filled = true;
+    }
+    if (filled && !freed && t > 11) {
+      disk.free_space();
+      freed = true;
+    }
+    for (int port : {a->port, b->port}) {
+      auto r = chat(port);
+      ++requests;
+      if (!r || r->status != 200) {
+        failures.push_back("t=" + std::to_string(t) + " port " + std::to_string(port) + ": " +
+                           (r ? std::to_string(r->status) + " " + r->body : "no answer"));
+      }
+    }
+    if (t > next_cli) {
+      std::string why;
+      ++requests;
+      if (!cli_request_ok(env, why)) {
+        failures.push_back("t=" + std::to_string(t) + " cli: " + why);
+      }
+      next_cli = t + 4;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20)); // a steady client, not a flood
+  }
+  INFO("relay a: " << a->process.output());
+  INFO("relay b: " << b->process.output());
+  for (const auto& f : failures) {
+    MESSAGE(f);
+  }
+  size_t refreshes = sent_refresh_tokens(fake).size();
+  MESSAGE("simulated day: " << requests << " requests, " << refreshes << " refreshes, "
+                            << failures.size() << " failed");
+  CHECK(failures.empty());
+  CHECK(no_reuse(fake));
+  CHECK(refreshes >= 10);
+  if (disk.mounted) { // the full disk did bite: a refresh could not be stored
+    CHECK((a->process.output() + b->process.output()).find("could not be stored") !=
+          std::string::npos);
+  }
+  CHECK(fake.count("/oauth/token") == refreshes); // no other grant, no reuse answered
+  CHECK(status_json(env)["auth"]["save_failure"].is_null()); // stored again after the disk freed
+}
