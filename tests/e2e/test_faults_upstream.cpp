@@ -246,7 +246,20 @@ TEST_CASE("faults: the refresh endpoint down is 503 upstream_auth_unavailable, a
   REQUIRE(busy);
   CHECK(busy->status == 503);
   CHECK(error_code(busy) == "upstream_auth_unavailable");
-  auto fine = chat(server2->port); // the next request refreshes and goes through
-  REQUIRE(fine);
-  CHECK(fine->status == 200);
+  // Within the backoff (5 s) the next request gets 503 with Retry-After and no issuer call;
+  // after it, a request refreshes and goes through.
+  auto again = chat(server2->port);
+  REQUIRE(again);
+  CHECK(again->status == 503);
+  CHECK(again->has_header("Retry-After"));
+  CHECK(fake.count("/oauth/token") == 1);
+  int status = 0;
+  auto t0 = Clock::now();
+  while (status != 200 && seconds_since(t0) < 30) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250)); // a patient client
+    auto fine = chat(server2->port);
+    status = fine ? fine->status : 0;
+  }
+  CHECK(status == 200);
+  CHECK(fake.count("/oauth/token") == 2);
 }
