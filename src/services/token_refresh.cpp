@@ -17,6 +17,7 @@
 #include <ctime>
 #include <variant>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace airelays::token_manager::detail {
@@ -27,6 +28,8 @@ using json_util::string_or_empty;
 
 constexpr long k_refresh_margin_seconds = 5 * 60;
 constexpr double k_max_refresh_age_seconds = 8 * 24 * 3600;
+// How long an empty unsaved-login marker (no pid: written on a full disk) holds back refreshes.
+constexpr long k_anonymous_marker_seconds = 3600;
 constexpr const char* k_terminal_codes[] = {"refresh_token_reused", "refresh_token_expired",
                                             "refresh_token_invalidated", "invalid_grant"};
 
@@ -115,6 +118,11 @@ std::optional<long> unsaved_elsewhere(const paths::Layout& layout) {
   }
   if (marker->pid > 0 && ::kill(static_cast<pid_t>(marker->pid), 0) != 0 && errno == ESRCH) {
     return std::nullopt; // it died: its login is lost, the stored one is all there is
+  }
+  struct stat st {};
+  if (marker->pid == 0 && ::stat((layout.data_dir + "/auth-unsaved.json").c_str(), &st) == 0 &&
+      std::time(nullptr) - st.st_mtime > k_anonymous_marker_seconds) {
+    return std::nullopt; // an empty marker (written on a full disk) that nobody renewed
   }
   return marker->pid;
 }
