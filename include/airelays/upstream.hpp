@@ -53,6 +53,22 @@ double backoff_seconds(const std::vector<double>& schedule, int retry);
 // The non-empty string slugs of a {"models":[…]} catalog, in order.
 std::vector<std::string> catalog_slugs(const nlohmann::json& catalog);
 
+// --- what passes between Codex and the backend (issue 16) ----------------------------------
+
+// Request headers of the client the backend acts on and the relay forwards as sent:
+// x-codex-*, session-id/session_id, thread-id, x-client-request-id, openai-beta (any case).
+bool forwarded_request_header(std::string_view name);
+// Response headers of the backend the client reads and the relay passes back unchanged:
+// x-codex-*, openai-model, x-models-etag, x-oai-request-id, x-reasoning-included,
+// openai-processing-ms, cf-ray.
+bool forwarded_response_header(std::string_view name);
+// The client's headers to forward, in their order (names as the client sent them).
+http_client::HeaderList forwarded_request_headers(
+    const std::vector<std::pair<std::string, std::string>>& client_headers);
+// The backend's headers to pass back; its own x-request-id becomes x-upstream-request-id
+// (the relay's x-request-id names the relay's record of the exchange).
+http_client::HeaderList passed_back_headers(const http_client::HeaderList& upstream_headers);
+
 // --- an open /responses stream -----------------------------------------------------------
 
 // Upstream events of one transfer, read on demand on the caller's thread.
@@ -85,6 +101,7 @@ private:
 // Options of one /responses call.
 struct CallOptions {
   std::string session_id;            // sent as session_id when non-empty
+  http_client::HeaderList forward_headers; // client headers sent as they are (see above)
   std::function<bool()> should_abort; // server stopping: give up waiting and retrying
   int retries_spent = 0; // of retry_attempts, by earlier calls for the same client request
 };
@@ -100,6 +117,7 @@ struct Opened {
   int retries = 0;          // repeats by the retry policy
   int upstream_status = 0;  // HTTP status of the last attempt (0 = transport failure)
   double first_event_seconds = 0; // from the first POST to the committing event
+  http_client::HeaderList response_headers; // the last attempt's passed_back_headers
 };
 
 // A JSON GET result: the payload or the error to answer.
@@ -130,6 +148,10 @@ public:
   std::vector<std::string> model_ids(const nlohmann::json& catalog) const;
   // GET <chatgpt base>/wham/usage.
   JsonResult usage();
+  // POST <base>/<path> with a JSON body as the client sent it (Codex's alpha/search); the
+  // backend's status, body and passed-back headers, a 401 refreshed and repeated once.
+  http_client::Response post_passthrough(const std::string& path, const std::string& body,
+                                         const http_client::HeaderList& forward);
   // The URL usage() calls (for the normalised source block).
   std::string usage_url() const;
 

@@ -16,6 +16,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
 std::optional<std::string> string_at(const nlohmann::json& obj, const char* key) {
   auto it = obj.find(key);
   if (it == obj.end() || !it->is_string() || it->get<std::string>().empty()) {
@@ -206,6 +217,7 @@ struct Upstream::Attempt {
   bool posted = false;
   bool unauthorized = false;
   std::string access_token; // the token sent (to report a 401 on)
+  http_client::HeaderList response_headers;
 };
 
 Upstream::Upstream(const config::Config& cfg, std::shared_ptr<token_manager::TokenManager> tokens)
@@ -254,9 +266,14 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
   rq.headers = headers(access.credentials->access_token, access.credentials->account_id, true);
   rq.headers.emplace_back("Content-Type", "application/json");
   rq.headers.emplace_back("Accept", "text/event-stream");
-  if (!options.session_id.empty()) {
+  bool has_session = std::any_of(options.forward_headers.begin(), options.forward_headers.end(),
+                                 [](const auto& h) { return lower(h.first) == "session-id" ||
+                                                            lower(h.first) == "session_id"; });
+  if (!options.session_id.empty() && !has_session) {
     rq.headers.emplace_back("session_id", options.session_id);
   }
+  rq.headers.insert(rq.headers.end(), options.forward_headers.begin(),
+                    options.forward_headers.end());
   rq.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   http_client::StreamOptions so;
   so.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
@@ -272,6 +289,7 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
     return a;
   }
   a.status = transfer->status();
+  a.response_headers = passed_back_headers(transfer->headers());
   if (a.status == 401) {
     a.unauthorized = true;
     a.error = auth_rejected_error();
@@ -331,6 +349,7 @@ Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& o
     Attempt a = attempt_once(body, options);
     out.attempts += a.posted ? 1 : 0;
     out.upstream_status = a.status;
+    out.response_headers = std::move(a.response_headers);
     if (a.unauthorized && !refreshed) {
       refreshed = true;
       auto again = m_tokens->after_unauthorized(a.access_token);
@@ -482,5 +501,79 @@ std::string Upstream::usage_url() const {
 }
 
 JsonResult Upstream::usage() { return get_json(usage_url(), false); }
+
+http_client::Response Upstream::post_passthrough(const std::string& path, const std::string& body,
+                                                 const http_client::HeaderList& forward) {
+  http_client::Response res;
+  auto access = access_now();
+  for (int round = 0; round < 2; ++round) {
+    if (!access.ok()) {
+      res.status = access.error.status;
+      res.body = api_error::body(access.error);
+      return res;
+    }
+    http_client::Request rq;
+    rq.method = "POST";
+    rq.url = strip_suffix(m_cfg.base_url, "") + "/" + path;
+    rq.headers = headers(access.credentials->access_token, access.credentials->account_id, true);
+    rq.headers.emplace_back("Content-Type", "application/json");
+    rq.headers.insert(rq.headers.end(), forward.begin(), forward.end());
+    rq.body = body;
+    rq.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
+    rq.timeout_ms = static_cast<long>(m_cfg.request_timeout_seconds * 1000);
+    res = http_client::perform(rq, m_session);
+    if (res.status == 401 && round == 0) {
+      access = m_tokens->after_unauthorized(access.credentials->access_token);
+      continue;
+    }
+    break;
+  }
+  if (res.status == 0) {
+    auto e = transport_error(res.failure, res.error);
+    res.status = e.status;
+    res.body = api_error::body(e);
+  } else if (res.status == 401) {
+    res.body = api_error::body(auth_rejected_error());
+    res.status = 503;
+  }
+  res.headers = passed_back_headers(res.headers);
+  return res;
+}
+
+bool forwarded_request_header(std::string_view name) {
+  std::string n = lower(name);
+  return starts_with(n, "x-codex-") || n == "session-id" || n == "session_id" ||
+         n == "thread-id" || n == "x-client-request-id" || n == "openai-beta";
+}
+
+bool forwarded_response_header(std::string_view name) {
+  std::string n = lower(name);
+  return starts_with(n, "x-codex-") || n == "openai-model" || n == "x-models-etag" ||
+         n == "x-oai-request-id" || n == "x-reasoning-included" ||
+         n == "openai-processing-ms" || n == "cf-ray";
+}
+
+http_client::HeaderList forwarded_request_headers(
+    const std::vector<std::pair<std::string, std::string>>& client_headers) {
+  http_client::HeaderList out;
+  for (const auto& [k, v] : client_headers) {
+    if (forwarded_request_header(k)) {
+      out.emplace_back(k, v);
+    }
+  }
+  return out;
+}
+
+http_client::HeaderList passed_back_headers(const http_client::HeaderList& upstream_headers) {
+  http_client::HeaderList out;
+  for (const auto& [k, v] : upstream_headers) {
+    if (forwarded_response_header(k)) {
+      out.emplace_back(k, v);
+    } else if (lower(k) == "x-request-id") {
+      out.emplace_back("x-upstream-request-id", v);
+    }
+  }
+  return out;
+}
 
 } // namespace airelays::upstream

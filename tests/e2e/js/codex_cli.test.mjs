@@ -158,3 +158,22 @@ test('a wrong key on the WebSocket probe is not counted toward the bad-token blo
   }
   assert.equal(await statusOf({ authorization: `Bearer ${RELAY_TOKEN}` }), 405, 'the IP is not blocked');
 });
+
+test('codex (built-in provider) compacts remotely through the relay', async () => {
+  const home = builtinHome(['model_auto_compact_token_limit = 1000']);
+  const env = { CODEX_API_KEY: RELAY_TOKEN };
+  const first = await codexExec('say hi', { home, env });
+  assert.equal(first.code, 0, `codex failed:\n${first.stderr}`);
+  const before = (await responsesPosts()).length;
+  const r = await codexExec('and again', { home, env, args: ['resume', '--last'] });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.code, 0, `codex failed:\n${out}`);
+  assert.match(out, /context compacted/);
+  const posts = (await responsesPosts()).slice(before);
+  const compaction = posts.find((p) => JSON.parse(p.body).input.at(-1)?.type === 'compaction_trigger');
+  assert.ok(compaction, 'a remote compaction turn reached the backend');
+  assert.equal(compaction.headers['x-codex-beta-features'], 'remote_compaction_v2');
+  assert.match(compaction.headers['x-codex-turn-metadata'], /"request_kind":"compaction"/);
+  const after = posts.at(-1);
+  assert.ok(JSON.parse(after.body).input.some((i) => i.type === 'compaction'), 'the compaction item is sent back');
+});
