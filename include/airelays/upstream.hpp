@@ -12,9 +12,11 @@
 #include <airelays/config.hpp>
 #include <airelays/http_client.hpp>
 #include <airelays/sse.hpp>
+#include <airelays/usage_windows.hpp>
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -35,7 +37,7 @@ namespace airelays::upstream {
 // 400/403/404/429 and other 4xx keep their status, 5xx → 502; the upstream's error object
 // (message/type/code/param) is kept with its other safe members as extras (resets_at,
 // resets_in_seconds, plan_type, …), a {"detail":…} text becomes the message; 429 carries
-// Retry-After from resets_in_seconds, else the upstream's Retry-After header, else 1.
+// Retry-After from resets_in_seconds, else resets_at (from now), else the upstream's Retry-After header, else 1.
 api_error::ApiError http_error(int status, const std::string& body,
                                const std::string& retry_after_header = {});
 // A transport failure: timeouts → 504, everything else → 502 upstream_connection_failed
@@ -148,6 +150,11 @@ public:
   std::vector<std::string> model_ids(const nlohmann::json& catalog) const;
   // GET <chatgpt base>/wham/usage.
   JsonResult usage();
+  // The latest usage windows a /responses reply reported (the last account seen), and the
+  // file they are kept in for `airelays status` (<data_dir>/usage-windows.json, 0600:
+  // {"accounts":{id: snapshot}}, written when a window changes).
+  std::optional<usage_windows::Snapshot> latest_usage() const;
+  static std::string usage_file(const config::Config& cfg);
   // POST <base>/<path> with a JSON body as the client sent it (Codex's alpha/search); the
   // backend's status, body and passed-back headers, a 401 refreshed and repeated once.
   http_client::Response post_passthrough(const std::string& path, const std::string& body,
@@ -164,6 +171,11 @@ private:
   std::optional<nlohmann::json> m_models_cache;
   std::string m_models_account;
   std::chrono::steady_clock::time_point m_models_at{};
+  mutable std::mutex m_usage_mutex;
+  std::map<std::string, usage_windows::Snapshot> m_usage; // by account id
+  std::string m_usage_account;                            // the last one seen
+
+  void note_usage(const std::string& account, const http_client::HeaderList& headers);
 
   token_manager::Access access_now();
   http_client::HeaderList headers(const std::string& access_token, const std::string& account,

@@ -89,6 +89,16 @@ http_client::HeaderList client_headers_to_forward(const http::Request& req) {
   return upstream::forwarded_request_headers(all);
 }
 
+// The usage windows of this reply as x-ratelimit-* headers (docs/api.md).
+void add_ratelimit_headers(http::Response& res, const http_client::HeaderList& upstream_headers) {
+  long now = static_cast<long>(std::time(nullptr));
+  if (auto snap = usage_windows::from_headers(upstream_headers, now)) {
+    for (const auto& [k, v] : usage_windows::ratelimit_headers(*snap, now)) {
+      res.set_header(k, v);
+    }
+  }
+}
+
 http::Response fail(http::Request& req, const api_error::ApiError& e) {
   auto& a = *req.annotations;
   a["error_code"] = e.code ? json(*e.code) : json(nullptr);
@@ -211,6 +221,9 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   }
   for (const auto& [k, v] : opened.response_headers) {
     res.set_header(k, v);
+  }
+  if (route != GenerationRoute::responses) { // Codex reads x-codex-*; SDK users x-ratelimit-*
+    add_ratelimit_headers(res, opened.response_headers);
   }
   if (res.status == 200 && !p.ignored.empty()) {
     res.set_header("x-airelays-ignored-parameters", responses::ignored_header(p.ignored));

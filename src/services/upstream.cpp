@@ -1,6 +1,8 @@
 // The ChatGPT backend client of the relay (see upstream.hpp): one /responses call opened up to
 // its first content event with the retry policy of reference §10.1, the models catalog with
 // its cache, and the usage snapshot. Error bodies come from api_error only.
+#include <airelays/atomic_file.hpp>
+#include <airelays/paths.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream.hpp>
@@ -8,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <thread>
 
 namespace airelays::upstream {
@@ -45,12 +48,20 @@ std::string trimmed_text(const std::string& body) {
   return text.size() > 500 ? text.substr(0, 500) + "…" : text;
 }
 
-// Retry-After seconds of an upstream 429: resets_in_seconds, the header, else 1.
+// Retry-After seconds of an upstream 429: resets_in_seconds, resets_at (epoch seconds, from
+// now), the header, else 1.
 long retry_after_of(const nlohmann::json* error_obj, const std::string& header) {
   if (error_obj != nullptr) {
     auto it = error_obj->find("resets_in_seconds");
     if (it != error_obj->end() && it->is_number() && it->get<double>() > 0) {
       return static_cast<long>(std::ceil(it->get<double>()));
+    }
+    auto at = error_obj->find("resets_at");
+    if (at != error_obj->end() && at->is_number()) {
+      double left = at->get<double>() - static_cast<double>(std::time(nullptr));
+      if (left > 0) {
+        return static_cast<long>(std::ceil(left));
+      }
     }
   }
   char* end = nullptr;
@@ -290,6 +301,7 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
   }
   a.status = transfer->status();
   a.response_headers = passed_back_headers(transfer->headers());
+  note_usage(access.credentials->account_id, transfer->headers());
   if (a.status == 401) {
     a.unauthorized = true;
     a.error = auth_rejected_error();
@@ -538,6 +550,38 @@ http_client::Response Upstream::post_passthrough(const std::string& path, const 
   }
   res.headers = passed_back_headers(res.headers);
   return res;
+}
+
+std::string Upstream::usage_file(const config::Config& cfg) {
+  return paths::layout(cfg).data_dir + "/usage-windows.json";
+}
+
+std::optional<usage_windows::Snapshot> Upstream::latest_usage() const {
+  std::lock_guard lock(m_usage_mutex);
+  auto it = m_usage.find(m_usage_account);
+  return it == m_usage.end() ? std::nullopt : std::optional(it->second);
+}
+
+void Upstream::note_usage(const std::string& account, const http_client::HeaderList& headers) {
+  long now = static_cast<long>(std::time(nullptr));
+  auto snap = usage_windows::from_headers(headers, now);
+  if (!snap) {
+    return;
+  }
+  std::lock_guard lock(m_usage_mutex);
+  m_usage_account = account;
+  auto it = m_usage.find(account);
+  bool changed = it == m_usage.end() || !(it->second == *snap);
+  m_usage[account] = *snap;
+  if (!changed) {
+    return;
+  }
+  nlohmann::json doc = {{"accounts", nlohmann::json::object()}};
+  for (const auto& [id, s] : m_usage) {
+    doc["accounts"][id] = usage_windows::to_json(s);
+  }
+  // Best effort: status shows nothing new when the data dir is not writable.
+  (void)atomic_file::write(usage_file(m_cfg), doc.dump(2) + "\n", 0600, atomic_file::Sync::cache);
 }
 
 bool forwarded_request_header(std::string_view name) {

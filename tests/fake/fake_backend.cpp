@@ -425,6 +425,7 @@ void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::
   usage_headers(res, model, n);
   if (step.contains("headers") && step["headers"].is_object()) {
     for (const auto& [k, v] : step["headers"].items()) {
+      res.headers.erase(k);
       res.set_header(k, v.get<std::string>());
     }
   }
