@@ -9,6 +9,7 @@
 // a terminal event is an error, never a clean finish.
 #include <airelays/app_state.hpp>
 #include <airelays/expansion.hpp>
+#include <airelays/reasoning_effort.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/translate_chat.hpp>
@@ -97,6 +98,23 @@ void add_ratelimit_headers(http::Response& res, const http_client::HeaderList& u
       res.set_header(k, v);
     }
   }
+}
+
+// Maps a reasoning effort the model lacks to its nearest supported level (from the cached
+// catalog); the disclosure for x-airelays-adjusted-parameters, nullopt when nothing changed
+// or the catalog is unavailable.
+std::optional<std::string> adjust_effort(AppState& state, GenerationRoute route, json& upstream) {
+  auto r = upstream.find("reasoning");
+  if (r == upstream.end() || !r->is_object() || !r->contains("effort")) {
+    return std::nullopt;
+  }
+  auto catalog = state.upstream->models();
+  if (!catalog.ok()) {
+    return std::nullopt;
+  }
+  return reasoning_effort::adjust(upstream, *catalog.value,
+                                  route == GenerationRoute::responses ? "reasoning.effort"
+                                                                      : "reasoning_effort");
 }
 
 http::Response fail(http::Request& req, const api_error::ApiError& e) {
@@ -192,6 +210,7 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
       return fail(req, *e);
     }
   }
+  auto adjusted = adjust_effort(state, route, p.upstream);
   upstream::CallOptions options;
   options.session_id = job->plan.session_id;
   options.forward_headers = client_headers_to_forward(req);
@@ -224,6 +243,10 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   }
   if (route != GenerationRoute::responses) { // Codex reads x-codex-*; SDK users x-ratelimit-*
     add_ratelimit_headers(res, opened.response_headers);
+  }
+  if (res.status == 200 && adjusted) {
+    res.set_header("x-airelays-adjusted-parameters", *adjusted);
+    (*req.annotations)["adaptations"]["adjusted_parameters"] = *adjusted;
   }
   if (res.status == 200 && !p.ignored.empty()) {
     res.set_header("x-airelays-ignored-parameters", responses::ignored_header(p.ignored));
