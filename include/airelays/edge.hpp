@@ -3,6 +3,9 @@
 //   1. Host must be a loopback name/address, the bound address or in allowed_hosts → 403
 //      (DNS rebinding);
 //   2. a browser Origin must be in allowed_origins → 403 (no wildcard CORS);
+//   2a. a WebSocket upgrade on /v1/responses → 426 (issue 16: the Codex CLI's built-in provider
+//       tries the Responses WebSocket transport first and falls back to HTTPS at once on a 426;
+//       answered before the limits and the token so the probe never spends the bad-token budget);
 // and, for protected paths (/v1/..., /no-tools/v1/..., /metrics):
 //   3. an IP blocked after repeated bad tokens → 429 with Retry-After (even with a good token);
 //   4. the per-IP token bucket → 429; the per-IP concurrency cap → 429;
@@ -32,6 +35,8 @@ struct RequestMeta {
   std::optional<std::string> host;          // Host header
   std::optional<std::string> origin;        // Origin header
   std::optional<std::string> authorization; // Authorization header
+  std::string method;                       // request method ("GET", ...)
+  std::optional<std::string> upgrade;       // Upgrade header
   std::string client_ip;
 };
 
@@ -46,6 +51,9 @@ struct Decision {
 // /metrics..., judged by path segments the way the router matches them (empty segments
 // ignored), so "//v1/models" is protected like "/v1/models".
 bool is_protected(std::string_view path);
+
+// True for "GET /v1/responses" (or /no-tools/v1/responses) asking `Upgrade: websocket`.
+bool is_responses_websocket(const RequestMeta& req);
 
 // The host part of a Host header ("[::1]:8080" → "::1", "Example.COM:80" → "example.com").
 std::string host_name(std::string_view host_header);

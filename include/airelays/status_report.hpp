@@ -8,6 +8,7 @@
 
 #include <airelays/config.hpp>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -50,6 +51,10 @@ struct Data {
   LoginFacts login;
   ServerFacts server;
   bool headless = false; // the login hint is `airelays login --device`
+  // The latest usage windows a relay saw for this login (usage_windows::to_json), if any.
+  std::optional<nlohmann::json> usage;
+  // Renders a reset time for the text output (local "14:30"); UTC ISO when unset.
+  std::function<std::string(long)> clock_text;
 };
 
 // The whole `status --json` document.

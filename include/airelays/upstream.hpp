@@ -12,9 +12,11 @@
 #include <airelays/config.hpp>
 #include <airelays/http_client.hpp>
 #include <airelays/sse.hpp>
+#include <airelays/usage_windows.hpp>
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -35,7 +37,7 @@ namespace airelays::upstream {
 // 400/403/404/429 and other 4xx keep their status, 5xx → 502; the upstream's error object
 // (message/type/code/param) is kept with its other safe members as extras (resets_at,
 // resets_in_seconds, plan_type, …), a {"detail":…} text becomes the message; 429 carries
-// Retry-After from resets_in_seconds, else the upstream's Retry-After header, else 1.
+// Retry-After from resets_in_seconds, else resets_at (from now), else the upstream's Retry-After header, else 1.
 api_error::ApiError http_error(int status, const std::string& body,
                                const std::string& retry_after_header = {});
 // A transport failure: timeouts → 504, everything else → 502 upstream_connection_failed
@@ -52,6 +54,22 @@ double backoff_seconds(const std::vector<double>& schedule, int retry);
 
 // The non-empty string slugs of a {"models":[…]} catalog, in order.
 std::vector<std::string> catalog_slugs(const nlohmann::json& catalog);
+
+// --- what passes between Codex and the backend (issue 16) ----------------------------------
+
+// Request headers of the client the backend acts on and the relay forwards as sent:
+// x-codex-*, session-id/session_id, thread-id, x-client-request-id, openai-beta (any case).
+bool forwarded_request_header(std::string_view name);
+// Response headers of the backend the client reads and the relay passes back unchanged:
+// x-codex-*, openai-model, x-models-etag, x-oai-request-id, x-reasoning-included,
+// openai-processing-ms, cf-ray.
+bool forwarded_response_header(std::string_view name);
+// The client's headers to forward, in their order (names as the client sent them).
+http_client::HeaderList forwarded_request_headers(
+    const std::vector<std::pair<std::string, std::string>>& client_headers);
+// The backend's headers to pass back; its own x-request-id becomes x-upstream-request-id
+// (the relay's x-request-id names the relay's record of the exchange).
+http_client::HeaderList passed_back_headers(const http_client::HeaderList& upstream_headers);
 
 // --- an open /responses stream -----------------------------------------------------------
 
@@ -85,6 +103,7 @@ private:
 // Options of one /responses call.
 struct CallOptions {
   std::string session_id;            // sent as session_id when non-empty
+  http_client::HeaderList forward_headers; // client headers sent as they are (see above)
   std::function<bool()> should_abort; // server stopping: give up waiting and retrying
   int retries_spent = 0; // of retry_attempts, by earlier calls for the same client request
 };
@@ -100,6 +119,7 @@ struct Opened {
   int retries = 0;          // repeats by the retry policy
   int upstream_status = 0;  // HTTP status of the last attempt (0 = transport failure)
   double first_event_seconds = 0; // from the first POST to the committing event
+  http_client::HeaderList response_headers; // the last attempt's passed_back_headers
 };
 
 // A JSON GET result: the payload or the error to answer.
@@ -130,6 +150,15 @@ public:
   std::vector<std::string> model_ids(const nlohmann::json& catalog) const;
   // GET <chatgpt base>/wham/usage.
   JsonResult usage();
+  // The latest usage windows a /responses reply reported (the last account seen), and the
+  // file they are kept in for `airelays status` (<data_dir>/usage-windows.json, 0600:
+  // {"accounts":{id: snapshot}}, written when a window changes).
+  std::optional<usage_windows::Snapshot> latest_usage() const;
+  static std::string usage_file(const config::Config& cfg);
+  // POST <base>/<path> with a JSON body as the client sent it (Codex's alpha/search); the
+  // backend's status, body and passed-back headers, a 401 refreshed and repeated once.
+  http_client::Response post_passthrough(const std::string& path, const std::string& body,
+                                         const http_client::HeaderList& forward);
   // The URL usage() calls (for the normalised source block).
   std::string usage_url() const;
 
@@ -142,6 +171,11 @@ private:
   std::optional<nlohmann::json> m_models_cache;
   std::string m_models_account;
   std::chrono::steady_clock::time_point m_models_at{};
+  mutable std::mutex m_usage_mutex;
+  std::map<std::string, usage_windows::Snapshot> m_usage; // by account id
+  std::string m_usage_account;                            // the last one seen
+
+  void note_usage(const std::string& account, const http_client::HeaderList& headers);
 
   token_manager::Access access_now();
   http_client::HeaderList headers(const std::string& access_token, const std::string& account,

@@ -10,6 +10,9 @@
 #include <airelays/http_client.hpp>
 #include <airelays/status_report.hpp>
 #include <airelays/token_manager.hpp>
+#include <airelays/upstream.hpp>
+
+#include <ctime>
 
 #include <iostream>
 #include <memory>
@@ -95,6 +98,37 @@ status_report::LoginFacts login_facts(const config::Config& cfg, const paths::La
   return f;
 }
 
+// The usage windows the serving relay last kept for this account
+// (<data_dir>/usage-windows.json, written by serve); nullopt when none.
+std::optional<nlohmann::json> usage_facts(const config::Config& cfg, const std::string& account) {
+  auto text = atomic_file::read(upstream::Upstream::usage_file(cfg));
+  if (!text || !text->has_value()) {
+    return std::nullopt;
+  }
+  auto doc = nlohmann::json::parse(**text, nullptr, false);
+  if (!doc.is_object() || !doc.contains("accounts") || !doc["accounts"].is_object()) {
+    return std::nullopt;
+  }
+  auto it = doc["accounts"].find(account);
+  if (it == doc["accounts"].end() || !it->is_object()) {
+    return std::nullopt;
+  }
+  return *it;
+}
+
+// "14:30" in local time, with the date when the reset is not today.
+std::string local_clock(long t) {
+  std::time_t when = static_cast<std::time_t>(t);
+  std::time_t now = std::time(nullptr);
+  std::tm a{}, b{};
+  localtime_r(&when, &a);
+  localtime_r(&now, &b);
+  char buf[40];
+  bool today = a.tm_year == b.tm_year && a.tm_yday == b.tm_yday;
+  std::strftime(buf, sizeof buf, today ? "%H:%M" : "%a %d %b %H:%M", &a);
+  return buf;
+}
+
 ExitCode run_status(const GlobalOptions& globals, bool json) {
   status_report::Data d;
   d.cfg = load_config(globals);
@@ -104,6 +138,10 @@ ExitCode run_status(const GlobalOptions& globals, bool json) {
   d.login = login_facts(d.cfg, layout);
   d.server = probe_server(d.cfg, layout);
   d.headless = term::looks_headless();
+  if (!d.login.account_id.empty()) {
+    d.usage = usage_facts(d.cfg, d.login.account_id);
+  }
+  d.clock_text = local_clock;
   if (json) {
     term::print_json(status_report::to_json(d));
   } else {

@@ -73,5 +73,7 @@ void register_models(Registry&);
 void register_doctor(Registry&);
 void register_complete(Registry&);
 void register_unsupported(Registry&); // accounts, claude: accepted, answered "not supported"
+void register_env(Registry&);
+void register_connect(Registry&);
 
 } // namespace airelays::cli

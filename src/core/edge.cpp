@@ -86,6 +86,20 @@ std::optional<Decision> check_browser_rules(const Settings& settings, const Requ
   return std::nullopt;
 }
 
+// The Responses WebSocket transport is not served: 426 tells Codex to use HTTPS right away
+// (a 405 or 401 makes it retry the socket five times first).
+std::optional<Decision> check_websocket_upgrade(const RequestMeta& req) {
+  if (!is_responses_websocket(req)) {
+    return std::nullopt;
+  }
+  auto e = rejection(426,
+                     "The Responses WebSocket transport is not served by airelays; send the "
+                     "request as HTTPS POST /v1/responses.",
+                     "websocket_not_supported");
+  e.type = "invalid_request_error";
+  return refuse("websocket_upgrade", std::move(e));
+}
+
 std::optional<Decision> check_limits(const RequestMeta& req, rate_limit::Clients& clients,
                                      double now) {
   auto verdict = clients.admit(req.client_ip, now);
@@ -129,6 +143,20 @@ bool is_protected(std::string_view path) {
     return true;
   }
   return segs[0] == "no-tools" && segs.size() > 1 && segs[1] == "v1";
+}
+
+bool is_responses_websocket(const RequestMeta& req) {
+  if (req.method != "GET" || !req.upgrade || lower(trim(*req.upgrade)).find("websocket") ==
+                                                  std::string::npos) {
+    return false;
+  }
+  std::string_view p = req.path;
+  p = p.substr(0, p.find('?'));
+  while (!p.empty() && p.back() == '/') {
+    p.remove_suffix(1);
+  }
+  const std::string_view tail = "/v1/responses";
+  return is_protected(p) && p.size() >= tail.size() && p.substr(p.size() - tail.size()) == tail;
 }
 
 std::string host_name(std::string_view host_header) {
@@ -192,6 +220,9 @@ Decision decide(const Settings& settings, const RequestMeta& req,
   }
   if (!is_protected(req.path)) {
     return {};
+  }
+  if (auto refused = check_websocket_upgrade(req)) {
+    return *refused;
   }
   if (auto refused = check_limits(req, clients, now)) {
     return *refused;

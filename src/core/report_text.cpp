@@ -2,6 +2,7 @@
 // reference §1.2 — a title line, sections, "Label:" fields padded to 18 columns, numbered
 // next steps — with ANSI colours only when the caller says the terminal wants them.
 #include <airelays/status_report.hpp>
+#include <airelays/usage_windows.hpp>
 
 namespace airelays::status_report {
 
@@ -146,6 +147,21 @@ void Printer::client_setup(const config::Config& cfg, const std::optional<std::s
   field("Rotate token", "airelays token rotate");
 }
 
+// "Subscription Usage": the windows the backend last reported to a relay (issue 16).
+void usage_section(Printer& p, const Data& d) {
+  auto snap = d.usage ? usage_windows::from_json(*d.usage) : std::nullopt;
+  if (!snap) {
+    return;
+  }
+  p.section("Subscription Usage");
+  auto clock = d.clock_text ? d.clock_text : [](long t) { return iso8601(t); };
+  for (const auto& line : usage_windows::text_lines(*snap, clock)) {
+    auto colon = line.find(": ");
+    p.field(line.substr(0, colon), line.substr(colon + 2));
+  }
+  p.field("Reported", iso8601(snap->observed_at));
+}
+
 std::string to_text(const Data& d, bool color) {
   Printer p(color);
   p.title("Status");
@@ -155,6 +171,7 @@ std::string to_text(const Data& d, bool color) {
   p.field("OpenAI enabled", yes_no(d.cfg.openai_enabled));
   p.field("OpenAI ready", yes_no(d.cfg.openai_enabled && d.login.state == "ready"));
   p.field("Claude enabled", "no (not supported)");
+  usage_section(p, d);
   p.client_setup(d.cfg, std::nullopt);
   p.steps(next_steps(d));
   return p.text();

@@ -155,7 +155,8 @@ ordered_json to_json(const Data& d) {
           {"providers", {{"openai", auth}, {"claude", claude}}},
           {"client", client_json(d.cfg, std::nullopt)},
           {"next_steps", next_steps(d)},
-          {"server", server_json(d.server)}};
+          {"server", server_json(d.server)},
+          {"usage_windows", d.usage ? ordered_json(*d.usage) : ordered_json()}};
 }
 
 std::string login_hint(bool headless) {

@@ -9,6 +9,7 @@
 // a terminal event is an error, never a clean finish.
 #include <airelays/app_state.hpp>
 #include <airelays/expansion.hpp>
+#include <airelays/reasoning_effort.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/translate_chat.hpp>
@@ -81,6 +82,39 @@ const char* route_name(GenerationRoute route) {
   default:
     return "completions";
   }
+}
+
+// The client's headers the backend acts on (x-codex-*, session and thread ids, ...).
+http_client::HeaderList client_headers_to_forward(const http::Request& req) {
+  std::vector<std::pair<std::string, std::string>> all(req.headers.begin(), req.headers.end());
+  return upstream::forwarded_request_headers(all);
+}
+
+// The usage windows of this reply as x-ratelimit-* headers (docs/api.md).
+void add_ratelimit_headers(http::Response& res, const http_client::HeaderList& upstream_headers) {
+  long now = static_cast<long>(std::time(nullptr));
+  if (auto snap = usage_windows::from_headers(upstream_headers, now)) {
+    for (const auto& [k, v] : usage_windows::ratelimit_headers(*snap, now)) {
+      res.set_header(k, v);
+    }
+  }
+}
+
+// Maps a reasoning effort the model lacks to its nearest supported level (from the cached
+// catalog); the disclosure for x-airelays-adjusted-parameters, nullopt when nothing changed
+// or the catalog is unavailable.
+std::optional<std::string> adjust_effort(AppState& state, GenerationRoute route, json& upstream) {
+  auto r = upstream.find("reasoning");
+  if (r == upstream.end() || !r->is_object() || !r->contains("effort")) {
+    return std::nullopt;
+  }
+  auto catalog = state.upstream->models();
+  if (!catalog.ok()) {
+    return std::nullopt;
+  }
+  return reasoning_effort::adjust(upstream, *catalog.value,
+                                  route == GenerationRoute::responses ? "reasoning.effort"
+                                                                      : "reasoning_effort");
 }
 
 http::Response fail(http::Request& req, const api_error::ApiError& e) {
@@ -176,14 +210,19 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
       return fail(req, *e);
     }
   }
+  auto adjusted = adjust_effort(state, route, p.upstream);
   upstream::CallOptions options;
   options.session_id = job->plan.session_id;
+  options.forward_headers = client_headers_to_forward(req);
   options.should_abort = [&state] { return state.stopping.load(); };
   auto opened = state.upstream->open_responses(p.upstream, options);
   annotate_open(req, opened, p);
   record_metrics(state, route, opened);
   if (opened.error) {
-    return fail(req, *opened.error);
+    auto e = *opened.error;
+    e.headers.insert(e.headers.end(), opened.response_headers.begin(),
+                     opened.response_headers.end());
+    return fail(req, e);
   }
   job->stream = std::move(opened.stream);
   job->head = std::move(opened.head);
@@ -199,10 +238,41 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   } else {
     res = answer_whole(state, req, *job, p.upstream, options, opened.retries);
   }
+  for (const auto& [k, v] : opened.response_headers) {
+    res.set_header(k, v);
+  }
+  if (route != GenerationRoute::responses) { // Codex reads x-codex-*; SDK users x-ratelimit-*
+    add_ratelimit_headers(res, opened.response_headers);
+  }
+  if (res.status == 200 && adjusted) {
+    res.set_header("x-airelays-adjusted-parameters", *adjusted);
+    (*req.annotations)["adaptations"]["adjusted_parameters"] = *adjusted;
+  }
   if (res.status == 200 && !p.ignored.empty()) {
     res.set_header("x-airelays-ignored-parameters", responses::ignored_header(p.ignored));
   }
   return res;
+}
+
+// POST /v1/alpha/search: Codex's search call (behind a feature flag), relayed to the
+// backend's <base>/alpha/search as sent, with the backend's answer.
+http::Response alpha_search(AppState& state, http::Request& req) {
+  json body;
+  if (auto e = http::parse_json_object(req, body)) {
+    return fail(req, *e);
+  }
+  auto res = state.upstream->post_passthrough("alpha/search", req.body,
+                                              client_headers_to_forward(req));
+  (*req.annotations)["upstream_status"] = res.status;
+  http::Response out;
+  out.status = res.status;
+  out.body = res.body;
+  out.content_type = res.header("content-type").empty() ? "application/json"
+                                                        : res.header("content-type");
+  for (const auto& [k, v] : res.headers) {
+    out.set_header(k, v);
+  }
+  return out;
 }
 
 void add(Router& r, AppState& s, const std::string& path, GenerationRoute route, bool no_tools) {
@@ -223,6 +293,7 @@ void register_generation_routes(Router& r, AppState& s) {
     add(r, s, prefix + "/chat/completions", GenerationRoute::chat, no_tools);
     add(r, s, prefix + "/completions", GenerationRoute::completions, no_tools);
   }
+  r.add("POST", "/v1/alpha/search", [&s](http::Request& req) { return alpha_search(s, req); });
 }
 
 } // namespace airelays::server

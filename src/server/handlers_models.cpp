@@ -70,6 +70,16 @@ json model_record(const std::string& id, const json& catalog) {
           {"owned_by", "airelays-openai-subscription"}, {"airelays", block}};
 }
 
+// The latest usage windows the backend reported, as x-ratelimit-* headers (docs/api.md).
+void add_latest_ratelimit_headers(AppState& s, http::Response& res) {
+  if (auto snap = s.upstream->latest_usage()) {
+    long now = static_cast<long>(std::time(nullptr));
+    for (const auto& [k, v] : usage_windows::ratelimit_headers(*snap, now)) {
+      res.set_header(k, v);
+    }
+  }
+}
+
 http::Response list_models(AppState& s, http::Request& req) {
   auto catalog = s.upstream->models();
   (*req.annotations)["upstream_status"] = catalog.upstream_status;
@@ -80,7 +90,9 @@ http::Response list_models(AppState& s, http::Request& req) {
   for (const auto& id : s.upstream->model_ids(*catalog.value)) {
     data.push_back(model_record(id, *catalog.value));
   }
-  return http::json(200, {{"object", "list"}, {"data", data}});
+  auto res = http::json(200, {{"object", "list"}, {"data", data}});
+  add_latest_ratelimit_headers(s, res);
+  return res;
 }
 
 http::Response get_model(AppState& s, http::Request& req) {
@@ -91,7 +103,9 @@ http::Response get_model(AppState& s, http::Request& req) {
   const std::string& id = req.path_params["id"];
   for (const auto& known : s.upstream->model_ids(*catalog.value)) {
     if (known == id) {
-      return http::json(200, model_record(id, *catalog.value));
+      auto res = http::json(200, model_record(id, *catalog.value));
+      add_latest_ratelimit_headers(s, res);
+      return res;
     }
   }
   return http::error(api_error::not_found("The model `" + id + "` does not exist.",

@@ -9,6 +9,7 @@
 #include <airelays/app_state.hpp>
 #include <airelays/rate_limit.hpp>
 #include <airelays/token_manager.hpp>
+#include <airelays/upstream.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -103,6 +104,8 @@ http::Response relay_status(AppState& s, const http::Request& req) {
         {"content", s.config.log_content},
         {"retention_days", s.config.retention_days}}},
   };
+  auto usage = s.upstream ? s.upstream->latest_usage() : std::nullopt;
+  body["usage_windows"] = usage ? usage_windows::to_json(*usage) : json();
   return http::json(200, body);
 }
 

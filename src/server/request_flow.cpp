@@ -156,6 +156,10 @@ std::optional<http::Response> Flow::check_edge(Exchange& ex) {
   edge::RequestMeta meta;
   meta.path = ex.req.path;
   meta.client_ip = ex.req.client_ip;
+  meta.method = ex.req.method;
+  if (ex.req.has_header("Upgrade")) {
+    meta.upgrade = ex.req.header("Upgrade");
+  }
   if (ex.req.has_header("Host")) {
     meta.host = ex.req.header("Host");
   }

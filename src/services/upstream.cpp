@@ -1,6 +1,8 @@
 // The ChatGPT backend client of the relay (see upstream.hpp): one /responses call opened up to
 // its first content event with the retry policy of reference §10.1, the models catalog with
 // its cache, and the usage snapshot. Error bodies come from api_error only.
+#include <airelays/atomic_file.hpp>
+#include <airelays/paths.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream.hpp>
@@ -8,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <thread>
 
 namespace airelays::upstream {
@@ -15,6 +18,17 @@ namespace airelays::upstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 std::optional<std::string> string_at(const nlohmann::json& obj, const char* key) {
   auto it = obj.find(key);
@@ -34,12 +48,20 @@ std::string trimmed_text(const std::string& body) {
   return text.size() > 500 ? text.substr(0, 500) + "…" : text;
 }
 
-// Retry-After seconds of an upstream 429: resets_in_seconds, the header, else 1.
+// Retry-After seconds of an upstream 429: resets_in_seconds, resets_at (epoch seconds, from
+// now), the header, else 1.
 long retry_after_of(const nlohmann::json* error_obj, const std::string& header) {
   if (error_obj != nullptr) {
     auto it = error_obj->find("resets_in_seconds");
     if (it != error_obj->end() && it->is_number() && it->get<double>() > 0) {
       return static_cast<long>(std::ceil(it->get<double>()));
+    }
+    auto at = error_obj->find("resets_at");
+    if (at != error_obj->end() && at->is_number()) {
+      double left = at->get<double>() - static_cast<double>(std::time(nullptr));
+      if (left > 0) {
+        return static_cast<long>(std::ceil(left));
+      }
     }
   }
   char* end = nullptr;
@@ -206,6 +228,7 @@ struct Upstream::Attempt {
   bool posted = false;
   bool unauthorized = false;
   std::string access_token; // the token sent (to report a 401 on)
+  http_client::HeaderList response_headers;
 };
 
 Upstream::Upstream(const config::Config& cfg, std::shared_ptr<token_manager::TokenManager> tokens)
@@ -254,9 +277,14 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
   rq.headers = headers(access.credentials->access_token, access.credentials->account_id, true);
   rq.headers.emplace_back("Content-Type", "application/json");
   rq.headers.emplace_back("Accept", "text/event-stream");
-  if (!options.session_id.empty()) {
+  bool has_session = std::any_of(options.forward_headers.begin(), options.forward_headers.end(),
+                                 [](const auto& h) { return lower(h.first) == "session-id" ||
+                                                            lower(h.first) == "session_id"; });
+  if (!options.session_id.empty() && !has_session) {
     rq.headers.emplace_back("session_id", options.session_id);
   }
+  rq.headers.insert(rq.headers.end(), options.forward_headers.begin(),
+                    options.forward_headers.end());
   rq.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   http_client::StreamOptions so;
   so.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
@@ -272,6 +300,8 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
     return a;
   }
   a.status = transfer->status();
+  a.response_headers = passed_back_headers(transfer->headers());
+  note_usage(access.credentials->account_id, transfer->headers());
   if (a.status == 401) {
     a.unauthorized = true;
     a.error = auth_rejected_error();
@@ -331,6 +361,7 @@ Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& o
     Attempt a = attempt_once(body, options);
     out.attempts += a.posted ? 1 : 0;
     out.upstream_status = a.status;
+    out.response_headers = std::move(a.response_headers);
     if (a.unauthorized && !refreshed) {
       refreshed = true;
       auto again = m_tokens->after_unauthorized(a.access_token);
@@ -482,5 +513,111 @@ std::string Upstream::usage_url() const {
 }
 
 JsonResult Upstream::usage() { return get_json(usage_url(), false); }
+
+http_client::Response Upstream::post_passthrough(const std::string& path, const std::string& body,
+                                                 const http_client::HeaderList& forward) {
+  http_client::Response res;
+  auto access = access_now();
+  for (int round = 0; round < 2; ++round) {
+    if (!access.ok()) {
+      res.status = access.error.status;
+      res.body = api_error::body(access.error);
+      return res;
+    }
+    http_client::Request rq;
+    rq.method = "POST";
+    rq.url = strip_suffix(m_cfg.base_url, "") + "/" + path;
+    rq.headers = headers(access.credentials->access_token, access.credentials->account_id, true);
+    rq.headers.emplace_back("Content-Type", "application/json");
+    rq.headers.insert(rq.headers.end(), forward.begin(), forward.end());
+    rq.body = body;
+    rq.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
+    rq.timeout_ms = static_cast<long>(m_cfg.request_timeout_seconds * 1000);
+    res = http_client::perform(rq, m_session);
+    if (res.status == 401 && round == 0) {
+      access = m_tokens->after_unauthorized(access.credentials->access_token);
+      continue;
+    }
+    break;
+  }
+  if (res.status == 0) {
+    auto e = transport_error(res.failure, res.error);
+    res.status = e.status;
+    res.body = api_error::body(e);
+  } else if (res.status == 401) {
+    res.body = api_error::body(auth_rejected_error());
+    res.status = 503;
+  }
+  res.headers = passed_back_headers(res.headers);
+  return res;
+}
+
+std::string Upstream::usage_file(const config::Config& cfg) {
+  return paths::layout(cfg).data_dir + "/usage-windows.json";
+}
+
+std::optional<usage_windows::Snapshot> Upstream::latest_usage() const {
+  std::lock_guard lock(m_usage_mutex);
+  auto it = m_usage.find(m_usage_account);
+  return it == m_usage.end() ? std::nullopt : std::optional(it->second);
+}
+
+void Upstream::note_usage(const std::string& account, const http_client::HeaderList& headers) {
+  long now = static_cast<long>(std::time(nullptr));
+  auto snap = usage_windows::from_headers(headers, now);
+  if (!snap) {
+    return;
+  }
+  std::lock_guard lock(m_usage_mutex);
+  m_usage_account = account;
+  auto it = m_usage.find(account);
+  bool changed = it == m_usage.end() || !(it->second == *snap);
+  m_usage[account] = *snap;
+  if (!changed) {
+    return;
+  }
+  nlohmann::json doc = {{"accounts", nlohmann::json::object()}};
+  for (const auto& [id, s] : m_usage) {
+    doc["accounts"][id] = usage_windows::to_json(s);
+  }
+  // Best effort: status shows nothing new when the data dir is not writable.
+  (void)atomic_file::write(usage_file(m_cfg), doc.dump(2) + "\n", 0600, atomic_file::Sync::cache);
+}
+
+bool forwarded_request_header(std::string_view name) {
+  std::string n = lower(name);
+  return starts_with(n, "x-codex-") || n == "session-id" || n == "session_id" ||
+         n == "thread-id" || n == "x-client-request-id" || n == "openai-beta";
+}
+
+bool forwarded_response_header(std::string_view name) {
+  std::string n = lower(name);
+  return starts_with(n, "x-codex-") || n == "openai-model" || n == "x-models-etag" ||
+         n == "x-oai-request-id" || n == "x-reasoning-included" ||
+         n == "openai-processing-ms" || n == "cf-ray";
+}
+
+http_client::HeaderList forwarded_request_headers(
+    const std::vector<std::pair<std::string, std::string>>& client_headers) {
+  http_client::HeaderList out;
+  for (const auto& [k, v] : client_headers) {
+    if (forwarded_request_header(k)) {
+      out.emplace_back(k, v);
+    }
+  }
+  return out;
+}
+
+http_client::HeaderList passed_back_headers(const http_client::HeaderList& upstream_headers) {
+  http_client::HeaderList out;
+  for (const auto& [k, v] : upstream_headers) {
+    if (forwarded_response_header(k)) {
+      out.emplace_back(k, v);
+    } else if (lower(k) == "x-request-id") {
+      out.emplace_back("x-upstream-request-id", v);
+    }
+  }
+  return out;
+}
 
 } // namespace airelays::upstream

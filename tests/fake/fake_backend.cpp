@@ -144,7 +144,13 @@ std::vector<json> build_events(const json& step, const std::string& model, const
                                            {"message", str(step, "message", "Our servers are currently overloaded.")}}}}}});
     return ev;
   }
-  if (kind == "tool_call") {
+  if (kind == "compaction") {
+    // Remote compaction v2 (issue 16): exactly one output item of type `compaction`.
+    json item = {{"id", "cmp_fake0"}, {"type", "compaction"},
+                 {"encrypted_content", str(step, "encrypted_content", "gAAAA-fake-compacted-history")}};
+    ev.push_back({{"type", "response.output_item.added"}, {"output_index", 0}, {"item", item}});
+    ev.push_back({{"type", "response.output_item.done"}, {"output_index", 0}, {"item", item}});
+  } else if (kind == "tool_call") {
     function_call_events(ev, 0, step);
   } else if (kind == "reasoning") {
     reasoning_events(ev, step);
@@ -361,9 +367,34 @@ void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<std::
       });
 }
 
-void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::Response& res) {
+// True when Codex asks for a remote compaction: the input ends with a compaction_trigger.
+bool compaction_turn(const json& body) {
+  return body.is_object() && body.contains("input") && body["input"].is_array() &&
+         !body["input"].empty() && body["input"].back().is_object() &&
+         body["input"].back().value("type", "") == "compaction_trigger";
+}
+
+// The usage windows and ids the real backend sends on a /responses reply
+// (upstream-contract.md "Response headers parsed on every /responses reply").
+void usage_headers(httplib::Response& res, const std::string& model, long n) {
+  res.set_header("x-codex-primary-used-percent", "12.0");
+  res.set_header("x-codex-primary-window-minutes", "300");
+  res.set_header("x-codex-primary-reset-at", "1795340000");
+  res.set_header("x-codex-secondary-used-percent", "39.0");
+  res.set_header("x-codex-secondary-window-minutes", "10080");
+  res.set_header("x-codex-secondary-reset-at", "1795755213");
+  res.set_header("x-codex-credits-has-credits", "false");
+  res.set_header("x-codex-credits-unlimited", "false");
+  res.set_header("x-codex-credits-balance", "0");
+  res.set_header("openai-model", model);
+  res.set_header("x-request-id", "req_upstream_" + std::to_string(n));
+  res.set_header("x-oai-request-id", "oai_upstream_" + std::to_string(n));
+}
+
+void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::Response& res,
+                      bool check_auth = true) {
   fake.log_request(req);
-  if (!authorized(req) || rejected_token(fake, req)) {
+  if (check_auth && (!authorized(req) || rejected_token(fake, req))) {
     answer_http_step({{"kind", "unauthorized"}}, res);
     return;
   }
@@ -372,7 +403,8 @@ void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::
     send_json(res, 400, {{"detail", why}});
     return;
   }
-  json step = fake.next_step("responses").value_or(json{{"kind", "text"}});
+  json fallback = compaction_turn(body) ? json{{"kind", "compaction"}} : json{{"kind", "text"}};
+  json step = fake.next_step("responses").value_or(fallback);
   if (answer_http_step(step, res)) {
     return;
   }
@@ -389,6 +421,13 @@ void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::
     std::lock_guard lock(fake.mutex());
     n = fake.state().value("responses_served", 0L) + 1;
     fake.state()["responses_served"] = n;
+  }
+  usage_headers(res, model, n);
+  if (step.contains("headers") && step["headers"].is_object()) {
+    for (const auto& [k, v] : step["headers"].items()) {
+      res.headers.erase(k);
+      res.set_header(k, v.get<std::string>());
+    }
   }
   stream_events(fake, res, render_frames(step, model, "resp_fake" + std::to_string(n)),
                 step.value("delay_ms", 0L), kind == "stall");
@@ -437,6 +476,25 @@ void register_backend_routes(httplib::Server& server, FakeUpstream& fake) {
     fake.log_request(req);
     send_json(res, 426, {{"detail", "WebSocket upgrades are not supported"}});
   });
+  // Codex's search (issue 16): answered with one canned result; the request is logged.
+  auto search = [&fake](const httplib::Request& req, httplib::Response& res) {
+    fake.log_request(req);
+    res.set_header("x-codex-primary-used-percent", "12.0");
+    send_json(res, 200, {{"results", json::array({{{"title", "Fake result"},
+                                                   {"url", "https://example.com/"},
+                                                   {"snippet", "From the fake upstream."}}})}});
+  };
+  server.Post("/backend-api/codex/alpha/search", search);
+  // Capture endpoints: a client (the Codex CLI) pointed straight at the fake's /v1 sends what
+  // it would send the relay; logged and answered like the backend, with any key.
+  server.Post("/v1/responses", [&fake](const httplib::Request& req, httplib::Response& res) {
+    handle_responses(fake, req, res, false);
+  });
+  server.Get("/v1/responses", [&fake](const httplib::Request& req, httplib::Response& res) {
+    fake.log_request(req);
+    send_json(res, 426, {{"detail", "WebSocket upgrades are not supported"}});
+  });
+  server.Post("/v1/alpha/search", search);
   server.Get("/backend-api/codex/models", [&fake](const httplib::Request& req, httplib::Response& res) {
     fake.log_request(req);
     if (!authorized(req)) {

@@ -185,3 +185,31 @@ TEST_CASE("edge::decide without auth still applies the limits") {
   clients.release("127.0.0.1");
   CHECK(edge::decide(s, req("/v1/models"), std::nullopt, clients, 0).error->status == 429);
 }
+
+TEST_CASE("edge::decide answers a Responses WebSocket upgrade 426 after Host/Origin, before auth") {
+  rate_limit::Clients clients{rate_limit::Limits{}};
+  Settings s;
+  auto m = req("/v1/responses", "Bearer wrong");
+  m.method = "GET";
+  m.upgrade = "websocket";
+  for (int i = 0; i < 50; ++i) { // never a failed credential, never rate limited
+    auto d = edge::decide(s, m, k_token, clients, 0);
+    REQUIRE(d.error);
+    CHECK(d.error->status == 426);
+    CHECK(d.reason == "websocket_upgrade");
+    CHECK_FALSE(d.started_block);
+    CHECK_FALSE(d.holds_slot);
+  }
+  m.upgrade.reset();
+  CHECK(edge::decide(s, m, k_token, clients, 0).error->status == 401); // not blocked either
+  m.upgrade = "websocket";
+  m.host = "evil.example";
+  CHECK(edge::decide(s, m, k_token, clients, 0).error->status == 403);
+  m.host = "127.0.0.1";
+  m.path = "/v1/models";
+  CHECK(edge::decide(s, m, k_token, clients, 0).error->status == 401);
+  m.path = "/no-tools/v1/responses";
+  CHECK(edge::is_responses_websocket(m));
+  m.method = "POST";
+  CHECK_FALSE(edge::is_responses_websocket(m));
+}

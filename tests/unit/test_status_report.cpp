@@ -39,14 +39,14 @@ Data ready(Data d) {
 
 } // namespace
 
-TEST_CASE("status JSON has the reference's five keys plus server") {
+TEST_CASE("status JSON has the reference's five keys plus server and usage_windows") {
   auto j = status_report::to_json(sample());
   std::vector<std::string> keys;
   for (auto& [k, v] : j.items()) {
     keys.push_back(k);
   }
   CHECK(keys == std::vector<std::string>{"relay", "auth", "providers", "client", "next_steps",
-                                         "server"});
+                                         "server", "usage_windows"});
 }
 
 TEST_CASE("status JSON without a token or login: missing token, signed_out, init then login") {

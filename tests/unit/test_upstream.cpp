@@ -217,3 +217,18 @@ TEST_CASE("Upstream reads usage from the chatgpt base, not the codex one") {
   CHECK((*u.value)["plan_type"] == "pro");
   CHECK(rig.fake.count("/backend-api/wham/usage") == 1);
 }
+
+TEST_CASE("upstream: Codex's request headers go through, the backend's come back (issue 16)") {
+  auto fwd = upstream::forwarded_request_headers({{"X-Codex-Beta-Features", "remote_compaction_v2"},
+                                                  {"session-id", "s"}, {"thread-id", "t"},
+                                                  {"x-client-request-id", "c"}, {"OpenAI-Beta", "b"},
+                                                  {"Authorization", "Bearer relay"},
+                                                  {"originator", "codex_exec"}, {"Cookie", "x"}});
+  REQUIRE(fwd.size() == 5);
+  CHECK(fwd[0] == std::pair<std::string, std::string>{"X-Codex-Beta-Features", "remote_compaction_v2"});
+  auto back = upstream::passed_back_headers({{"x-codex-primary-used-percent", "12.0"},
+                                             {"openai-model", "gpt-5.5"}, {"x-request-id", "u1"},
+                                             {"set-cookie", "x"}, {"content-type", "text/event-stream"}});
+  REQUIRE(back.size() == 3);
+  CHECK(back[2] == std::pair<std::string, std::string>{"x-upstream-request-id", "u1"});
+}

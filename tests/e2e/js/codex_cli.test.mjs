@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,17 +44,37 @@ after(async () => {
   await stack?.stop();
 });
 
-// Runs `codex exec` to completion; resolves {code, stdout, stderr}.
-function codexExec(prompt) {
+// A throw-away CODEX_HOME for Codex's built-in OpenAI provider pointed at the relay, the way
+// a user sets it up (docs/clients.md): openai_base_url in config.toml, the key in CODEX_API_KEY.
+function builtinHome(extra = []) {
+  const dir = join(stack.home, `.codex-builtin-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.toml'), [
+    `openai_base_url = "${stack.baseURL}"`,
+    'model = "gpt-5.5"',
+    'check_for_update_on_startup = false',
+    ...extra,
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+  ].join('\n'));
+  return dir;
+}
+
+// Runs `codex exec` to completion; resolves {code, stdout, stderr, ms}.
+function codexExec(prompt, { home = codexHome, env = {}, args = [] } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [codexJs, 'exec', '--skip-git-repo-check', prompt], {
+    const started = Date.now();
+    const child = spawn(process.execPath, [codexJs, 'exec', '--skip-git-repo-check', ...args, prompt], {
       cwd: stack.home,
       env: {
         PATH: process.env.PATH,
         HOME: stack.home,
-        CODEX_HOME: codexHome,
+        CODEX_HOME: home,
         RELAY_TOKEN,
         NO_COLOR: '1',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -64,7 +85,7 @@ function codexExec(prompt) {
     const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
 }
@@ -104,4 +125,56 @@ test('codex exec completes a tool round trip through the relay', async () => {
   const output = input.find((i) => i.type === 'function_call_output' && i.call_id === 'call_roundtrip1');
   assert.ok(call, 'the function_call is replayed in the history');
   assert.ok(output, 'the tool output is sent back');
+});
+
+const wsFailure = /failed to connect to Responses WebSocket/g;
+
+test('codex with the built-in provider falls back from the WebSocket at once (426)', async (t) => {
+  const custom = await codexExec('say hi');
+  assert.equal(custom.code, 0, `codex failed:\n${custom.stderr}`);
+  const r = await codexExec('say hi', { home: builtinHome(), env: { CODEX_API_KEY: RELAY_TOKEN } });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.code, 0, `codex failed:\n${out}`);
+  assert.match(out, /Hi there from the fake upstream\./);
+  assert.doesNotMatch(out, /Reconnecting/);
+  assert.ok((out.match(wsFailure) || []).length <= 1, `more than one WebSocket failure:\n${out}`);
+  t.diagnostic(`codex exec: custom provider ${custom.ms} ms, built-in provider ${r.ms} ms`);
+  assert.ok(r.ms <= custom.ms + 1000, `built-in ${r.ms} ms vs custom ${custom.ms} ms`);
+});
+
+test('a wrong key on the WebSocket probe is not counted toward the bad-token block', async () => {
+  // node:http, because fetch refuses to send Connection/Upgrade.
+  const statusOf = (headers) => new Promise((resolve, reject) => {
+    const req = http.get(`${stack.baseURL}/responses`, { headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode); });
+    req.on('error', reject);
+  });
+  const probe = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', authorization: 'Bearer wrong-key' };
+  for (let i = 0; i < 12; i += 1) {
+    assert.equal(await statusOf(probe), 426);
+  }
+  assert.equal(await statusOf({ authorization: `Bearer ${RELAY_TOKEN}` }), 405, 'the IP is not blocked');
+});
+
+test('codex (built-in provider) compacts remotely through the relay', async () => {
+  const home = builtinHome(['model_auto_compact_token_limit = 1000']);
+  const env = { CODEX_API_KEY: RELAY_TOKEN };
+  const first = await codexExec('say hi', { home, env });
+  assert.equal(first.code, 0, `codex failed:\n${first.stderr}`);
+  const before = (await responsesPosts()).length;
+  const r = await codexExec('and again', { home, env, args: ['resume', '--last'] });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.code, 0, `codex failed:\n${out}`);
+  assert.match(out, /context compacted/);
+  const posts = (await responsesPosts()).slice(before);
+  const compaction = posts.find((p) => JSON.parse(p.body).input.at(-1)?.type === 'compaction_trigger');
+  assert.ok(compaction, 'a remote compaction turn reached the backend');
+  assert.equal(compaction.headers['x-codex-beta-features'], 'remote_compaction_v2');
+  assert.match(compaction.headers['x-codex-turn-metadata'], /"request_kind":"compaction"/);
+  const after = posts.at(-1);
+  assert.ok(JSON.parse(after.body).input.some((i) => i.type === 'compaction'), 'the compaction item is sent back');
 });
