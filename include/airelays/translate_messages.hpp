@@ -10,7 +10,6 @@
 
 #include <airelays/api_error.hpp>
 #include <airelays/sse.hpp>
-
 #include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
@@ -31,9 +30,9 @@ std::string map_model(const std::string& requested, const ModelMap& map);
 
 // What the answer needs besides the upstream request.
 struct Options {
-  std::string model;                        // the model the client asked for (echoed back)
-  std::vector<std::string> stop_sequences;  // applied by the relay
-  bool thinking = false;                    // reasoning summaries become thinking blocks
+  std::string model;                       // the model the client asked for (echoed back)
+  std::vector<std::string> stop_sequences; // applied by the relay
+  bool thinking = false;                   // reasoning summaries become thinking blocks
 };
 
 struct MessagesPlan {
@@ -82,12 +81,12 @@ private:
   bool m_done = false;
   bool m_succeeded = false;
   bool m_called_tool = false;
-  int m_index = -1;             // index of the open (or last) content block
-  Block m_open = Block::none;   // the kind of the open block
-  std::string m_open_key;       // the upstream item the open block belongs to
-  std::string m_args_sent;      // tool arguments already sent for the open tool block
-  std::string m_text;           // text of the open text block, including what is held back
-  size_t m_text_sent = 0;       // bytes of m_text already sent
+  int m_index = -1;                      // index of the open (or last) content block
+  Block m_open = Block::none;            // the kind of the open block
+  std::string m_open_key;                // the upstream item the open block belongs to
+  std::string m_args_sent;               // tool arguments already sent for the open tool block
+  std::string m_text;                    // text of the open text block, including what is held back
+  size_t m_text_sent = 0;                // bytes of m_text already sent
   std::vector<std::string> m_text_items; // message items whose text was streamed
 
   std::string start();

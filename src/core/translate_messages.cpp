@@ -4,12 +4,11 @@
 // output_config.effort or a thinking budget becomes reasoning.effort. What the backend cannot
 // honour (max_tokens, temperature, top_k, cache_control, context_management, …) is dropped
 // and disclosed — never silently.
+#include "translate_messages_content.hpp"
+
 #include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_messages.hpp>
-
-#include "translate_messages_content.hpp"
-
 #include <set>
 
 namespace airelays::translate_messages {
@@ -20,7 +19,9 @@ using api_error::ApiError;
 using json_util::string_or_empty;
 using nlohmann::json;
 
-bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const char* part) {
+  return s.find(part) != std::string::npos;
+}
 
 std::optional<ApiError> check_basics(const json& body, MessagesPlan& plan) {
   auto model = body.find("model");
@@ -41,7 +42,8 @@ std::optional<ApiError> check_basics(const json& body, MessagesPlan& plan) {
   }
   if (auto s = body.find("stop_sequences"); s != body.end() && !s->is_null()) {
     if (!s->is_array()) {
-      return api_error::bad_request("`stop_sequences` must be an array of strings.", "stop_sequences");
+      return api_error::bad_request("`stop_sequences` must be an array of strings.",
+                                    "stop_sequences");
     }
     for (const auto& seq : *s) {
       if (!seq.is_string()) {
@@ -67,7 +69,8 @@ json parameters_of(const json& tool) {
   return params;
 }
 
-std::optional<ApiError> translate_tools(const json& body, json& up, std::vector<std::string>& ignored) {
+std::optional<ApiError> translate_tools(const json& body, json& up,
+                                        std::vector<std::string>& ignored) {
   json tools = json::array();
   if (auto list = body.find("tools"); list != body.end() && !list->is_null()) {
     if (!list->is_array()) {
@@ -88,7 +91,9 @@ std::optional<ApiError> translate_tools(const json& body, json& up, std::vector<
         ignored.push_back("tools." + type); // Anthropic's server-side tools
         continue;
       }
-      json out = {{"type", "function"}, {"name", name}, {"parameters", parameters_of(t)},
+      json out = {{"type", "function"},
+                  {"name", name},
+                  {"parameters", parameters_of(t)},
                   {"strict", false}};
       if (auto d = t.find("description"); d != t.end() && d->is_string()) {
         out["description"] = *d;
@@ -183,8 +188,8 @@ void copy_metadata(const json& body, json& up) {
 
 void disclose_dropped(const json& body, const Converted& conv, std::vector<std::string>& ignored) {
   static const std::set<std::string> k_handled = {
-      "model",       "messages", "system",   "stream",        "stop_sequences",
-      "tools",       "tool_choice", "thinking", "output_config", "metadata"};
+      "model", "messages",    "system",   "stream",        "stop_sequences",
+      "tools", "tool_choice", "thinking", "output_config", "metadata"};
   responses::disclose_unhandled(body, k_handled, ignored);
   if (auto oc = body.find("output_config"); oc != body.end() && oc->is_object()) {
     for (const auto& [key, value] : oc->items()) {
@@ -251,8 +256,8 @@ std::variant<json, ApiError> count_tokens(const json& body, const ModelMap& map)
     return *err;
   }
   const json& up = std::get<MessagesPlan>(plan).upstream;
-  size_t bytes = up["instructions"].dump().size() + up["input"].dump().size() +
-                 up["tools"].dump().size();
+  size_t bytes =
+      up["instructions"].dump().size() + up["input"].dump().size() + up["tools"].dump().size();
   return json{{"input_tokens", static_cast<long>((bytes + 3) / 4)}};
 }
 

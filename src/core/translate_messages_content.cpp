@@ -5,9 +5,9 @@
 // `messages` (Claude Code sends one after the first user turn) becomes a developer message at
 // its place. Thinking blocks from an earlier answer are not sent back: the backend's reasoning
 // is not replayable from a summary.
-#include <airelays/json_util.hpp>
-
 #include "translate_messages_content.hpp"
+
+#include <airelays/json_util.hpp>
 
 namespace airelays::translate_messages {
 
@@ -43,7 +43,8 @@ std::variant<json, ApiError> source_part(const json& block, const std::string& p
   std::string type = string_or_empty(block, "type");
   auto src = block.find("source");
   if (src == block.end() || !src->is_object()) {
-    return api_error::bad_request("`" + type + "` blocks need a `source` object.", param + ".source");
+    return api_error::bad_request("`" + type + "` blocks need a `source` object.",
+                                  param + ".source");
   }
   std::string kind = string_or_empty(*src, "type");
   std::string media = string_or_empty(*src, "media_type");
@@ -56,7 +57,8 @@ std::variant<json, ApiError> source_part(const json& block, const std::string& p
       return json{{"type", "input_image"}, {"image_url", uri}, {"detail", "auto"}};
     }
     std::string name = string_or_empty(block, "title");
-    return json{{"type", "input_file"}, {"filename", name.empty() ? "document.pdf" : name},
+    return json{{"type", "input_file"},
+                {"filename", name.empty() ? "document.pdf" : name},
                 {"file_data", uri}};
   }
   if (kind == "url") {
@@ -116,10 +118,11 @@ std::optional<ApiError> tool_use(Turn& turn, const json& block) {
   auto input = block.find("input");
   json args = input != block.end() && input->is_object() ? *input : json::object();
   turn.flush();
-  turn.out.input.push_back({{"type", "function_call"},
-                            {"call_id", id},
-                            {"name", name},
-                            {"arguments", args.dump(-1, ' ', false, json::error_handler_t::replace)}});
+  turn.out.input.push_back(
+      {{"type", "function_call"},
+       {"call_id", id},
+       {"name", name},
+       {"arguments", args.dump(-1, ' ', false, json::error_handler_t::replace)}});
   return std::nullopt;
 }
 
@@ -202,7 +205,8 @@ std::optional<ApiError> system_prompt(const json& body, Converted& out) {
     return std::nullopt;
   }
   if (!sys->is_array()) {
-    return api_error::bad_request("`system` must be a string or an array of text blocks.", "system");
+    return api_error::bad_request("`system` must be a string or an array of text blocks.",
+                                  "system");
   }
   for (const auto& b : *sys) {
     if (!b.is_object() || string_or_empty(b, "type") != "text") {

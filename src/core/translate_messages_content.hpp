@@ -3,7 +3,6 @@
 #pragma once
 
 #include <airelays/api_error.hpp>
-
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>

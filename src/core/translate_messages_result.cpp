@@ -83,7 +83,8 @@ json message_from_response(const json& response, const std::string& id, const Op
     for (const auto& item : *output) {
       std::string type = string_or_empty(item, "type");
       if (type == "reasoning" && options.thinking && !summary_text(item).empty()) {
-        content.push_back({{"type", "thinking"}, {"thinking", summary_text(item)}, {"signature", ""}});
+        content.push_back(
+            {{"type", "thinking"}, {"thinking", summary_text(item)}, {"signature", ""}});
       } else if (type == "message") {
         std::string text = responses::output_text(json{{"output", json::array({item})}});
         stop_sequence = cut_at_stop(text, options.stop_sequences);
@@ -97,8 +98,8 @@ json message_from_response(const json& response, const std::string& id, const Op
       }
     }
   }
-  std::string reason = !stop_sequence.is_null()              ? "stop_sequence"
-                       : called                              ? "tool_use"
+  std::string reason = !stop_sequence.is_null()                ? "stop_sequence"
+                       : called                                ? "tool_use"
                        : responses::hit_length_limit(response) ? "max_tokens"
                                                                : "end_turn";
   return {{"id", id},

@@ -8,7 +8,6 @@
 #include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_messages.hpp>
-
 #include <algorithm>
 
 namespace airelays::translate_messages {
@@ -19,8 +18,8 @@ using json_util::string_or_empty;
 using nlohmann::json;
 
 std::string event(const char* name, const json& data) {
-  return std::string("event: ") + name + "\ndata: " +
-         data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+  return std::string("event: ") + name +
+         "\ndata: " + data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
 }
 
 // The name an item is known by in its events: its id, else its output index.
@@ -109,9 +108,9 @@ std::string MessagesStream::open_block(Block kind, const std::string& key, const
   m_open = kind;
   m_open_key = key;
   ++m_index;
-  return out + event("content_block_start", {{"type", "content_block_start"},
-                                             {"index", m_index},
-                                             {"content_block", block}});
+  return out +
+         event("content_block_start",
+               {{"type", "content_block_start"}, {"index", m_index}, {"content_block", block}});
 }
 
 std::string MessagesStream::close_block() {
@@ -147,13 +146,15 @@ std::string MessagesStream::on_text(const std::string& key, const std::string& d
       stop = s;
     }
   }
-  size_t upto = stop.is_null() ? m_text.size() - held_back(m_text, m_options.stop_sequences)
-                               : stop_at;
+  size_t upto =
+      stop.is_null() ? m_text.size() - held_back(m_text, m_options.stop_sequences) : stop_at;
   if (upto > m_text_sent) {
-    out += event("content_block_delta",
-                 {{"type", "content_block_delta"},
-                  {"index", m_index},
-                  {"delta", {{"type", "text_delta"}, {"text", m_text.substr(m_text_sent, upto - m_text_sent)}}}});
+    out += event(
+        "content_block_delta",
+        {{"type", "content_block_delta"},
+         {"index", m_index},
+         {"delta",
+          {{"type", "text_delta"}, {"text", m_text.substr(m_text_sent, upto - m_text_sent)}}}});
     m_text_sent = upto;
   }
   if (!stop.is_null()) {
@@ -171,7 +172,8 @@ std::string MessagesStream::on_thinking(const json& data) {
   std::string key = key_of(string_or_empty(data, "item_id"), data);
   std::string out;
   if (m_open != Block::thinking || m_open_key != key) {
-    out = open_block(Block::thinking, key, {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}});
+    out = open_block(Block::thinking, key,
+                     {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}});
   }
   return out + event("content_block_delta",
                      {{"type", "content_block_delta"},
@@ -254,9 +256,10 @@ std::string MessagesStream::on_terminal(const json& data) {
 std::string MessagesStream::end(const std::string& stop_reason, const json& stop_sequence,
                                 const json& usage) {
   std::string out = close_block();
-  out += event("message_delta", {{"type", "message_delta"},
-                                 {"delta", {{"stop_reason", stop_reason}, {"stop_sequence", stop_sequence}}},
-                                 {"usage", usage}});
+  out += event("message_delta",
+               {{"type", "message_delta"},
+                {"delta", {{"stop_reason", stop_reason}, {"stop_sequence", stop_sequence}}},
+                {"usage", usage}});
   out += event("message_stop", {{"type", "message_stop"}});
   m_done = true;
   m_succeeded = true;

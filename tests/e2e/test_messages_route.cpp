@@ -15,7 +15,8 @@ json messages_body(bool stream) {
   return {{"model", "claude-sonnet-5"},
           {"max_tokens", 512},
           {"stream", stream},
-          {"system", {{{"type", "text"}, {"text", "Be brief."}, {"cache_control", {{"type", "ephemeral"}}}}}},
+          {"system",
+           {{{"type", "text"}, {"text", "Be brief."}, {"cache_control", {{"type", "ephemeral"}}}}}},
           {"messages", {{{"role", "user"}, {"content", "Say hi"}}}}};
 }
 
@@ -51,7 +52,8 @@ TEST_CASE("messages: HEAD / answers 200 and x-api-key or bearer authenticate /v1
   REQUIRE(head);
   CHECK(head->status == 200);
 
-  auto r = c.Post("/v1/messages?beta=true", api_key(), messages_body(false).dump(), "application/json");
+  auto r =
+      c.Post("/v1/messages?beta=true", api_key(), messages_body(false).dump(), "application/json");
   REQUIRE(r);
   INFO(r->body);
   CHECK(r->status == 200);
@@ -116,9 +118,11 @@ TEST_CASE("messages: errors use Anthropic's shape with the relay's statuses") {
   CHECK(invalid->status == 400);
   CHECK(anthropic_error(invalid, "invalid_request_error"));
 
-  auto count = c.Post("/v1/messages/count_tokens", api_key(),
-                      json{{"model", "claude-haiku-4-5"}, {"messages", {{{"role", "user"}, {"content", "hello"}}}}}.dump(),
-                      "application/json");
+  auto count = c.Post(
+      "/v1/messages/count_tokens", api_key(),
+      json{{"model", "claude-haiku-4-5"}, {"messages", {{{"role", "user"}, {"content", "hello"}}}}}
+          .dump(),
+      "application/json");
   REQUIRE(count);
   CHECK(count->status == 200);
   CHECK(serve::body_json(count)["input_tokens"].get<long>() > 0);

@@ -7,7 +7,6 @@
 
 #include <airelays/api_error.hpp>
 #include <airelays/translate_messages.hpp>
-
 #include <doctest/doctest.h>
 
 using namespace airelays;
@@ -170,10 +169,14 @@ TEST_CASE("translate_messages builds one message from a final response") {
       {"output",
        {{{"type", "reasoning"}, {"summary", {{{"type", "summary_text"}, {"text", "Hmm."}}}}},
         {{"type", "message"}, {"content", {{{"type", "output_text"}, {"text", "Let me look."}}}}},
-        {{"type", "function_call"}, {"call_id", "call_1"}, {"name", "Read"},
+        {{"type", "function_call"},
+         {"call_id", "call_1"},
+         {"name", "Read"},
          {"arguments", R"({"file_path":"/x"})"}}}},
-      {"usage", {{"input_tokens", 100}, {"input_tokens_details", {{"cached_tokens", 60}}},
-                 {"output_tokens", 7}}}};
+      {"usage",
+       {{"input_tokens", 100},
+        {"input_tokens_details", {{"cached_tokens", 60}}},
+        {"output_tokens", 7}}}};
   translate_messages::Options options{"claude-sonnet-5", {}, true};
   json m = translate_messages::message_from_response(response, "msg_1", options);
   CHECK(m["type"] == "message");
@@ -182,16 +185,21 @@ TEST_CASE("translate_messages builds one message from a final response") {
   REQUIRE(m["content"].size() == 3);
   CHECK(m["content"][0]["type"] == "thinking");
   CHECK(m["content"][1] == json{{"type", "text"}, {"text", "Let me look."}});
-  CHECK(m["content"][2] == json{{"type", "tool_use"}, {"id", "call_1"}, {"name", "Read"},
+  CHECK(m["content"][2] == json{{"type", "tool_use"},
+                                {"id", "call_1"},
+                                {"name", "Read"},
                                 {"input", {{"file_path", "/x"}}}});
-  CHECK(m["usage"] == json{{"input_tokens", 40}, {"cache_creation_input_tokens", 0},
-                           {"cache_read_input_tokens", 60}, {"output_tokens", 7}});
+  CHECK(m["usage"] == json{{"input_tokens", 40},
+                           {"cache_creation_input_tokens", 0},
+                           {"cache_read_input_tokens", 60},
+                           {"output_tokens", 7}});
 }
 
 TEST_CASE("translate_messages applies stop sequences and reports the output limit") {
   json response = {{"status", "completed"},
-                   {"output", {{{"type", "message"},
-                                {"content", {{{"type", "output_text"}, {"text", "one two END three"}}}}}}}};
+                   {"output",
+                    {{{"type", "message"},
+                      {"content", {{{"type", "output_text"}, {"text", "one two END three"}}}}}}}};
   translate_messages::Options options{"claude-haiku-4-5", {"END"}, false};
   json m = translate_messages::message_from_response(response, "msg_1", options);
   CHECK(m["content"][0]["text"] == "one two ");

@@ -5,7 +5,6 @@
 #include "xlate_test_data.hpp"
 
 #include <airelays/translate_messages.hpp>
-
 #include <doctest/doctest.h>
 
 using namespace airelays;
@@ -49,7 +48,8 @@ Accumulated accumulate(const std::string& out) {
       if (delta["type"] == "text_delta") {
         block["text"] = block["text"].get<std::string>() + delta["text"].get<std::string>();
       } else if (delta["type"] == "thinking_delta") {
-        block["thinking"] = block["thinking"].get<std::string>() + delta["thinking"].get<std::string>();
+        block["thinking"] =
+            block["thinking"].get<std::string>() + delta["thinking"].get<std::string>();
       } else if (delta["type"] == "input_json_delta") {
         partial[d["index"].get<size_t>()] += delta["partial_json"].get<std::string>();
       }
@@ -122,21 +122,27 @@ std::string upstream(const std::vector<json>& events) {
 }
 
 json text_delta(const std::string& t) {
-  return {{"type", "response.output_text.delta"}, {"item_id", "msg_1"}, {"output_index", 1},
+  return {{"type", "response.output_text.delta"},
+          {"item_id", "msg_1"},
+          {"output_index", 1},
           {"delta", t}};
 }
 
 json completed() {
   return {{"type", "response.completed"},
-          {"response", {{"status", "completed"}, {"usage", {{"input_tokens", 10}, {"output_tokens", 3}}}}}};
+          {"response",
+           {{"status", "completed"}, {"usage", {{"input_tokens", 10}, {"output_tokens", 3}}}}}};
 }
 
 } // namespace
 
 TEST_CASE("translate_messages turns reasoning summaries into a thinking block when asked") {
   std::string text = upstream({{{"type", "response.reasoning_summary_text.delta"},
-                                {"item_id", "rs_1"}, {"output_index", 0}, {"delta", "Pondering."}},
-                               {{"type", "response.output_item.done"}, {"output_index", 0},
+                                {"item_id", "rs_1"},
+                                {"output_index", 0},
+                                {"delta", "Pondering."}},
+                               {{"type", "response.output_item.done"},
+                                {"output_index", 0},
                                 {"item", {{"id", "rs_1"}, {"type", "reasoning"}}}},
                                text_delta("Answer."),
                                completed()});
@@ -151,7 +157,8 @@ TEST_CASE("translate_messages turns reasoning summaries into a thinking block wh
 }
 
 TEST_CASE("translate_messages stops at a stop sequence split across deltas") {
-  std::string text = upstream({text_delta("Count: one two ST"), text_delta("OP three"), completed()});
+  std::string text =
+      upstream({text_delta("Count: one two ST"), text_delta("OP three"), completed()});
   auto a = accumulate(translate(text, {}, {"claude-haiku-4-5", {"STOP"}, false}));
   REQUIRE(a.message["content"].size() == 1);
   CHECK(a.message["content"][0]["text"] == "Count: one two ");
@@ -166,10 +173,11 @@ TEST_CASE("translate_messages stops at a stop sequence split across deltas") {
 }
 
 TEST_CASE("translate_messages reports failures as one Anthropic error event") {
-  std::string text = upstream({text_delta("partial"),
-                               {{"type", "response.failed"},
-                                {"response", {{"error", {{"code", "server_is_overloaded"},
-                                                         {"message", "Overloaded."}}}}}}});
+  std::string text =
+      upstream({text_delta("partial"),
+                {{"type", "response.failed"},
+                 {"response",
+                  {{"error", {{"code", "server_is_overloaded"}, {"message", "Overloaded."}}}}}}});
   auto a = accumulate(translate(text, {}));
   CHECK(a.names.back() == "error");
   CHECK(a.error["type"] == "error");
