@@ -170,6 +170,8 @@ void translate_reasoning(const json& body, json& up, Options& options) {
 }
 
 // metadata.user_id is the one Messages metadata field; Responses metadata takes strings.
+// Claude Code's user_id is JSON carrying its session id, which becomes the prompt cache key
+// (as Codex sends its conversation id) so the backend can reuse the long shared prefix.
 void copy_metadata(const json& body, json& up) {
   auto m = body.find("metadata");
   if (m == body.end() || !m->is_object()) {
@@ -183,6 +185,10 @@ void copy_metadata(const json& body, json& up) {
   }
   if (!out.empty()) {
     up["metadata"] = std::move(out);
+  }
+  json user = json::parse(string_or_empty(*m, "user_id"), nullptr, false);
+  if (user.is_object() && !string_or_empty(user, "session_id").empty()) {
+    up["prompt_cache_key"] = string_or_empty(user, "session_id");
   }
 }
 

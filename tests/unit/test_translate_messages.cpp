@@ -97,6 +97,7 @@ TEST_CASE("translate_messages translates the request Claude Code 2.1.332 sends")
   }
   CHECK(up["reasoning"] == json{{"effort", "medium"}}); // output_config.effort; display omitted
   CHECK(up["store"] == false);
+  CHECK(up["prompt_cache_key"] == "f5816fd7-6cca-449c-a3f3-88f3f32f2343"); // its session
   for (const char* name : {"max_tokens", "context_management", "cache_control"}) {
     CAPTURE(name);
     CHECK(std::find(plan.ignored.begin(), plan.ignored.end(), name) != plan.ignored.end());

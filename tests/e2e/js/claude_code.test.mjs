@@ -74,6 +74,8 @@ test('claude -p gets a plain answer through /v1/messages', async () => {
   assert.match(body.model, /^gpt-/, 'the claude-* model ran on a GPT model');
   assert.ok(body.tools.some((t) => t.name === 'Read'), "Claude Code's tools reach the backend");
   assert.ok(!body.instructions.includes('x-anthropic-billing-header'));
+  assert.match(body.prompt_cache_key, /^[0-9a-f-]{36}$/, "Claude Code's session id keys the prompt cache");
+  assert.equal(posts.at(-1).headers.session_id, body.prompt_cache_key);
 });
 
 test('claude -p runs its Read tool and sends the file back', async () => {
