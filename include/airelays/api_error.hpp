@@ -56,4 +56,20 @@ std::string sse_event(const ApiError& e);
 // The same as a Responses-API "error" event: "event: error\ndata: {...}\n\n".
 std::string responses_sse_event(const ApiError& e);
 
+// Which rendering a request's errors use: Anthropic's for the Messages dialect's paths
+// (/v1/messages and below), OpenAI's everywhere else.
+enum class Shape { openai, anthropic };
+Shape shape_for_path(const std::string& path);
+// The body of e in that shape.
+std::string body(const ApiError& e, Shape shape);
+
+// The second rendering, for the Anthropic Messages dialect (/v1/messages): Anthropic's error
+// type for a status (invalid_request_error, authentication_error, permission_error,
+// not_found_error, request_too_large, rate_limit_error, overloaded_error, api_error).
+std::string anthropic_type(int status);
+// {"type":"error","error":{"type","message"}} as compact JSON text.
+std::string anthropic_body(const ApiError& e);
+// The same as a Messages stream event: "event: error\ndata: {...}\n\n".
+std::string anthropic_sse_event(const ApiError& e);
+
 } // namespace airelays::api_error

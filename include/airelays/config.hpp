@@ -66,6 +66,10 @@ struct Config {
   int retry_attempts = 3;
   std::vector<double> retry_backoff_seconds = {5.0, 20.0, 60.0};
   std::vector<std::string> extra_models = {"gpt-5.6-sol", "gpt-5.6-terra"};
+  // [messages]: the GPT models behind claude-* names on /v1/messages
+  std::string messages_opus_model = "gpt-6-astra";
+  std::string messages_sonnet_model = "gpt-6.1-sol";
+  std::string messages_haiku_model = "gpt-6-luna";
 
   // Not a key: the relay token given in AIRELAYS_BEARER_TOKEN / AIRELAY_BEARER_TOKEN.
   std::optional<std::string> bearer_token_env;

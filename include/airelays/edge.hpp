@@ -9,7 +9,8 @@
 // and, for protected paths (/v1/..., /no-tools/v1/..., /metrics):
 //   3. an IP blocked after repeated bad tokens → 429 with Retry-After (even with a good token);
 //   4. the per-IP token bucket → 429; the per-IP concurrency cap → 429;
-//   5. the bearer token (constant time) → 401; bad or missing tokens count toward the block.
+//   5. the bearer token, or the x-api-key header when no bearer is sent (constant time) → 401;
+//      bad or missing tokens count toward the block.
 // Pure: the expected token and `now` are passed in; the only state is the Clients table.
 #pragma once
 
@@ -37,6 +38,7 @@ struct RequestMeta {
   std::optional<std::string> authorization; // Authorization header
   std::string method;                       // request method ("GET", ...)
   std::optional<std::string> upgrade;       // Upgrade header
+  std::optional<std::string> api_key;       // x-api-key header (Anthropic clients)
   std::string client_ip;
 };
 

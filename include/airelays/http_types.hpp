@@ -86,5 +86,7 @@ std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohman
 Response json(int status, const nlohmann::json& body);
 // The OpenAI-shaped error response for e (status, Retry-After, extra headers).
 Response error(const api_error::ApiError& e);
+// The same in the error shape of the request's path (Anthropic's on /v1/messages).
+Response error(const Request& req, const api_error::ApiError& e);
 
 } // namespace airelays::http

@@ -148,4 +148,43 @@ std::string responses_sse_event(const ApiError& e) {
          "\n\n";
 }
 
+std::string anthropic_type(int status) {
+  switch (status) {
+  case 401:
+    return "authentication_error";
+  case 403:
+    return "permission_error";
+  case 404:
+    return "not_found_error";
+  case 413:
+    return "request_too_large";
+  case 429:
+    return "rate_limit_error";
+  case 503:
+  case 529:
+    return "overloaded_error";
+  default:
+    return status >= 500 ? "api_error" : "invalid_request_error";
+  }
+}
+
+std::string anthropic_body(const ApiError& e) {
+  nlohmann::json body = {{"type", "error"},
+                         {"error", {{"type", anthropic_type(e.status)}, {"message", e.message}}}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Shape shape_for_path(const std::string& path) {
+  return path == "/v1/messages" || path.rfind("/v1/messages/", 0) == 0 ? Shape::anthropic
+                                                                        : Shape::openai;
+}
+
+std::string body(const ApiError& e, Shape shape) {
+  return shape == Shape::anthropic ? anthropic_body(e) : body(e);
+}
+
+std::string anthropic_sse_event(const ApiError& e) {
+  return "event: error\ndata: " + anthropic_body(e) + "\n\n";
+}
+
 } // namespace airelays::api_error

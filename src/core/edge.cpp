@@ -233,6 +233,9 @@ Decision decide(const Settings& settings, const RequestMeta& req,
     return d;
   }
   auto presented = req.authorization ? bearer_token(*req.authorization) : std::nullopt;
+  if (!presented && req.api_key && !req.api_key->empty()) {
+    presented = req.api_key; // x-api-key: the same token, the same rules
+  }
   if (presented && expected_token && token_matches(*presented, *expected_token)) {
     Decision d;
     d.holds_slot = true;

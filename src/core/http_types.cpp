@@ -95,4 +95,10 @@ Response error(const api_error::ApiError& e) {
   return r;
 }
 
+Response error(const Request& req, const api_error::ApiError& e) {
+  Response r = error(e);
+  r.body = api_error::body(e, api_error::shape_for_path(req.path));
+  return r;
+}
+
 } // namespace airelays::http

@@ -21,6 +21,8 @@ void GenerationJob::start_completions(std::string id) {
   m_completions.emplace(std::move(id), created, model, include_usage);
 }
 
+void GenerationJob::start_messages(std::string id) { m_messages.emplace(std::move(id), messages); }
+
 void GenerationJob::restart(upstream::Opened&& opened) {
   stream = std::move(opened.stream);
   head = std::move(opened.head);
@@ -67,11 +69,15 @@ std::string GenerationJob::translate(const sse::Event& event) {
   if (m_completions) {
     return m_completions->feed(event);
   }
+  if (m_messages) {
+    return m_messages->feed(event);
+  }
   return sse::format(event); // /v1/responses: the upstream's event verbatim
 }
 
 bool GenerationJob::translator_done() const {
-  return (m_chat && m_chat->done()) || (m_completions && m_completions->done());
+  return (m_chat && m_chat->done()) || (m_completions && m_completions->done()) ||
+         (m_messages && m_messages->done());
 }
 
 // What to write when the upstream stream is over and the translator has not ended yet.
@@ -82,6 +88,9 @@ std::string GenerationJob::end_text() {
   }
   if (m_completions) {
     return failure ? m_completions->fail(*failure) : m_completions->finish();
+  }
+  if (m_messages) {
+    return failure ? m_messages->fail(*failure) : m_messages->finish();
   }
   if (failure) {
     return api_error::responses_sse_event(*failure);
@@ -140,6 +149,7 @@ bool GenerationJob::pump_to(http::ChunkSink& sink) {
   }
   bool ok = m_chat ? m_chat->succeeded()
             : m_completions ? m_completions->succeeded()
+            : m_messages    ? m_messages->succeeded()
                             : m_acc.succeeded() && !stream->error();
   return finish_stream(ok ? "completed" : "failed");
 }

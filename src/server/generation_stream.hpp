@@ -10,6 +10,7 @@
 #include <airelays/responses.hpp>
 #include <airelays/translate_chat.hpp>
 #include <airelays/translate_completions.hpp>
+#include <airelays/translate_messages.hpp>
 #include <airelays/upstream.hpp>
 
 #include <memory>
@@ -18,7 +19,7 @@
 
 namespace airelays::server {
 
-enum class GenerationRoute { responses, chat, completions };
+enum class GenerationRoute { responses, chat, completions, messages };
 
 class GenerationJob {
 public:
@@ -28,6 +29,7 @@ public:
   GenerationRoute route;
   std::string model;
   bool include_usage = false;
+  translate_messages::Options messages; // the messages route's answer options
   long created = 0;
   expansion::Plan plan;
   std::unique_ptr<upstream::EventStream> stream;
@@ -36,6 +38,7 @@ public:
   expansion::Context context() const;
   void start_chat(std::string id);
   void start_completions(std::string id);
+  void start_messages(std::string id);
 
   // Non-stream: reads the whole stream; the final response object or the error to answer.
   std::variant<nlohmann::json, api_error::ApiError> collect();
@@ -52,6 +55,7 @@ private:
   responses::ResponseAccumulator m_acc;
   std::optional<translate_chat::ChatStream> m_chat;
   std::optional<translate_completions::CompletionsStream> m_completions;
+  std::optional<translate_messages::MessagesStream> m_messages;
 
   std::string translate(const sse::Event& event);
   bool translator_done() const;

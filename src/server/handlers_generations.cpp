@@ -14,6 +14,7 @@
 #include <airelays/token_manager.hpp>
 #include <airelays/translate_chat.hpp>
 #include <airelays/translate_completions.hpp>
+#include <airelays/translate_messages.hpp>
 #include <airelays/upstream.hpp>
 
 #include "generation_stream.hpp"
@@ -45,7 +46,24 @@ struct Planned {
   bool stream = false;
   bool include_usage = false;
   std::string model;
+  translate_messages::Options messages; // the messages route only
 };
+
+translate_messages::ModelMap model_map(const config::Config& c) {
+  return {c.messages_opus_model, c.messages_sonnet_model, c.messages_haiku_model};
+}
+
+std::variant<Planned, api_error::ApiError> plan_messages(const json& body,
+                                                         const config::Config& config) {
+  auto r = translate_messages::plan_request(body, model_map(config));
+  if (auto* e = std::get_if<api_error::ApiError>(&r)) {
+    return *e;
+  }
+  auto& p = std::get<translate_messages::MessagesPlan>(r);
+  std::string model = p.upstream["model"].get<std::string>();
+  return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, false, model,
+                 std::move(p.options)};
+}
 
 std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, const json& body,
                                                 bool no_tools) {
@@ -55,7 +73,7 @@ std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, const jso
       return *e;
     }
     auto& p = std::get<responses::Plan>(r);
-    return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, false, p.model};
+    return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, false, p.model, {}};
   }
   if (route == GenerationRoute::chat) {
     auto r = translate_chat::plan_request(body, no_tools);
@@ -63,14 +81,14 @@ std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, const jso
       return *e;
     }
     auto& p = std::get<translate_chat::ChatPlan>(r);
-    return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model};
+    return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model, {}};
   }
   auto r = translate_completions::plan_request(body);
   if (auto* e = std::get_if<api_error::ApiError>(&r)) {
     return *e;
   }
   auto& p = std::get<translate_completions::CompletionsPlan>(r);
-  return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model};
+  return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model, {}};
 }
 
 const char* route_name(GenerationRoute route) {
@@ -79,6 +97,8 @@ const char* route_name(GenerationRoute route) {
     return "responses";
   case GenerationRoute::chat:
     return "chat.completions";
+  case GenerationRoute::messages:
+    return "messages";
   default:
     return "completions";
   }
@@ -121,7 +141,7 @@ http::Response fail(http::Request& req, const api_error::ApiError& e) {
   auto& a = *req.annotations;
   a["error_code"] = e.code ? json(*e.code) : json(nullptr);
   a["error_status"] = e.status;
-  return http::error(e);
+  return http::error(req, e);
 }
 
 void annotate_open(http::Request& req, const upstream::Opened& opened, const Planned& p) {
@@ -179,6 +199,8 @@ http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& 
   json out;
   if (job.route == GenerationRoute::responses) {
     out = response;
+  } else if (job.route == GenerationRoute::messages) {
+    out = translate_messages::message_from_response(response, new_id("msg_"), job.messages);
   } else if (job.route == GenerationRoute::chat) {
     out = translate_chat::completion_from_response(response, new_id("chatcmpl-"), job.created,
                                                    job.model);
@@ -195,7 +217,8 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
   }
-  auto planned = plan(route, body, no_tools);
+  auto planned = route == GenerationRoute::messages ? plan_messages(body, state.config)
+                                                    : plan(route, body, no_tools);
   if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
     return fail(req, *e);
   }
@@ -204,8 +227,9 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   auto job = std::make_shared<GenerationJob>(state, route, req.annotations);
   job->model = p.model;
   job->include_usage = p.include_usage;
+  job->messages = p.messages;
   job->created = static_cast<long>(std::time(nullptr));
-  if (route != GenerationRoute::completions) {
+  if (route == GenerationRoute::responses || route == GenerationRoute::chat) {
     if (auto e = expansion::expand(p.upstream, job->context(), job->plan)) {
       return fail(req, *e);
     }
@@ -214,6 +238,9 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   upstream::CallOptions options;
   options.session_id = job->plan.session_id;
   options.forward_headers = client_headers_to_forward(req);
+  if (route == GenerationRoute::messages && p.upstream.contains("prompt_cache_key")) {
+    options.session_id = p.upstream["prompt_cache_key"].get<std::string>(); // Claude Code's
+  }
   options.should_abort = [&state] { return state.stopping.load(); };
   auto opened = state.upstream->open_responses(p.upstream, options);
   annotate_open(req, opened, p);
@@ -233,6 +260,8 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
       job->start_chat(new_id("chatcmpl-"));
     } else if (route == GenerationRoute::completions) {
       job->start_completions(new_id("cmpl-"));
+    } else if (route == GenerationRoute::messages) {
+      job->start_messages(new_id("msg_"));
     }
     res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
   } else {
@@ -275,6 +304,19 @@ http::Response alpha_search(AppState& state, http::Request& req) {
   return out;
 }
 
+// POST /v1/messages/count_tokens: an estimate from the translated request's size.
+http::Response count_message_tokens(AppState& state, http::Request& req) {
+  json body;
+  if (auto e = http::parse_json_object(req, body)) {
+    return fail(req, *e);
+  }
+  auto counted = translate_messages::count_tokens(body, model_map(state.config));
+  if (auto* e = std::get_if<api_error::ApiError>(&counted)) {
+    return fail(req, *e);
+  }
+  return http::json(200, std::get<json>(counted));
+}
+
 void add(Router& r, AppState& s, const std::string& path, GenerationRoute route, bool no_tools) {
   r.add("POST", path, [&s, route, no_tools](http::Request& req) {
     return generate(s, req, route, no_tools);
@@ -294,6 +336,10 @@ void register_generation_routes(Router& r, AppState& s) {
     add(r, s, prefix + "/completions", GenerationRoute::completions, no_tools);
   }
   r.add("POST", "/v1/alpha/search", [&s](http::Request& req) { return alpha_search(s, req); });
+  add(r, s, "/v1/messages", GenerationRoute::messages, false);
+  r.add("POST", "/v1/messages/count_tokens", [&s](http::Request& req) {
+    return count_message_tokens(s, req);
+  });
 }
 
 } // namespace airelays::server

@@ -80,6 +80,22 @@ void add_latest_ratelimit_headers(AppState& s, http::Response& res) {
   }
 }
 
+// The claude-* families /v1/messages serves and the GPT model each runs on ([messages]).
+json messages_aliases(const config::Config& c) {
+  json out = json::array();
+  for (const auto& [family, model] :
+       {std::pair{"claude-opus", c.messages_opus_model}, {"claude-sonnet", c.messages_sonnet_model},
+        {"claude-haiku", c.messages_haiku_model}}) {
+    json block = {{"provider", "openai"},
+                  {"upstream_model", model},
+                  {"alias", {{"matches", std::string(family) + "-*"}, {"route", "/v1/messages"}}},
+                  {"capabilities", {{"routes", {{"messages", true}}}}}};
+    out.push_back({{"id", family}, {"object", "model"}, {"created", 0},
+                   {"owned_by", "airelays-openai-subscription"}, {"airelays", block}});
+  }
+  return out;
+}
+
 http::Response list_models(AppState& s, http::Request& req) {
   auto catalog = s.upstream->models();
   (*req.annotations)["upstream_status"] = catalog.upstream_status;
@@ -89,6 +105,9 @@ http::Response list_models(AppState& s, http::Request& req) {
   json data = json::array();
   for (const auto& id : s.upstream->model_ids(*catalog.value)) {
     data.push_back(model_record(id, *catalog.value));
+  }
+  for (auto& alias : messages_aliases(s.config)) {
+    data.push_back(std::move(alias));
   }
   auto res = http::json(200, {{"object", "list"}, {"data", data}});
   add_latest_ratelimit_headers(s, res);

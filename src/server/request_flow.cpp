@@ -169,6 +169,9 @@ std::optional<http::Response> Flow::check_edge(Exchange& ex) {
   if (ex.req.has_header("Authorization")) {
     meta.authorization = ex.req.header("Authorization");
   }
+  if (ex.req.has_header("x-api-key")) {
+    meta.api_key = ex.req.header("x-api-key"); // the Anthropic SDKs' way to send the token
+  }
   std::optional<std::string> token;
   if (m_settings.require_auth && edge::is_protected(ex.req.path)) {
     token = m_tokens.current();
@@ -195,7 +198,7 @@ int64_t Flow::body_cap(const Exchange& ex) const {
 
 http::Response Flow::refuse(Exchange& ex, const api_error::ApiError& e, std::string reason) {
   ex.rejected = std::move(reason);
-  return http::error(e);
+  return http::error(ex.req, e);
 }
 
 http::Response Flow::dispatch(Exchange& ex) {
@@ -206,7 +209,7 @@ http::Response Flow::dispatch(Exchange& ex) {
     auto e = api_error::make(404, "Invalid URL (" + ex.req.method + " " + ex.req.path + ")",
                              std::string("unknown_route"));
     e.type = "invalid_request_error";
-    return http::error(e);
+    return http::error(ex.req, e);
   }
   if (match == Router::Match::wrong_method) {
     auto allowed = m_router.allowed_methods(ex.req.path);
@@ -215,7 +218,7 @@ http::Response Flow::dispatch(Exchange& ex) {
                                  "; allowed: " + join(allowed, ", ") + ".",
                              std::string("method_not_allowed"));
     e.headers.push_back({"Allow", join(allowed, ", ")});
-    return http::error(e);
+    return http::error(ex.req, e);
   }
   ex.req.path_params = params;
   ex.route = route_pattern(ex.req.path, params);
@@ -223,7 +226,7 @@ http::Response Flow::dispatch(Exchange& ex) {
   try {
     return (*handler)(ex.req);
   } catch (const std::exception& err) {
-    return http::error(api_error::make(500, std::string("Internal error: ") + err.what(),
+    return http::error(ex.req, api_error::make(500, std::string("Internal error: ") + err.what(),
                                        std::string("internal_error")));
   }
 }
