@@ -71,7 +71,12 @@ std::string GenerationJob::translate(const sse::Event& event) {
 }
 
 bool GenerationJob::translator_done() const {
-  return (m_chat && m_chat->done()) || (m_completions && m_completions->done());
+  if (m_chat || m_completions) {
+    return (m_chat && m_chat->done()) || (m_completions && m_completions->done());
+  }
+  // /v1/responses ends at its terminal event: whatever the upstream does after it (more
+  // bytes, a dropped connection) must not add an `error` event SDKs would throw on.
+  return m_acc.succeeded() || m_acc.failed();
 }
 
 // What to write when the upstream stream is over and the translator has not ended yet.
