@@ -178,6 +178,7 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   }
   upstream::CallOptions options;
   options.session_id = job->plan.session_id;
+  options.stream = p.stream;
   options.should_abort = [&state] { return state.stopping.load(); };
   auto opened = state.upstream->open_responses(p.upstream, options);
   annotate_open(req, opened, p);

@@ -42,6 +42,13 @@ std::vector<json> chunks(const std::string& sse) {
   return out;
 }
 
+std::string error_code(const httplib::Result& r) {
+  auto j = serve::body_json(r);
+  return j.is_object() && j.contains("error") && j["error"].value("code", json()).is_string()
+             ? j["error"]["code"].get<std::string>()
+             : "";
+}
+
 } // namespace
 
 TEST_CASE("faults: a responses stream ends at response.completed even if the upstream then drops") {
@@ -107,4 +114,75 @@ TEST_CASE("faults: include_usage gets a usage chunk even when the upstream repor
   CHECK(all.back()["usage"]["total_tokens"] == 0);
   CHECK(all.back()["usage"]["prompt_tokens"] == 0);
   CHECK(r->body.find("data: [DONE]") != std::string::npos);
+}
+
+TEST_CASE("faults: silence before the first content is one 504 and one upstream POST, no retries") {
+  Env env;
+  fake::FakeUpstream fake;
+  Settings s;
+  s.idle_timeout_s = 1;
+  s.retry_attempts = 2; // a 5xx would be retried twice; a timeout is not
+  auto server = start_relay(env, fake, s);
+  fake.script("responses", {{"kind", "stall"}, {"after", 2}});
+  auto t0 = Clock::now();
+  auto r = post(server->port, "/v1/chat/completions", chat_body(true));
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 504);
+  CHECK(serve::openai_error(r));
+  CHECK(error_code(r) == "upstream_timeout");
+  CHECK(fake.count("/backend-api/codex/responses") == 1);
+  CHECK(seconds_since(t0) < 8.0);
+}
+
+TEST_CASE("faults: the wait for the first content is capped by first_content_timeout_seconds") {
+  Env env;
+  fake::FakeUpstream fake;
+  Settings s;
+  s.idle_timeout_s = 5;
+  env.vars["AIRELAYS_FIRST_CONTENT_TIMEOUT_SECONDS"] = "1";
+  auto server = start_relay(env, fake, s);
+  // Pre-content events 900 ms apart keep the idle timeout from firing; content would come late.
+  fake.script("responses", {{"kind", "text"}, {"delay_ms", 900}});
+  auto t0 = Clock::now();
+  auto r = post(server->port, "/v1/chat/completions", chat_body(true));
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 504);
+  CHECK(serve::openai_error(r));
+  CHECK(serve::body_json(r)["error"]["message"].get<std::string>().find(
+            "first_content_timeout_seconds") != std::string::npos);
+  CHECK(seconds_since(t0) < 4.0);
+  CHECK(fake.count("/backend-api/codex/responses") == 1);
+}
+
+TEST_CASE("faults: a non-stream request gets request_timeout_seconds of upstream silence") {
+  Env env;
+  fake::FakeUpstream fake;
+  Settings s;
+  s.idle_timeout_s = 8;
+  env.vars["AIRELAYS_REQUEST_TIMEOUT_SECONDS"] = "1";
+  auto server = start_relay(env, fake, s);
+  fake.script("responses", {{"kind", "stall"}, {"after", 4}}); // content, then silence
+  auto t0 = Clock::now();
+  auto r = post(server->port, "/v1/chat/completions", chat_body(false));
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 504);
+  CHECK(error_code(r) == "upstream_timeout");
+  CHECK(seconds_since(t0) >= 0.9);
+  CHECK(seconds_since(t0) < 5.0);
+  CHECK(fake.count("/backend-api/codex/responses") == 1);
+}
+
+TEST_CASE("faults: serve refuses a timeout of 0 with a message naming the key") {
+  Env env;
+  fake::FakeUpstream fake;
+  Settings s;
+  s.idle_timeout_s = 0;
+  configure(env, s);
+  auto r = run_airelays(env, {"serve", "--port", "0"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("[upstream] stream_idle_timeout_seconds: must be greater than 0") !=
+        std::string::npos);
 }
