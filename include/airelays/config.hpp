@@ -36,6 +36,7 @@ struct Config {
   double request_timeout_seconds = 120.0;
   int connect_timeout_seconds = 10;
   int stream_idle_timeout_seconds = 300;
+  int first_content_timeout_seconds = 300; // cap on the wait for a stream's first content
   // [security]
   bool require_bearer_auth = true;
   std::string bearer_token_file; // default <data_dir>/relay-token

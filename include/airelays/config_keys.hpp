@@ -29,6 +29,7 @@ enum KeyFlag : unsigned {
   k_derived = 1u << 5,          // default computed from other keys (data_dir, logs_dir, ...)
   k_port = 1u << 6,             // 0..65535
   k_unsupported = 1u << 7,      // accepted for AIRelays compatibility, not implemented
+  k_positive = 1u << 8,         // must be > 0 (timeouts: there is no "0 = off")
 };
 
 using Member = std::variant<std::monostate, std::string Config::*, int Config::*,

@@ -36,8 +36,9 @@ std::variant<ChatPlan, api_error::ApiError> plan_request(const nlohmann::json& c
 // (null when `usage` is not an object).
 nlohmann::json usage_from_responses(const nlohmann::json& usage);
 
-// The chat finish_reason for a final response object: "tool_calls" when a function was
-// called, "length" when it stopped at the output limit, "content_filter", else "stop".
+// The chat finish_reason for a final response object: "length" when it stopped at the
+// output limit (even after a function call), "tool_calls" when a function was called,
+// "content_filter", else "stop".
 std::string finish_reason(const nlohmann::json& response);
 
 // A chat.completion from a final Responses response object (ResponseAccumulator::finish);
@@ -67,7 +68,7 @@ protected:
   std::string frame(nlohmann::json choices, nlohmann::json usage = nullptr) const;
   // The terminal event's response object ("incomplete" status filled in when the event says so).
   static nlohmann::json terminal_response(const nlohmann::json& event_data);
-  // After the finish chunk: the usage chunk (when asked for and known), then [DONE].
+  // After the finish chunk: the usage chunk (when asked for; zeros when unknown), then [DONE].
   std::string close(const nlohmann::json& response);
 
   std::string m_model;

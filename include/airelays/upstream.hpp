@@ -46,8 +46,11 @@ api_error::ApiError transport_error(http_client::Failure failure, const std::str
 // 503 upstream_auth_rejected: the backend answered 401 again after a refresh.
 api_error::ApiError auth_rejected_error();
 // Retried before the first byte: 429 (unless resets_in_seconds exceeds the backoff still
-// ahead) and 5xx other than the 503 login errors.
+// ahead) and 5xx other than the 503 login errors and the 504 timeouts (a silent upstream is
+// not asked again: each attempt would hold the client for the whole timeout once more).
 bool retriable(const api_error::ApiError& e);
+// 504 upstream_timeout: no content event within first_content_timeout_seconds.
+api_error::ApiError first_content_timeout_error(int seconds);
 // The wait before retry number `retry` (0-based): the schedule's entry, its last one when the
 // schedule is shorter, 0 when it is empty.
 double backoff_seconds(const std::vector<double>& schedule, int retry);
@@ -106,6 +109,9 @@ struct CallOptions {
   http_client::HeaderList forward_headers; // client headers sent as they are (see above)
   std::function<bool()> should_abort; // server stopping: give up waiting and retrying
   int retries_spent = 0; // of retry_attempts, by earlier calls for the same client request
+  // false: the client wants the whole answer at once; the upstream may then stay silent for
+  // request_timeout_seconds instead of stream_idle_timeout_seconds.
+  bool stream = true;
 };
 
 // The result of opening a /responses call.
@@ -136,7 +142,8 @@ public:
   ~Upstream();
 
   // Opens POST <base>/responses with `body` (already stream:true, store:false) and pumps it
-  // until the first content event or a final failure, retrying per the policy.
+  // until the first content event or a final failure, retrying per the policy; all of it
+  // within first_content_timeout_seconds (then 504; no retry whose backoff would end later).
   Opened open_responses(const nlohmann::json& body, const CallOptions& options);
   // For a failure after open_responses returned (a non-stream answer, which no byte of has
   // reached the client yet): whether the policy allows retry number `retries_spent` + 1 for
@@ -181,7 +188,8 @@ private:
   http_client::HeaderList headers(const std::string& access_token, const std::string& account,
                                   bool with_version) const;
   JsonResult get_json(const std::string& url, bool with_version);
-  Attempt attempt_once(const nlohmann::json& body, const CallOptions& options);
+  Attempt attempt_once(const nlohmann::json& body, const CallOptions& options,
+                       std::chrono::steady_clock::time_point deadline);
   void read_head(Attempt& a);
   bool retry_worthwhile(const api_error::ApiError& e, int retry) const;
   bool wait_backoff(double seconds, const CallOptions& options) const;

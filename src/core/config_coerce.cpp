@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
@@ -311,12 +312,34 @@ Coercion Apply::finish(std::string& v) const {
   return {};
 }
 
+namespace {
+
+// A timeout of 0 used to fail every stream at once: refused, with the way out.
+Coercion positive_seconds(double v) {
+  char shown[32];
+  std::snprintf(shown, sizeof shown, "%g", v);
+  return fail(std::string("must be greater than 0 seconds (got ") + shown +
+              "); a timeout cannot be turned off, use a large value instead");
+}
+
+} // namespace
+
 Coercion Apply::finish(int& v) const {
   if (key.has(k_port) && (v < 0 || v > 65535)) {
     return fail("port " + std::to_string(v) + " is outside 0..65535");
   }
+  if (key.has(k_positive) && v <= 0) {
+    return positive_seconds(v);
+  }
   if (key.has(k_clamp_nonneg) && v < 0) {
     v = 0;
+  }
+  return {};
+}
+
+Coercion Apply::finish(double& v) const {
+  if (key.has(k_positive) && !(v > 0 && std::isfinite(v))) {
+    return positive_seconds(v);
   }
   return {};
 }

@@ -73,7 +73,7 @@ private:
   Coercion finish(int& v) const;
   Coercion finish(int64_t& v) const;
   Coercion finish(bool&) const { return {}; }
-  Coercion finish(double&) const { return {}; }
+  Coercion finish(double& v) const;
   Coercion finish(std::vector<std::string>&) const { return {}; }
   Coercion finish(std::vector<double>&) const { return {}; }
 };

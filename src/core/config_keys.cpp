@@ -26,6 +26,7 @@ std::vector<Key> build_table() {
   const unsigned url = k_empty_is_default | k_strip_slash;
   const unsigned path = k_path | k_derived | k_empty_is_default;
   const unsigned no = k_unsupported;
+  const unsigned secs = k_positive; // a timeout: 0 or less is refused, never "no timeout"
   return {
       {"server", "host", &C::host, three("HOST"), str, "Address serve listens on."},
       {"server", "port", &C::port, three("PORT"), k_port, "Port serve listens on (0 = any free port)."},
@@ -36,15 +37,16 @@ std::vector<Key> build_table() {
       {"paths", "logs_dir", &C::logs_dir, three("LOGS_DIR"), path, "Traffic log directory. Default <data_dir>/logs."},
       {"auth", "storage", &C::storage, three("AUTH_STORAGE"), str | k_lower, "Where the ChatGPT login is kept: auto, keyring or file."},
       {"auth", "browser_open", &C::browser_open, three("BROWSER_OPEN"), 0, "Whether `airelays login` launches a browser (the URL is always printed)."},
-      {"auth", "login_timeout_seconds", &C::login_timeout_seconds, three("LOGIN_TIMEOUT_SECONDS"), 0, "How long `airelays login` waits for the sign-in to finish."},
+      {"auth", "login_timeout_seconds", &C::login_timeout_seconds, three("LOGIN_TIMEOUT_SECONDS"), secs, "How long `airelays login` waits for the sign-in to finish."},
       {"auth", "callback_port", &C::callback_port, one("CALLBACK_PORT"), k_port, "Loopback port of the browser login callback."},
       {"upstream", "base_url", &C::base_url, three("UPSTREAM_BASE_URL"), url, "ChatGPT backend the relay forwards to."},
       {"upstream", "issuer_base_url", &C::issuer_base_url, three("ISSUER_BASE_URL"), url, "OAuth issuer used for login and refresh."},
       {"upstream", "client_id", &C::client_id, three("CLIENT_ID"), str, "OAuth client id (the Codex CLI's)."},
       {"upstream", "client_version", &C::client_version, three("CLIENT_VERSION"), str, "Codex version sent upstream; the model list is filtered by it."},
-      {"upstream", "request_timeout_seconds", &C::request_timeout_seconds, three("REQUEST_TIMEOUT_SECONDS"), 0, "Timeout of one non-streaming upstream call."},
-      {"upstream", "connect_timeout_seconds", &C::connect_timeout_seconds, one("CONNECT_TIMEOUT_SECONDS"), 0, "Timeout for connecting to the upstream."},
-      {"upstream", "stream_idle_timeout_seconds", &C::stream_idle_timeout_seconds, one("STREAM_IDLE_TIMEOUT_SECONDS"), 0, "A stream silent this long is aborted."},
+      {"upstream", "request_timeout_seconds", &C::request_timeout_seconds, three("REQUEST_TIMEOUT_SECONDS"), secs, "The longest a non-streaming call may wait for the upstream's next byte."},
+      {"upstream", "connect_timeout_seconds", &C::connect_timeout_seconds, one("CONNECT_TIMEOUT_SECONDS"), secs, "Timeout for connecting to the upstream."},
+      {"upstream", "stream_idle_timeout_seconds", &C::stream_idle_timeout_seconds, one("STREAM_IDLE_TIMEOUT_SECONDS"), secs, "A stream silent this long is aborted."},
+      {"upstream", "first_content_timeout_seconds", &C::first_content_timeout_seconds, one("FIRST_CONTENT_TIMEOUT_SECONDS"), secs, "The longest a request waits for the upstream's first content, retries included."},
       {"security", "require_bearer_auth", &C::require_bearer_auth, two("REQUIRE_BEARER_AUTH"), 0, "Require the relay token on /v1 routes (false = open local relay)."},
       {"security", "bearer_token_file", &C::bearer_token_file, two("BEARER_TOKEN_FILE"), path, "Relay token file. Default <data_dir>/relay-token."},
       {"security", "auto_generate_bearer_token", &C::auto_generate_bearer_token, two("AUTO_GENERATE_BEARER_TOKEN"), 0, "Create a relay token when serve starts without one."},

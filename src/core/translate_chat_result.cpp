@@ -56,11 +56,13 @@ json usage_from_responses(const json& usage) {
 }
 
 std::string finish_reason(const json& response) {
-  if (!responses::function_calls(response).empty()) {
-    return "tool_calls";
-  }
+  // A response cut at max_output_tokens is "length" even when it called a tool: its last
+  // call's arguments may be cut short, and the client must know the answer is incomplete.
   if (responses::hit_length_limit(response)) {
     return "length";
+  }
+  if (!responses::function_calls(response).empty()) {
+    return "tool_calls";
   }
   if (string_or_empty(response, "status") == "incomplete" &&
       string_or_empty(child(response, "incomplete_details"), "reason") == "content_filter") {

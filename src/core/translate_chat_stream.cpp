@@ -69,9 +69,10 @@ json ChunkStream::terminal_response(const json& data) {
 
 std::string ChunkStream::close(const json& response) {
   std::string out;
-  auto usage = response.find("usage");
-  if (m_include_usage && usage != response.end() && usage->is_object()) {
-    out = frame(json::array(), usage_from_responses(*usage));
+  if (m_include_usage) { // always, as OpenAI does: zeros when the upstream gave no usage
+    auto usage = response.find("usage");
+    bool known = usage != response.end() && usage->is_object();
+    out = frame(json::array(), usage_from_responses(known ? *usage : json::object()));
   }
   out += sse::data_only("[DONE]");
   m_done = true;
@@ -254,7 +255,10 @@ std::string ChatStream::on_item_done(const json& data) {
 
 std::string ChatStream::on_terminal(const json& data) {
   json response = terminal_response(data);
-  std::string reason = m_calls.empty() ? finish_reason(response) : "tool_calls";
+  std::string reason = finish_reason(response); // "length" wins over the calls streamed
+  if (reason == "stop" && !m_calls.empty()) {
+    reason = "tool_calls";
+  }
   return content(json::object(), reason) + close(response);
 }
 

@@ -76,8 +76,13 @@ std::string GenerationJob::translate(const sse::Event& event) {
 }
 
 bool GenerationJob::translator_done() const {
-  return (m_chat && m_chat->done()) || (m_completions && m_completions->done()) ||
-         (m_messages && m_messages->done());
+  if (m_chat || m_completions || m_messages) {
+    return (m_chat && m_chat->done()) || (m_completions && m_completions->done()) ||
+           (m_messages && m_messages->done());
+  }
+  // /v1/responses ends at its terminal event: whatever the upstream does after it (more
+  // bytes, a dropped connection) must not add an `error` event SDKs would throw on.
+  return m_acc.succeeded() || m_acc.failed();
 }
 
 // What to write when the upstream stream is over and the translator has not ended yet.
@@ -114,6 +119,35 @@ bool GenerationJob::finish_stream(const char* outcome) {
 }
 
 bool GenerationJob::pump_to(http::ChunkSink& sink) {
+  // Nothing above catches inside httplib's content provider: an exception escaping here
+  // would end the process. It ends this stream only, with an in-band error.
+  try {
+    return pump(sink);
+  } catch (const std::exception& e) {
+    return fail_internally(sink, e.what());
+  } catch (...) {
+    return fail_internally(sink, "unknown exception");
+  }
+}
+
+bool GenerationJob::fail_internally(http::ChunkSink& sink, const char* what) noexcept {
+  try {
+    (*m_annotations)["stream_outcome"] = "internal_error";
+    (*m_annotations)["internal_error"] = what;
+    stream.reset();
+    if (!translator_done()) { // never an error after a terminal event or [DONE]
+      auto e = api_error::make(500, "Internal error while writing the stream; it was ended.",
+                               std::string("internal_error"));
+      sink.write(m_chat          ? m_chat->fail(e)
+                 : m_completions ? m_completions->fail(e)
+                                 : api_error::responses_sse_event(e));
+    }
+  } catch (...) { // the sink itself is broken: the stream just ends
+  }
+  return false;
+}
+
+bool GenerationJob::pump(http::ChunkSink& sink) {
   stream->set_abort_check(
       [this, &sink] { return m_state.stopping.load() || !sink.is_writable(); });
   // Events that arrived together leave in one write; whatever is gathered is written before

@@ -46,7 +46,8 @@ public:
   void restart(upstream::Opened&& opened);
   // A response completed: keep it for conversations/previous_response_id, note its usage.
   void record(const nlohmann::json& response);
-  // Stream: writes the translated events until the end; false when it ended abnormally.
+  // Stream: writes the translated events until the end; false when it ended abnormally. An
+  // exception on the way ends the stream with an in-band internal_error; it never escapes.
   bool pump_to(http::ChunkSink& sink);
 
 private:
@@ -61,6 +62,8 @@ private:
   bool translator_done() const;
   std::string end_text();
   bool finish_stream(const char* outcome);
+  bool pump(http::ChunkSink& sink);
+  bool fail_internally(http::ChunkSink& sink, const char* what) noexcept;
 };
 
 } // namespace airelays::server

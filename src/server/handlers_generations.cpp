@@ -241,6 +241,7 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   if (route == GenerationRoute::messages && p.upstream.contains("prompt_cache_key")) {
     options.session_id = p.upstream["prompt_cache_key"].get<std::string>(); // Claude Code's
   }
+  options.stream = p.stream;
   options.should_abort = [&state] { return state.stopping.load(); };
   auto opened = state.upstream->open_responses(p.upstream, options);
   annotate_open(req, opened, p);

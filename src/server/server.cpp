@@ -365,7 +365,11 @@ void Wiring::send_stream(httplib::Response& res, std::shared_ptr<Exchange> ex, h
       type,
       [st](size_t, httplib::DataSink& sink) {
         ChunkAdapter adapter(sink, st->bytes);
-        st->ok = st->stream(adapter);
+        try { // httplib does not catch here: an escaping exception would end the process
+          st->ok = st->stream(adapter);
+        } catch (...) {
+          st->ok = false;
+        }
         sink.done();
         return true;
       },

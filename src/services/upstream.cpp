@@ -163,7 +163,15 @@ api_error::ApiError auth_rejected_error() {
 }
 
 bool retriable(const api_error::ApiError& e) {
-  return e.status == 429 || (e.status >= 500 && e.status != 503);
+  return e.status == 429 || (e.status >= 500 && e.status != 503 && e.status != 504);
+}
+
+api_error::ApiError first_content_timeout_error(int seconds) {
+  return api_error::make(504,
+                         "Upstream timed out: no content from the upstream within " +
+                             std::to_string(seconds) +
+                             " s, retries included ([upstream] first_content_timeout_seconds).",
+                         std::string("upstream_timeout"));
 }
 
 double backoff_seconds(const std::vector<double>& schedule, int retry) {
@@ -264,7 +272,8 @@ http_client::HeaderList Upstream::headers(const std::string& access_token,
   return h;
 }
 
-Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallOptions& options) {
+Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallOptions& options,
+                                         Clock::time_point deadline) {
   Attempt a;
   auto access = access_now();
   if (!access.ok()) {
@@ -288,15 +297,23 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
   rq.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   http_client::StreamOptions so;
   so.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
-  so.idle_timeout_s = m_cfg.stream_idle_timeout_seconds;
-  so.should_abort = options.should_abort;
+  so.idle_timeout_s = options.stream ? m_cfg.stream_idle_timeout_seconds
+                                     : static_cast<long>(std::ceil(m_cfg.request_timeout_seconds));
+  // Until the first content event the transfer also ends at the deadline (open_responses
+  // puts the caller's own check back once the call is committed).
+  auto late = std::make_shared<bool>(false);
+  so.should_abort = [abort = options.should_abort, deadline, late] {
+    *late = *late || Clock::now() >= deadline;
+    return *late || (abort && abort());
+  };
   a.posted = true;
   a.access_token = access.credentials->access_token;
   auto transfer = std::make_unique<http_client::Stream>(rq, so, &m_session);
   std::string buf;
   transfer->wait_for_headers(buf);
   if (!transfer->headers_complete()) {
-    a.error = transport_error(transfer->failure(), transfer->error());
+    a.error = *late ? first_content_timeout_error(m_cfg.first_content_timeout_seconds)
+                    : transport_error(transfer->failure(), transfer->error());
     return a;
   }
   a.status = transfer->status();
@@ -315,6 +332,9 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
   }
   a.stream = std::make_unique<EventStream>(std::move(transfer), buf);
   read_head(a);
+  if (a.error && *late) {
+    a.error = first_content_timeout_error(m_cfg.first_content_timeout_seconds);
+  }
   return a;
 }
 
@@ -354,11 +374,12 @@ bool Upstream::wait_backoff(double seconds, const CallOptions& options) const {
 Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& options) {
   Opened out;
   auto started = Clock::now();
+  auto deadline = started + std::chrono::seconds(m_cfg.first_content_timeout_seconds);
   bool refreshed = false;
   int retry = options.retries_spent;
   out.retries = retry;
   for (;;) {
-    Attempt a = attempt_once(body, options);
+    Attempt a = attempt_once(body, options, deadline);
     out.attempts += a.posted ? 1 : 0;
     out.upstream_status = a.status;
     out.response_headers = std::move(a.response_headers);
@@ -372,12 +393,16 @@ Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& o
       continue;
     }
     if (!a.error) {
+      a.stream->set_abort_check(options.should_abort); // committed: the deadline is over
       out.stream = std::move(a.stream);
       out.head = std::move(a.head);
       out.first_event_seconds = std::chrono::duration<double>(Clock::now() - started).count();
       return out;
     }
-    if (!may_retry(*a.error, retry, options)) {
+    bool in_time =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                           backoff_seconds(m_cfg.retry_backoff_seconds, retry))) < deadline;
+    if (!in_time || !may_retry(*a.error, retry, options)) {
       out.error = std::move(a.error);
       return out;
     }

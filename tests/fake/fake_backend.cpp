@@ -7,7 +7,8 @@
 //   text {text, delay_ms, usage}          — the full event sequence of a text answer
 //   tool_call {name, arguments, call_id}  — one function_call item
 //   reasoning {summary, text}             — a reasoning item, then a message
-//   incomplete {text}                     — ends with response.incomplete (max_output_tokens)
+//   incomplete {text, tool_call}          — ends with response.incomplete (max_output_tokens);
+//                                           tool_call: true makes its output a function call
 //   usage_limit {resets_in_seconds}       — 429 usage_limit_reached before the first byte
 //   overloaded                            — 503 server_is_overloaded before the first byte
 //   failed {code, message}                — response.created, then response.failed
@@ -17,6 +18,8 @@
 //   invalid_request {message, param, code}— 400 invalid_request_error
 //   http {status, body, headers}          — any status with a literal body
 //   stall {after}                         — `after` events, then silence until the client leaves
+//   drop: true (with any streaming kind)   — the events, then the connection is dropped without
+//                                           the end of the chunked body (a transport error)
 // Any step may carry delay_ms (pause before each event). Usage: fake.next_step("usage") with
 // {"limit_reached":true} or {"status":N,"body":…}.
 // State knobs and counters (fake.state(), under fake.mutex()): reject_access_tokens (array:
@@ -150,7 +153,7 @@ std::vector<json> build_events(const json& step, const std::string& model, const
                  {"encrypted_content", str(step, "encrypted_content", "gAAAA-fake-compacted-history")}};
     ev.push_back({{"type", "response.output_item.added"}, {"output_index", 0}, {"item", item}});
     ev.push_back({{"type", "response.output_item.done"}, {"output_index", 0}, {"item", item}});
-  } else if (kind == "tool_call") {
+  } else if (kind == "tool_call" || (kind == "incomplete" && step.value("tool_call", false))) {
     function_call_events(ev, 0, step);
   } else if (kind == "reasoning") {
     reasoning_events(ev, step);
@@ -329,10 +332,10 @@ std::vector<std::string> render_frames(const json& step, const std::string& mode
 }
 
 void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<std::string> frames,
-                   long delay_ms, bool stall) {
+                   long delay_ms, bool stall, bool drop = false) {
   auto shared = std::make_shared<std::vector<std::string>>(std::move(frames));
   res.set_chunked_content_provider(
-      "text/event-stream", [shared, delay_ms, stall, &fake](size_t, httplib::DataSink& sink) {
+      "text/event-stream", [shared, delay_ms, stall, drop, &fake](size_t, httplib::DataSink& sink) {
         count_state(fake, "streams_open", 1);
         struct Closed {
           FakeUpstream& fake;
@@ -361,6 +364,9 @@ void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<std::
         if (stall) {
           note_client_gone(fake);
           return false;
+        }
+        if (drop) {
+          return false; // httplib closes the connection: no terminating chunk
         }
         sink.done();
         return true;
@@ -430,7 +436,7 @@ void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::
     }
   }
   stream_events(fake, res, render_frames(step, model, "resp_fake" + std::to_string(n)),
-                step.value("delay_ms", 0L), kind == "stall");
+                step.value("delay_ms", 0L), kind == "stall", step.value("drop", false));
 }
 
 const std::string& models_catalog() {

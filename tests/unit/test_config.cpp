@@ -261,3 +261,30 @@ TEST_CASE("config::render_toml round-trips: what init writes loads back to the s
     }
   }
 }
+
+TEST_CASE("config::resolve refuses a timeout of 0 or less, naming the key, for every timeout") {
+  CHECK(error_of(base_inputs("[upstream]\nstream_idle_timeout_seconds = 0\n")) ==
+        "/home/u/.config/airelays/config.toml:2:31: [upstream] stream_idle_timeout_seconds: "
+        "must be greater than 0 seconds (got 0); a timeout cannot be turned off, use a large "
+        "value instead");
+  for (const char* key : {"request_timeout_seconds", "connect_timeout_seconds",
+                          "stream_idle_timeout_seconds", "first_content_timeout_seconds"}) {
+    CAPTURE(key);
+    CHECK(error_of(base_inputs(std::string("[upstream]\n") + key + " = 0\n"))
+              .find(std::string("[upstream] ") + key + ": must be greater than 0") !=
+          std::string::npos);
+    CHECK(error_of(base_inputs(std::string("[upstream]\n") + key + " = -5\n"))
+              .find("(got -5)") != std::string::npos);
+  }
+  CHECK(error_of(base_inputs("[auth]\nlogin_timeout_seconds = 0\n"))
+            .find("[auth] login_timeout_seconds: must be greater than 0") != std::string::npos);
+  auto in = base_inputs();
+  in.env["AIRELAYS_STREAM_IDLE_TIMEOUT_SECONDS"] = "0";
+  CHECK(error_of(in).find("environment variable AIRELAYS_STREAM_IDLE_TIMEOUT_SECONDS: "
+                          "[upstream] stream_idle_timeout_seconds: must be greater than 0") == 0);
+  auto fine = must(base_inputs("[upstream]\nrequest_timeout_seconds = 0.5\n"
+                               "first_content_timeout_seconds = 30\n"));
+  CHECK(fine.request_timeout_seconds == 0.5);
+  CHECK(fine.first_content_timeout_seconds == 30);
+  CHECK(must(base_inputs()).first_content_timeout_seconds == 300);
+}

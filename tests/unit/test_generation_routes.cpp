@@ -246,3 +246,46 @@ TEST_CASE("subscription status normalises the usage windows") {
   CHECK(j["rate_limits"]["default"]["secondary_window"]["window_label"] == "weekly");
   CHECK(j["account"]["plan_type"] == "pro");
 }
+
+namespace {
+
+// A sink whose second write throws, as a bug in the write path would; later writes work.
+class ThrowingSink final : public http::ChunkSink {
+public:
+  RecordingSink recorded;
+  int writes = 0;
+  bool write(std::string_view data) override {
+    if (++writes == 2) {
+      throw std::runtime_error("boom while writing");
+    }
+    return recorded.write(data);
+  }
+  bool is_writable() override { return true; }
+};
+
+} // namespace
+
+TEST_CASE("an exception while writing a stream ends it with an in-band error, not the process") {
+  for (const char* path : {"/v1/chat/completions", "/v1/responses"}) {
+    CAPTURE(path);
+    Relay relay;
+    relay.fake.script("responses", {{"kind", "text"}, {"delay_ms", 20}});
+    json body = std::string(path) == "/v1/responses"
+                    ? json{{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}}
+                    : chat_body(true);
+    auto res = relay.call("POST", path, body);
+    REQUIRE(res.status == 200);
+    ThrowingSink sink;
+    bool ok = true;
+    CHECK_NOTHROW(ok = res.stream(sink));
+    CHECK_FALSE(ok);
+    auto all = sink.recorded.all();
+    CHECK(all.find("[DONE]") == std::string::npos);
+    CHECK(all.find("response.completed") == std::string::npos);
+    auto last = data_lines(all);
+    REQUIRE_FALSE(last.empty());
+    auto err = json::parse(last.back()); // chat: {"error":{…}}; responses: the error event
+    CHECK((err.contains("error") ? err["error"]["code"] : err["code"]) == "internal_error");
+    CHECK((*relay.last_annotations)["stream_outcome"] == "internal_error");
+  }
+}

@@ -292,3 +292,47 @@ TEST_CASE("ChatStream keeps one index per call when the upstream repeats or omit
   REQUIRE(a.tool_calls.size() == 1);
   CHECK(a.tool_calls[0]["arguments"] == "{\"a\":1}");
 }
+
+TEST_CASE("ChatStream reports length, not tool_calls, when a call is cut at the output limit") {
+  std::string s = events(
+      {{{"type", "response.output_item.added"}, {"output_index", 0},
+        {"item", {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}}}},
+       {{"type", "response.function_call_arguments.delta"}, {"item_id", "fc_1"}, {"delta", "{\"a\""}},
+       {{"type", "response.incomplete"},
+        {"response", {{"status", "incomplete"},
+                      {"incomplete_details", {{"reason", "max_output_tokens"}}}}}}});
+  auto a = accumulate(translate(s, {}, false));
+  REQUIRE(a.tool_calls.size() == 1);
+  CHECK(a.finish_reason == "length");
+  CHECK(a.done);
+}
+
+TEST_CASE("finish_reason is length for an incomplete response even when it called a tool") {
+  json r = {{"status", "incomplete"},
+            {"incomplete_details", {{"reason", "max_output_tokens"}}},
+            {"output", {{{"type", "function_call"}, {"call_id", "c"}, {"name", "f"}}}}};
+  CHECK(translate_chat::finish_reason(r) == "length");
+  auto c = translate_chat::completion_from_response(r, "chatcmpl-x", 1, "gpt-5.5");
+  CHECK(c["choices"][0]["finish_reason"] == "length");
+  CHECK(c["choices"][0]["message"]["tool_calls"].size() == 1);
+}
+
+TEST_CASE("ChatStream sends a zero usage chunk when asked for usage the upstream did not give") {
+  std::string s = events({{{"type", "response.output_text.delta"}, {"item_id", "m"}, {"delta", "hi"}},
+                          {{"type", "response.completed"}, {"response", {{"id", "r"}}}}});
+  auto out = translate(s, {}, true);
+  auto f = frames(out);
+  REQUIRE(f.size() >= 3);
+  CHECK(f.back() == "[DONE]");
+  auto usage = json::parse(f[f.size() - 2]);
+  CHECK(usage["choices"] == json::array());
+  CHECK(usage["usage"] == json{{"prompt_tokens", 0},
+                               {"completion_tokens", 0},
+                               {"total_tokens", 0},
+                               {"prompt_tokens_details", {{"cached_tokens", 0}}},
+                               {"completion_tokens_details", {{"reasoning_tokens", 0}}}});
+  // Not asked for: no usage chunk at all.
+  auto plain = accumulate(translate(s, {}, false));
+  CHECK(plain.usage.is_null());
+  CHECK(plain.done);
+}

@@ -232,3 +232,60 @@ TEST_CASE("upstream: Codex's request headers go through, the backend's come back
   REQUIRE(back.size() == 3);
   CHECK(back[2] == std::pair<std::string, std::string>{"x-upstream-request-id", "u1"});
 }
+
+TEST_CASE("Upstream does not retry an idle timeout before the first content event") {
+  Rig idle;
+  idle.cfg.stream_idle_timeout_seconds = 1;
+  idle.cfg.retry_attempts = 2;
+  idle.fake.script("responses", {{"kind", "stall"}, {"after", 2}});
+  auto stalled = idle.open();
+  REQUIRE(stalled.error);
+  CHECK(stalled.error->status == 504);
+  CHECK(stalled.error->code == std::optional<std::string>("upstream_timeout"));
+  CHECK(idle.fake.count("/backend-api/codex/responses") == 1);
+  CHECK(stalled.retries == 0);
+}
+
+TEST_CASE("Upstream caps the wait for the first content event, retries and backoff included") {
+  Rig slow; // pre-content events keep the transfer alive, but no content comes in time
+  slow.cfg.first_content_timeout_seconds = 1;
+  slow.fake.script("responses", {{"kind", "text"}, {"delay_ms", 900}});
+  auto t0 = std::chrono::steady_clock::now();
+  auto opened = slow.open();
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(opened.error);
+  CHECK(opened.error->status == 504);
+  CHECK(opened.error->message.find("first_content_timeout_seconds") != std::string::npos);
+  CHECK(took < 2.5);
+  CHECK(slow.fake.count("/backend-api/codex/responses") == 1);
+
+  Rig failing; // a retry whose backoff ends past the cap is not waited for
+  failing.cfg.first_content_timeout_seconds = 1;
+  failing.cfg.retry_backoff_seconds = {2.0};
+  failing.fake.script("responses", {{"kind", "overloaded"}});
+  t0 = std::chrono::steady_clock::now();
+  auto refused = failing.open();
+  took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(refused.error);
+  CHECK(refused.error->status == 502);
+  CHECK(took < 1.5);
+  CHECK(failing.fake.count("/backend-api/codex/responses") == 1);
+}
+
+TEST_CASE("Upstream gives a non-stream call request_timeout_seconds of silence, not the stream's") {
+  Rig rig;
+  rig.cfg.stream_idle_timeout_seconds = 8;
+  rig.cfg.request_timeout_seconds = 1;
+  rig.start();
+  rig.fake.script("responses", {{"kind", "stall"}, {"after", 2}});
+  upstream::CallOptions o;
+  o.stream = false;
+  auto t0 = std::chrono::steady_clock::now();
+  auto opened = rig.up->open_responses(
+      {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}, {"store", false}}, o);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(opened.error);
+  CHECK(opened.error->status == 504);
+  CHECK(took >= 0.9);
+  CHECK(took < 5.0);
+}

@@ -186,3 +186,30 @@ test('a failure after the first byte surfaces as an error in the chat stream', a
     for await (const _ of stream) { /* drain */ }
   }, /overloaded/i);
 });
+
+test('a responses stream that ends with response.completed and then loses its upstream does not throw', async () => {
+  await stack.script('responses', { kind: 'text', drop: true });
+  const stream = await client.responses.create({ model: 'gpt-5.5', input: 'hi', stream: true });
+  const types = [];
+  for await (const ev of stream) types.push(ev.type);
+  assert.equal(types.at(-1), 'response.completed');
+  assert.ok(!types.includes('error'));
+  // The SDK's stream helper throws on an error event: the finished answer must come through.
+  await stack.script('responses', { kind: 'text', drop: true });
+  const final = await client.responses.stream({ model: 'gpt-5.5', input: 'hi' }).finalResponse();
+  assert.equal(final.output_text, 'Hi there from the fake upstream.');
+});
+
+test('a chat stream with include_usage ends with a usage chunk even when the upstream gave none', async () => {
+  await stack.script('responses', { kind: 'text', usage: null });
+  const stream = await client.chat.completions.create({
+    model: 'gpt-5.5', stream: true, stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  let usage = null;
+  for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
+  assert.deepEqual(
+    { prompt: usage?.prompt_tokens, completion: usage?.completion_tokens, total: usage?.total_tokens },
+    { prompt: 0, completion: 0, total: 0 },
+  );
+});
