@@ -129,11 +129,14 @@ void Flow::set_bound(const std::string& host, int port) {
 std::string Flow::client_ip(const std::string& remote_addr,
                             const std::string& forwarded_for) const {
   if (m_state.config.trust_x_forwarded_for && is_loopback_peer(remote_addr)) {
-    std::string first = forwarded_for.substr(0, forwarded_for.find(','));
-    first.erase(0, first.find_first_not_of(" \t"));
-    first.erase(first.find_last_not_of(" \t") + 1);
-    if (!first.empty()) {
-      return first;
+    // The rightmost entry is the one the trusted local proxy appended; everything to its
+    // left was sent by the client and would let it pick its own address (and dodge a block).
+    auto comma = forwarded_for.rfind(',');
+    std::string last = comma == std::string::npos ? forwarded_for : forwarded_for.substr(comma + 1);
+    last.erase(0, last.find_first_not_of(" \t"));
+    last.erase(last.find_last_not_of(" \t") + 1);
+    if (!last.empty()) {
+      return last;
     }
   }
   return remote_addr.empty() ? "unknown" : remote_addr;
@@ -148,6 +151,7 @@ std::unique_ptr<Exchange> Flow::begin(http::Request req) {
   auto ex = std::make_unique<Exchange>();
   ex->req = std::move(req);
   ex->req.request_id = new_request_id();
+  ex->req.max_json_depth = m_state.config.max_json_depth;
   m_state.metrics.add("airelays_http_requests_in_flight", {}, 1);
   return ex;
 }
@@ -164,6 +168,12 @@ std::optional<http::Response> Flow::check_edge(Exchange& ex) {
   }
   if (ex.req.has_header("Authorization")) {
     meta.authorization = ex.req.header("Authorization");
+  }
+  if (ex.req.has_header("Sec-Fetch-Site")) {
+    meta.sec_fetch_site = ex.req.header("Sec-Fetch-Site");
+  }
+  if (ex.req.has_header("Sec-Fetch-Mode")) {
+    meta.sec_fetch_mode = ex.req.header("Sec-Fetch-Mode");
   }
   std::optional<std::string> token;
   if (m_settings.require_auth && edge::is_protected(ex.req.path)) {
