@@ -73,3 +73,38 @@ TEST_CASE("serve: a number the JSON library refuses (1e999) is a 400 that does n
   CHECK(r->body.find("[json.exception") == std::string::npos);
   CHECK(healthz_ok(s->port));
 }
+
+TEST_CASE("serve: request bodies over [server] max_request_bytes_in_flight get 503 with Retry-After") {
+  Env env;
+  give_token(env);
+  give_config(env, "[server]\nmax_request_bytes_in_flight = 1048576\n");
+  auto s = start_server(env);
+  // One client holds 800 KB of an announced 900 KB body in flight and sends no more.
+  int holder = connect_to(s->port);
+  REQUIRE(holder >= 0);
+  REQUIRE(send_all(holder, "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           "Authorization: Bearer " + k_token +
+                           "\r\nContent-Type: application/json\r\nContent-Length: 900000\r\n\r\n" +
+                           std::string(800000, ' ')));
+  std::string second(400000, ' ');
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto post = [&] {
+    auto r = client(s->port).Post("/v1/chat/completions", bearer(), second, "application/json");
+    REQUIRE(r);
+    return std::make_pair(r->status, r->get_header_value("Retry-After") + " " + r->body);
+  };
+  auto busy = post();
+  while (busy.first != 503 && std::chrono::steady_clock::now() < deadline) {
+    busy = post(); // until the server has read the holder's bytes
+  }
+  CHECK(busy.first == 503);
+  CHECK(busy.second.rfind("1 {", 0) == 0); // Retry-After: 1, then the JSON error
+  CHECK(busy.second.find("\"code\":\"server_busy\"") != std::string::npos);
+  CHECK(healthz_ok(s->port));
+  ::close(holder); // its bytes are given back when its request ends
+  auto after = post();
+  while (after.first == 503 && std::chrono::steady_clock::now() < deadline) {
+    after = post();
+  }
+  CHECK(after.first == 400); // read whole, then refused as the blank JSON it is
+}
