@@ -46,7 +46,8 @@ struct Planned {
   std::string model;
 };
 
-std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, const json& body,
+// Takes the client's tree: the chat translation works on it in place (no copy of a big body).
+std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, json&& body,
                                                 bool no_tools) {
   if (route == GenerationRoute::responses) {
     auto r = responses::plan_request(body, no_tools);
@@ -57,7 +58,7 @@ std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, const jso
     return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, false, p.model};
   }
   if (route == GenerationRoute::chat) {
-    auto r = translate_chat::plan_request(body, no_tools);
+    auto r = translate_chat::plan_request(std::move(body), no_tools);
     if (auto* e = std::get_if<api_error::ApiError>(&r)) {
       return *e;
     }
@@ -161,7 +162,8 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
   }
-  auto planned = plan(route, body, no_tools);
+  auto planned = plan(route, std::move(body), no_tools);
+  body = json(); // the client's tree is not needed past here: its memory goes before the call
   if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
     return fail(req, *e);
   }
