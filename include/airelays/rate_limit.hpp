@@ -1,6 +1,6 @@
 // Per-client abuse controls of the relay's edge: a token bucket per IP (steady rate with a
 // burst), a cap on concurrent requests per IP, and a temporary block of an IP after repeated
-// bad or missing bearer tokens (reference §4.2, DESIGN.md "Edge order"). Pure: time is a
+// wrong bearer tokens (reference §4.2, DESIGN.md "Edge order" and item 14). Pure: time is a
 // `now` in seconds on any monotonic scale, passed in by the caller, so every rule is
 // unit-tested without sleeping. The table is shared by the server's worker threads, hence
 // the mutex; it creates no threads and reads no clock.
