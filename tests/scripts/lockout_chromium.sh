@@ -44,6 +44,7 @@ wait_for() { # file sed-expression pid
   return 1
 }
 
+: > "$work/serve.out"
 "$AIRELAYS_BIN" serve --port 0 > "$work/serve.out" 2>&1 &
 server_pid=$!
 port=$(wait_for "$work/serve.out" 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$server_pid")
@@ -68,9 +69,13 @@ Promise.allSettled(calls).then(r => {
 JS
   echo '</script></body></html>'
 } > "$work/site/index.html"
+: > "$work/page.out"
 python3 -u -m http.server 0 --bind 127.0.0.2 --directory "$work/site" > "$work/page.out" 2>&1 &
 page_pid=$!
-page_port=$(wait_for "$work/page.out" 's|^Serving HTTP on 127.0.0.2 port \([0-9]*\).*|\1|p' "$page_pid")
+if ! page_port=$(wait_for "$work/page.out" 's|^Serving HTTP on 127.0.0.2 port \([0-9]*\).*|\1|p' "$page_pid"); then
+  echo "cannot listen on 127.0.0.2 (macOS has only 127.0.0.1 by default): skipping" >&2
+  exit 77
+fi
 
 dom=$(timeout 90 "$chromium_bin" --headless --no-sandbox --disable-gpu --disable-quic \
   --no-first-run --disable-background-networking --disable-component-update --disable-sync \
