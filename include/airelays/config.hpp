@@ -20,6 +20,8 @@ struct Config {
   int workers = 64;
   int64_t max_request_bytes = 41943040;
   bool allow_non_loopback = false;
+  int max_json_depth = 128;
+  int64_t max_request_bytes_in_flight = 268435456;
   // [paths] (absolute after resolution)
   std::string data_dir;
   std::string logs_dir;

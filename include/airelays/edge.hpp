@@ -1,16 +1,21 @@
 // The relay's edge: the decision taken for every request before its body is read, over the
-// request's metadata only (DESIGN.md "Edge order", issue 4):
+// request's metadata only (DESIGN.md "Edge order" and item 14, issues 4 and 14):
 //   1. Host must be a loopback name/address, the bound address or in allowed_hosts → 403
 //      (DNS rebinding);
 //   2. a browser Origin must be in allowed_origins → 403 (no wildcard CORS);
 //   2a. a WebSocket upgrade on /v1/responses → 426 (issue 16: the Codex CLI's built-in provider
 //       tries the Responses WebSocket transport first and falls back to HTTPS at once on a 426;
 //       answered before the limits and the token so the probe never spends the bad-token budget);
+//   3. a browser request whose fetch metadata says cross-site or same-site (Sec-Fetch-Site)
+//      without an allowed Origin → 403, before authentication and never counted; only a
+//      top-level navigation to a public page passes (a link to the home page);
 // and, for protected paths (/v1/..., /no-tools/v1/..., /metrics):
-//   3. an IP blocked after repeated bad tokens → 429 with Retry-After (even with a good token);
-//   4. the per-IP token bucket → 429; the per-IP concurrency cap → 429;
-//   5. the bearer token, or the x-api-key header when no bearer is sent (constant time) → 401;
-//      bad or missing tokens count toward the block.
+//   4. the credential (the bearer token, or the x-api-key header when no bearer is sent;
+//      constant time): none → 401 (never counted); wrong → 429 with Retry-After while the
+//      IP is blocked, else 401 counted toward the block; right → served even from a blocked
+//      IP, so a web page or another local program cannot lock the user out;
+//   5. for the right token (or --no-auth): the per-IP token bucket → 429; the per-IP
+//      concurrency cap → 429.
 // Pure: the expected token and `now` are passed in; the only state is the Clients table.
 #pragma once
 
@@ -39,14 +44,16 @@ struct RequestMeta {
   std::string method;                       // request method ("GET", ...)
   std::optional<std::string> upgrade;       // Upgrade header
   std::optional<std::string> api_key;       // x-api-key header (Anthropic clients)
+  std::optional<std::string> sec_fetch_site; // Sec-Fetch-Site header (browsers only)
+  std::optional<std::string> sec_fetch_mode; // Sec-Fetch-Mode header (browsers only)
   std::string client_ip;
 };
 
 struct Decision {
   std::optional<api_error::ApiError> error; // set when the request is refused
   bool holds_slot = false;  // admitted on a protected path: call Clients::release when done
-  std::string reason;       // why it was refused: host_not_allowed, auth_block_active, ...
-  bool started_block = false; // this 401 started a block of the IP
+  std::string reason; // why it was refused: host_not_allowed, cross_site_request, ...
+  bool started_block = false; // this 401 (a wrong credential) started a block of the IP
 };
 
 // True for paths behind the rate limits and the bearer token: /v1..., /no-tools/v1...,

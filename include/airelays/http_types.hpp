@@ -40,6 +40,7 @@ struct Request {
   std::string remote_addr;  // the TCP peer (never a header)
   std::string client_ip;    // remote_addr, or X-Forwarded-For when trusted
   std::string request_id;   // req_..., also sent as x-request-id
+  int max_json_depth = 128; // [server] max_json_depth, for parse_json_object
   // What the handler learned for the traffic log and metrics (model, usage, adaptations,
   // retries, upstream_status, error code...). Shared so a stream can add to it until it ends;
   // the server writes the summary record after the response is finished.
@@ -79,8 +80,14 @@ struct Response {
 
 // Reads the body of a JSON route as a JSON object (DESIGN.md, Decisions): accepts
 // application/json, no content type, or a form-encoded body that is JSON (curl -d); other
-// content types → 415; bad JSON → 400 naming the byte position; not an object → 400.
+// content types → 415; bad JSON → 400 naming the byte position; nesting deeper than
+// req.max_json_depth or a number the JSON library refuses (1e999) → 400 invalid_json, found
+// before any recursive walk; not an object → 400.
 std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohmann::json& out);
+
+// The byte offset where `text` nests brackets deeper than `max_depth` (counted outside
+// strings, one pass, no allocation); nullopt when it stays within.
+std::optional<size_t> json_too_deep(std::string_view text, int max_depth);
 
 // A JSON response with the given status.
 Response json(int status, const nlohmann::json& body);

@@ -1,6 +1,6 @@
 // Per-client abuse controls of the relay's edge: a token bucket per IP (steady rate with a
 // burst), a cap on concurrent requests per IP, and a temporary block of an IP after repeated
-// bad or missing bearer tokens (reference §4.2, DESIGN.md "Edge order"). Pure: time is a
+// wrong bearer tokens (reference §4.2, DESIGN.md "Edge order" and item 14). Pure: time is a
 // `now` in seconds on any monotonic scale, passed in by the caller, so every rule is
 // unit-tested without sleeping. The table is shared by the server's worker threads, hence
 // the mutex; it creates no threads and reads no clock.
@@ -45,6 +45,10 @@ private:
 
 enum class Admission { admitted, blocked, rate_limited, too_many_concurrent };
 
+// Whether admit() honours the failed-auth block: the edge waives it for a request that
+// presents the right token (the block refuses wrong credentials only, DESIGN.md item 14).
+enum class BlockRule { applies, waived };
+
 struct Verdict {
   Admission admission = Admission::admitted;
   long retry_after = 0; // seconds, for the rejections
@@ -69,12 +73,14 @@ class Clients {
 public:
   explicit Clients(Limits limits);
 
-  // Block → rate → concurrency, in that order. When admitted, a token is taken and a
-  // concurrency slot is held until release(); a rejection consumes nothing.
-  Verdict admit(const std::string& ip, double now);
+  // Block (unless waived) → rate → concurrency, in that order. When admitted, a token is
+  // taken and a concurrency slot is held until release(); a rejection consumes nothing.
+  Verdict admit(const std::string& ip, double now, BlockRule block = BlockRule::applies);
+  // Whole seconds left of the IP's failed-auth block (0: not blocked).
+  long blocked_for(const std::string& ip, double now);
   // Gives back the slot taken by admit().
   void release(const std::string& ip);
-  // Records a bad or missing token (after release()). Returns true when this failure
+  // Records a wrong credential. Returns true when this failure
   // started a block; the request that trips the block still gets its 401.
   bool record_auth_failure(const std::string& ip, double now);
 

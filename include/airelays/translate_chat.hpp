@@ -28,7 +28,7 @@ struct ChatPlan {
 
 // Translates a chat body (a parsed JSON object); `no_tools` is the /no-tools/ mirror.
 // Malformed input → 400 with `param`; valid but unservable (n>1, audio, logprobs, …) → 422.
-std::variant<ChatPlan, api_error::ApiError> plan_request(const nlohmann::json& chat_body,
+std::variant<ChatPlan, api_error::ApiError> plan_request(nlohmann::json chat_body,
                                                          bool no_tools = false);
 
 // Responses usage → chat usage: prompt_tokens, completion_tokens, total_tokens,

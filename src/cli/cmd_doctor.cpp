@@ -8,6 +8,7 @@
 #include "token_state.hpp"
 
 #include <airelays/responses.hpp>
+#include <airelays/secret_modes.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream.hpp>
 
@@ -61,6 +62,22 @@ Check check_relay_token(const config::Config& cfg) {
   }
   data["bearer_token_source"] = t.source;
   return {"relay_token", "pass", "Relay bearer token is present.", {}, data};
+}
+
+// The relay token, auth.json and the data dir must be private to the user (issue 14).
+Check check_file_modes(const config::Config& cfg) {
+  auto exposures = secret_modes::exposed(paths::layout(cfg));
+  if (exposures.empty()) {
+    return {"file_modes", "pass", "The relay token, the login and the data directory are private.",
+            {}, {}};
+  }
+  std::string message;
+  json paths = json::array();
+  for (const auto& e : exposures) {
+    message += (message.empty() ? "" : " ") + secret_modes::describe(e) + ".";
+    paths.push_back(e.path);
+  }
+  return {"file_modes", "warn", message, {"airelays init"}, {{"paths", paths}}};
 }
 
 Check check_auth(const token_manager::Summary& s) {
@@ -148,6 +165,7 @@ std::vector<Check> run_checks(const config::Config& cfg, bool skip_response) {
     checks.push_back(check_response(up, model));
   }
   checks.push_back({"claude", "skip", "The Claude runtime is disabled.", {}, {}});
+  checks.push_back(check_file_modes(cfg));
   return checks;
 }
 

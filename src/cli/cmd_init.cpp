@@ -11,6 +11,7 @@
 #include <airelays/atomic_file.hpp>
 #include <airelays/config_keys.hpp>
 #include <airelays/relay_token.hpp>
+#include <airelays/secret_modes.hpp>
 #include <airelays/status_report.hpp>
 
 #include <filesystem>
@@ -61,6 +62,9 @@ InitResult perform(const GlobalOptions& globals, const InitOptions& o) {
   }
   if (r.token_created || o.show_token) {
     r.revealed = r.token.token;
+  }
+  for (const auto& line : secret_modes::repair(paths::layout(r.cfg))) {
+    std::cerr << "airelays: " << line << "\n";
   }
   return r;
 }

@@ -8,6 +8,7 @@
 
 #include <airelays/atomic_file.hpp>
 #include <airelays/http_client.hpp>
+#include <airelays/secret_modes.hpp>
 #include <airelays/status_report.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream.hpp>
@@ -129,6 +130,24 @@ std::string local_clock(long t) {
   return buf;
 }
 
+// Secrets other users can read (issue 14): a `file_mode_warnings` list in the JSON, one
+// warning line each after the text.
+void add_mode_warnings(nlohmann::ordered_json& doc,
+                       const std::vector<secret_modes::Exposure>& exposures) {
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& e : exposures) {
+    list.push_back({{"what", e.what}, {"path", e.path}, {"message", secret_modes::describe(e)}});
+  }
+  doc["file_mode_warnings"] = list;
+}
+
+void print_mode_warnings(const std::vector<secret_modes::Exposure>& exposures) {
+  for (const auto& e : exposures) {
+    std::cout << "Warning: " << secret_modes::describe(e) << "\n";
+  }
+  std::cout << std::flush;
+}
+
 ExitCode run_status(const GlobalOptions& globals, bool json) {
   status_report::Data d;
   d.cfg = load_config(globals);
@@ -142,10 +161,14 @@ ExitCode run_status(const GlobalOptions& globals, bool json) {
     d.usage = usage_facts(d.cfg, d.login.account_id);
   }
   d.clock_text = local_clock;
+  auto exposures = secret_modes::exposed(layout);
   if (json) {
-    term::print_json(status_report::to_json(d));
+    auto doc = status_report::to_json(d);
+    add_mode_warnings(doc, exposures);
+    term::print_json(doc);
   } else {
     std::cout << status_report::to_text(d, term::stdout_color()) << std::flush;
+    print_mode_warnings(exposures);
   }
   return ExitCode::ok;
 }

@@ -33,6 +33,8 @@ std::vector<Key> build_table() {
       {"server", "workers", &C::workers, one("WORKERS"), 0, "Worker threads serving requests (each stream holds one)."},
       {"server", "max_request_bytes", &C::max_request_bytes, one("MAX_REQUEST_BYTES"), 0, "Largest request body accepted; larger bodies get 413."},
       {"server", "allow_non_loopback", &C::allow_non_loopback, one("ALLOW_NON_LOOPBACK"), 0, "Allow serve to bind an address other than loopback."},
+      {"server", "max_json_depth", &C::max_json_depth, one("MAX_JSON_DEPTH"), 0, "Deepest JSON nesting accepted in a request body; deeper gets 400 invalid_json."},
+      {"server", "max_request_bytes_in_flight", &C::max_request_bytes_in_flight, one("MAX_REQUEST_BYTES_IN_FLIGHT"), 0, "Request body bytes held by all requests at once; past it 503 with Retry-After."},
       {"paths", "data_dir", &C::data_dir, three("DATA_DIR"), path, "State directory (login record, relay token, files, logs). Default ~/.airelays."},
       {"paths", "logs_dir", &C::logs_dir, three("LOGS_DIR"), path, "Traffic log directory. Default <data_dir>/logs."},
       {"auth", "storage", &C::storage, three("AUTH_STORAGE"), str | k_lower, "Where the ChatGPT login is kept: auto, keyring or file."},

@@ -1,4 +1,5 @@
-// The edge decision: Host → Origin → IP block → rate limit → concurrency → auth (see edge.hpp).
+// The edge decision: Host → Origin → fetch metadata → credential (block for wrong ones) →
+// rate limit → concurrency (see edge.hpp).
 #include <airelays/edge.hpp>
 
 #include <algorithm>
@@ -66,6 +67,26 @@ Decision refuse(std::string reason, api_error::ApiError error) {
   return d;
 }
 
+// A browser says where a request comes from in Sec-Fetch-Site: `cross-site` and `same-site`
+// (another port or address of this machine is a site too: 127.0.0.2, localhost:3000) come
+// from some other page. Such a request passes only with an Origin in allowed_origins, or as
+// a top-level navigation to a public page; an <img> or no-cors fetch carries no Origin and
+// no token, so it is refused here and never reaches the failed-auth count.
+bool foreign_page(const Settings& settings, const RequestMeta& req) {
+  if (!req.sec_fetch_site) {
+    return false;
+  }
+  std::string site = lower(trim(*req.sec_fetch_site));
+  if (site != "cross-site" && site != "same-site") {
+    return false;
+  }
+  if (req.origin && origin_allowed(settings, *req.origin)) {
+    return false;
+  }
+  bool navigation = req.sec_fetch_mode && lower(trim(*req.sec_fetch_mode)) == "navigate";
+  return !(navigation && !is_protected(req.path));
+}
+
 std::optional<Decision> check_browser_rules(const Settings& settings, const RequestMeta& req) {
   if (req.host && !host_allowed(settings, host_name(*req.host))) {
     return refuse("host_not_allowed",
@@ -82,6 +103,15 @@ std::optional<Decision> check_browser_rules(const Settings& settings, const Requ
                                 "` is not allowed: add it to [security] allowed_origins to "
                                 "call airelays from that web page.",
                             "origin_not_allowed"));
+  }
+  if (foreign_page(settings, req)) {
+    return refuse("cross_site_request",
+                  rejection(403,
+                            "A request from another web site (Sec-Fetch-Site: " +
+                                std::string(trim(*req.sec_fetch_site)) +
+                                ") is refused: add the page's origin to [security] "
+                                "allowed_origins to call airelays from it.",
+                            "cross_site_request"));
   }
   return std::nullopt;
 }
@@ -102,12 +132,9 @@ std::optional<Decision> check_websocket_upgrade(const RequestMeta& req) {
 
 std::optional<Decision> check_limits(const RequestMeta& req, rate_limit::Clients& clients,
                                      double now) {
-  auto verdict = clients.admit(req.client_ip, now);
+  auto verdict = clients.admit(req.client_ip, now, rate_limit::BlockRule::waived);
   switch (verdict.admission) {
-  case rate_limit::Admission::blocked:
-    return refuse("auth_block_active",
-                  rejection(429, "Too many invalid authentication attempts from this IP.",
-                            "ip_temporarily_blocked", verdict.retry_after));
+  case rate_limit::Admission::blocked: // waived above: the caller presented the right token
   case rate_limit::Admission::rate_limited:
     return refuse("request_rate_limit",
                   rejection(429, "Request rate limit exceeded for this IP.",
@@ -120,6 +147,40 @@ std::optional<Decision> check_limits(const RequestMeta& req, rate_limit::Clients
     break;
   }
   return std::nullopt;
+}
+
+Decision unauthorized() {
+  return refuse("invalid_api_key",
+                rejection(401, "Missing or invalid AIRelays bearer token.", "invalid_api_key"));
+}
+
+// None → 401 uncounted; right → passes (whatever the block); wrong → 429 while the IP is
+// blocked, else 401 counted toward the block. Only a wrong credential can be an attack on
+// the token, and only it can cost the IP anything.
+std::optional<Decision> check_credential(const RequestMeta& req,
+                                         const std::optional<std::string>& expected_token,
+                                         rate_limit::Clients& clients, double now) {
+  // The bearer token, or the x-api-key header (the Anthropic SDKs') when no bearer is sent:
+  // the same token, the same rules.
+  std::optional<std::string> token;
+  if (req.authorization && !trim(*req.authorization).empty()) {
+    token = bearer_token(*req.authorization);
+  } else if (req.api_key && !trim(*req.api_key).empty()) {
+    token = *req.api_key;
+  } else {
+    return unauthorized();
+  }
+  if (token && expected_token && token_matches(*token, *expected_token)) {
+    return std::nullopt;
+  }
+  if (long left = clients.blocked_for(req.client_ip, now); left > 0) {
+    return refuse("auth_block_active",
+                  rejection(429, "Too many invalid authentication attempts from this IP.",
+                            "ip_temporarily_blocked", left));
+  }
+  Decision d = unauthorized();
+  d.started_block = clients.record_auth_failure(req.client_ip, now);
+  return d;
 }
 
 } // namespace
@@ -224,27 +285,16 @@ Decision decide(const Settings& settings, const RequestMeta& req,
   if (auto refused = check_websocket_upgrade(req)) {
     return *refused;
   }
+  if (settings.require_auth) {
+    if (auto refused = check_credential(req, expected_token, clients, now)) {
+      return *refused;
+    }
+  }
   if (auto refused = check_limits(req, clients, now)) {
     return *refused;
   }
-  if (!settings.require_auth) {
-    Decision d;
-    d.holds_slot = true;
-    return d;
-  }
-  auto presented = req.authorization ? bearer_token(*req.authorization) : std::nullopt;
-  if (!presented && req.api_key && !req.api_key->empty()) {
-    presented = req.api_key; // x-api-key: the same token, the same rules
-  }
-  if (presented && expected_token && token_matches(*presented, *expected_token)) {
-    Decision d;
-    d.holds_slot = true;
-    return d;
-  }
-  clients.release(req.client_ip);
-  Decision d = refuse("invalid_api_key",
-                      rejection(401, "Missing or invalid AIRelays bearer token.", "invalid_api_key"));
-  d.started_block = clients.record_auth_failure(req.client_ip, now);
+  Decision d;
+  d.holds_slot = true;
   return d;
 }
 

@@ -61,16 +61,51 @@ std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohman
   if (req.body.empty()) {
     return api_error::bad_request("Request body must be a JSON object; it is empty.");
   }
+  if (auto at = json_too_deep(req.body, req.max_json_depth)) {
+    return api_error::bad_request("Request body nests JSON deeper than " +
+                                      std::to_string(req.max_json_depth) + " levels (at byte " +
+                                      std::to_string(*at + 1) +
+                                      "); the limit is [server] max_json_depth.",
+                                  std::nullopt, std::string("invalid_json"));
+  }
   try {
     out = nlohmann::json::parse(req.body);
   } catch (const nlohmann::json::parse_error& e) {
     return api_error::bad_request("Request body must be valid JSON: parse error at byte " +
                                       std::to_string(e.byte) + ".",
                                   std::nullopt, std::string("invalid_json"));
+  } catch (const nlohmann::json::exception&) {
+    // out_of_range 406: a number beyond a double (1e999); the library's text stays out.
+    return api_error::bad_request("Request body must be valid JSON: a number is out of range.",
+                                  std::nullopt, std::string("invalid_json"));
   }
   if (!out.is_object()) {
     return api_error::bad_request("Request body must be a JSON object.", std::nullopt,
                                   std::string("invalid_json"));
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> json_too_deep(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i; // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        return i;
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
   }
   return std::nullopt;
 }

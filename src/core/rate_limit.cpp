@@ -78,10 +78,10 @@ void Clients::forget_idle(double now) {
   }
 }
 
-Verdict Clients::admit(const std::string& ip, double now) {
+Verdict Clients::admit(const std::string& ip, double now, BlockRule block) {
   std::lock_guard lock(m_mutex);
   State& s = state(ip, now);
-  if (s.blocked_until > now) {
+  if (block == BlockRule::applies && s.blocked_until > now) {
     return {Admission::blocked, ceil_seconds(s.blocked_until - now)};
   }
   if (s.bucket.available(now) < 1.0) {
@@ -93,6 +93,15 @@ Verdict Clients::admit(const std::string& ip, double now) {
   s.bucket.try_take(now);
   ++s.active;
   return {Admission::admitted, 0};
+}
+
+long Clients::blocked_for(const std::string& ip, double now) {
+  std::lock_guard lock(m_mutex);
+  auto it = m_clients.find(ip);
+  if (it == m_clients.end() || it->second.blocked_until <= now) {
+    return 0;
+  }
+  return ceil_seconds(it->second.blocked_until - now);
 }
 
 void Clients::release(const std::string& ip) {

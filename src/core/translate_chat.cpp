@@ -160,12 +160,12 @@ void disclose_dropped(const json& body, std::vector<std::string>& ignored) {
 
 } // namespace
 
-std::variant<ChatPlan, ApiError> plan_request(const json& chat_body, bool no_tools) {
+std::variant<ChatPlan, ApiError> plan_request(json chat_body, bool no_tools) {
   if (!chat_body.is_object()) {
     return api_error::bad_request("Request body must be a JSON object.");
   }
   ChatPlan plan;
-  json body = chat_body;
+  json& body = chat_body; // by value: a caller done with its tree moves it in (no copy)
   responses::strip_parameters(body, plan.ignored);
   if (auto err = reject_unservable(body)) {
     return *err;

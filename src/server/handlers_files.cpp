@@ -133,6 +133,16 @@ http::Response retrieve(AppState& s, http::Request& req) {
   return http::json(200, file_store::to_openai(*info));
 }
 
+// `attachment; filename="..."` with the stored name made safe for a quoted string (printable
+// ASCII, no quote or backslash); the exact name is in the file object.
+std::string attachment(const std::string& filename) {
+  std::string safe;
+  for (unsigned char c : filename) {
+    safe.push_back(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? static_cast<char>(c) : '_');
+  }
+  return "attachment; filename=\"" + (safe.empty() ? std::string("file") : safe) + "\"";
+}
+
 http::Response content(AppState& s, http::Request& req) {
   const std::string& id = req.path_params["id"];
   auto info = s.files->get(id);
@@ -149,6 +159,10 @@ http::Response content(AppState& s, http::Request& req) {
   if (res.content_type.rfind("text/", 0) == 0 && res.content_type.find("charset") == std::string::npos) {
     res.content_type += "; charset=utf-8";
   }
+  // The bytes are the client's, and so is the declared type: a browser must neither sniff
+  // them into HTML nor render them in the relay's origin, so they always download.
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Content-Disposition", attachment(info->filename));
   res.body = std::move(*bytes.value());
   return res;
 }

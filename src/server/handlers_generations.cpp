@@ -65,7 +65,8 @@ std::variant<Planned, api_error::ApiError> plan_messages(const json& body,
                  std::move(p.options)};
 }
 
-std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, const json& body,
+// Takes the client's tree: the chat translation works on it in place (no copy of a big body).
+std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, json&& body,
                                                 bool no_tools) {
   if (route == GenerationRoute::responses) {
     auto r = responses::plan_request(body, no_tools);
@@ -76,7 +77,7 @@ std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, const jso
     return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, false, p.model, {}};
   }
   if (route == GenerationRoute::chat) {
-    auto r = translate_chat::plan_request(body, no_tools);
+    auto r = translate_chat::plan_request(std::move(body), no_tools);
     if (auto* e = std::get_if<api_error::ApiError>(&r)) {
       return *e;
     }
@@ -218,7 +219,8 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
     return fail(req, *e);
   }
   auto planned = route == GenerationRoute::messages ? plan_messages(body, state.config)
-                                                    : plan(route, body, no_tools);
+                                                    : plan(route, std::move(body), no_tools);
+  body = json(); // the client's tree is not needed past here: its memory goes before the call
   if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
     return fail(req, *e);
   }

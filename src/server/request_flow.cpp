@@ -9,6 +9,9 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace airelays::server {
 
@@ -41,6 +44,26 @@ std::string route_pattern(const std::string& path,
 
 bool is_loopback_peer(const std::string& addr) {
   return edge::is_loopback(addr) || addr == "::ffff:127.0.0.1";
+}
+
+// A large body's parsed copies are freed by now but malloc keeps them (in the worker's own
+// arena), so one 7.5 MB request raised the relay's RSS by ~480 MB for good. Past this size
+// the body is dropped and the freed pages go back to the system.
+constexpr size_t k_trim_after_bytes = 1 << 20;
+
+void release_large_body(Exchange& ex) {
+  size_t bytes = ex.req.body.size();
+  for (const auto& part : ex.req.form) {
+    bytes += part.content.size();
+  }
+  if (bytes < k_trim_after_bytes) {
+    return;
+  }
+  std::string().swap(ex.req.body);
+  std::vector<http::FormPart>().swap(ex.req.form);
+#ifdef __GLIBC__
+  ::malloc_trim(0);
+#endif
 }
 
 rate_limit::Limits limits_of(const config::Config& c) {
@@ -129,11 +152,14 @@ void Flow::set_bound(const std::string& host, int port) {
 std::string Flow::client_ip(const std::string& remote_addr,
                             const std::string& forwarded_for) const {
   if (m_state.config.trust_x_forwarded_for && is_loopback_peer(remote_addr)) {
-    std::string first = forwarded_for.substr(0, forwarded_for.find(','));
-    first.erase(0, first.find_first_not_of(" \t"));
-    first.erase(first.find_last_not_of(" \t") + 1);
-    if (!first.empty()) {
-      return first;
+    // The rightmost entry is the one the trusted local proxy appended; everything to its
+    // left was sent by the client and would let it pick its own address (and dodge a block).
+    auto comma = forwarded_for.rfind(',');
+    std::string last = comma == std::string::npos ? forwarded_for : forwarded_for.substr(comma + 1);
+    last.erase(0, last.find_first_not_of(" \t"));
+    last.erase(last.find_last_not_of(" \t") + 1);
+    if (!last.empty()) {
+      return last;
     }
   }
   return remote_addr.empty() ? "unknown" : remote_addr;
@@ -148,6 +174,7 @@ std::unique_ptr<Exchange> Flow::begin(http::Request req) {
   auto ex = std::make_unique<Exchange>();
   ex->req = std::move(req);
   ex->req.request_id = new_request_id();
+  ex->req.max_json_depth = m_state.config.max_json_depth;
   m_state.metrics.add("airelays_http_requests_in_flight", {}, 1);
   return ex;
 }
@@ -172,6 +199,12 @@ std::optional<http::Response> Flow::check_edge(Exchange& ex) {
   if (ex.req.has_header("x-api-key")) {
     meta.api_key = ex.req.header("x-api-key"); // the Anthropic SDKs' way to send the token
   }
+  if (ex.req.has_header("Sec-Fetch-Site")) {
+    meta.sec_fetch_site = ex.req.header("Sec-Fetch-Site");
+  }
+  if (ex.req.has_header("Sec-Fetch-Mode")) {
+    meta.sec_fetch_mode = ex.req.header("Sec-Fetch-Mode");
+  }
   std::optional<std::string> token;
   if (m_settings.require_auth && edge::is_protected(ex.req.path)) {
     token = m_tokens.current();
@@ -194,6 +227,32 @@ int64_t Flow::body_cap(const Exchange& ex) const {
     return m_state.config.max_upload_bytes + 1024 * 1024; // the file plus its form framing
   }
   return m_state.config.max_request_bytes;
+}
+
+bool Flow::reserve_body(Exchange& ex, int64_t total) {
+  int64_t more = total - ex.body_reserved;
+  if (more <= 0) {
+    return true;
+  }
+  int64_t held = m_body_bytes.fetch_add(more) + more;
+  if (held > m_state.config.max_request_bytes_in_flight) {
+    m_body_bytes.fetch_sub(more);
+    ex.over_budget = true;
+    return false;
+  }
+  ex.body_reserved = total;
+  return true;
+}
+
+api_error::ApiError Flow::over_budget() const {
+  auto e = api_error::make(503,
+                           "The relay is holding its limit of request bodies in flight ([server] "
+                           "max_request_bytes_in_flight = " +
+                               std::to_string(m_state.config.max_request_bytes_in_flight) +
+                               " bytes); retry shortly.",
+                           std::string("server_busy"));
+  e.retry_after = 1;
+  return e;
 }
 
 http::Response Flow::refuse(Exchange& ex, const api_error::ApiError& e, std::string reason) {
@@ -284,6 +343,8 @@ void Flow::finish(Exchange& ex, int status, size_t response_bytes, bool streamed
   if (ex.holds_slot) {
     m_state.clients->release(ex.req.client_ip);
   }
+  m_body_bytes.fetch_sub(ex.body_reserved);
+  ex.body_reserved = 0;
   auto& m = m_state.metrics;
   m.add("airelays_http_requests_in_flight", {}, -1);
   m.inc("airelays_http_requests_total", {{"route", ex.route}, {"status", std::to_string(status)}});
@@ -296,6 +357,7 @@ void Flow::finish(Exchange& ex, int status, size_t response_bytes, bool streamed
     m_state.traffic_log->write(summary(ex, status, response_bytes, streamed, completed, response),
                                std::chrono::system_clock::now());
   }
+  release_large_body(ex);
 }
 
 } // namespace airelays::server

@@ -11,6 +11,7 @@
 #include <airelays/edge.hpp>
 #include <airelays/http_types.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,8 @@ struct Exchange {
   bool holds_slot = false;         // a per-IP concurrency slot to give back
   bool counted = false;            // counts toward requests_total
   bool finished = false;
+  int64_t body_reserved = 0; // bytes of the in-flight body budget this request holds
+  bool over_budget = false;  // its body did not fit the budget (503)
 };
 
 class Flow {
@@ -53,8 +56,8 @@ public:
 
   // The address the listener is bound to (the Host check accepts it; pages show it).
   void set_bound(const std::string& host, int port);
-  // The client IP: the TCP peer, or the first X-Forwarded-For element when
-  // trust_x_forwarded_for is on and the peer is loopback.
+  // The client IP: the TCP peer, or the last X-Forwarded-For element (the one the local
+  // proxy appended) when trust_x_forwarded_for is on and the peer is loopback.
   std::string client_ip(const std::string& remote_addr, const std::string& forwarded_for) const;
   // Starts an exchange: request id, start time, in-flight gauge.
   std::unique_ptr<Exchange> begin(http::Request req);
@@ -62,6 +65,11 @@ public:
   std::optional<http::Response> check_edge(Exchange& ex);
   // The largest body accepted for this request (uploads get the upload cap plus framing).
   int64_t body_cap(const Exchange& ex) const;
+  // Counts the first `total` bytes of ex's body against [server] max_request_bytes_in_flight;
+  // false (and ex.over_budget set) when they do not fit. The bytes are held until finish().
+  bool reserve_body(Exchange& ex, int64_t total);
+  // The 503 with Retry-After for a body that did not fit the in-flight budget.
+  api_error::ApiError over_budget() const;
   // An error response for ex (413, 400, ...) built by api_error.
   http::Response refuse(Exchange& ex, const api_error::ApiError& e, std::string reason);
   // Routes ex to its handler: the handler's response, or 404/405; an exception is a 500.
@@ -79,6 +87,7 @@ private:
   Router& m_router;
   edge::Settings m_settings;
   TokenSource m_tokens;
+  std::atomic<int64_t> m_body_bytes{0}; // request body bytes held by requests in flight
 };
 
 // "req_" + 32 lowercase hex characters from the OS random generator.

@@ -269,7 +269,7 @@ bool Wiring::read_body(const httplib::Request& hr, const httplib::ContentReader&
   auto take = [&](size_t n) {
     total += static_cast<int64_t>(n);
     over_cap = over_cap || total > cap;
-    return !over_cap;
+    return !over_cap && m_flow.reserve_body(ex, total);
   };
   if (hr.is_multipart_form_data()) {
     auto& form = ex.req.form;
@@ -307,6 +307,10 @@ void Wiring::with_body(const httplib::Request& hr, httplib::Response& res,
   }
   bool over_cap = false;
   bool ok = read_body(hr, reader, *ex, over_cap);
+  if (ex->over_budget) {
+    send(res, ex, m_flow.refuse(*ex, m_flow.over_budget(), "body_budget"), true);
+    return;
+  }
   if (over_cap) {
     send(res, ex, m_flow.refuse(*ex, too_large(*ex, m_flow.body_cap(*ex)), "body_too_large"), true);
     return;

@@ -168,6 +168,10 @@ std::optional<ApiError> expand(json& request, const Context& ctx, Plan& plan) {
       return e;
     }
   }
+  if (plan.history.empty() && request.contains("input") && request["input"].is_array()) {
+    // Nothing to prepend: resolve in place rather than copy a large input a second time.
+    return resolve_files(request["input"], ctx.files);
+  }
   json input = replayable(plan.history);
   for (const auto& item : plan.new_input) {
     input.push_back(item);

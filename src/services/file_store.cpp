@@ -7,9 +7,14 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace airelays::file_store {
 
@@ -20,6 +25,44 @@ namespace {
 constexpr const char* k_content = "content";
 constexpr const char* k_meta = "meta.json";
 constexpr size_t k_id_hex = 24;
+
+// Reads <dir>/<name> without following a symlink at either step (the store never serves what
+// a link planted in files/ points at, issue 14): the entry directory is opened O_NOFOLLOW and
+// the file in it O_NOFOLLOW, and it must be a regular file. nullopt when either is missing.
+Result<std::optional<std::string>> read_entry(const std::string& dir, const char* name) {
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0) {
+    return errno == ENOENT ? Result<std::optional<std::string>>(std::nullopt)
+                           : make_error(dir + " is not a plain directory: " + std::strerror(errno));
+  }
+  int fd = ::openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  int open_errno = errno;
+  ::close(dfd);
+  if (fd < 0) {
+    return open_errno == ENOENT
+               ? Result<std::optional<std::string>>(std::nullopt)
+               : make_error(dir + "/" + name + " is not a plain file: " + std::strerror(open_errno));
+  }
+  struct stat st {};
+  std::string out;
+  bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  char buf[65536];
+  ssize_t n = 0;
+  while (regular && (n = ::read(fd, buf, sizeof buf)) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (!regular || n < 0) {
+    return make_error(dir + "/" + name + " is not a readable plain file");
+  }
+  return std::optional<std::string>(std::move(out));
+}
+
+// True when path is a regular file itself, not a symlink to one.
+bool plain_file(const fs::path& path) {
+  std::error_code ec;
+  return fs::symlink_status(path, ec).type() == fs::file_type::regular;
+}
 
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -128,21 +171,30 @@ std::string FileStore::dir_of(const std::string& id) const { return m_dir + "/" 
 
 // Indexes every complete file and removes every incomplete one (a crash mid-upload or
 // mid-delete): no meta.json, a meta.json that does not parse, or bytes that do not match it.
+// A symlink in place of an entry, its meta.json or its content is removed too (the link,
+// never its target): the store holds only what it wrote.
 Status FileStore::load() {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(m_dir, ec)) {
     std::string name = entry.path().filename().string();
+    std::error_code link_ec;
+    if (is_file_id(name) && entry.is_symlink(link_ec)) {
+      fs::remove(entry.path(), link_ec);
+      continue;
+    }
     if (!is_file_id(name) || !entry.is_directory()) {
       continue;
     }
-    auto meta = atomic_file::read(entry.path().string() + "/" + k_meta);
+    auto meta = read_entry(entry.path().string(), k_meta);
     std::optional<FileInfo> info;
     if (meta && *meta) {
       info = parse_meta(**meta);
     }
     std::error_code size_ec;
     auto size = fs::file_size(entry.path() / k_content, size_ec);
-    if (!info || info->id != name || size_ec || static_cast<int64_t>(size) != info->bytes) {
+    bool plain = plain_file(entry.path() / k_content);
+    if (!info || info->id != name || size_ec || !plain ||
+        static_cast<int64_t>(size) != info->bytes) {
       fs::remove_all(entry.path(), size_ec);
       continue;
     }
@@ -234,7 +286,7 @@ Result<std::optional<std::string>> FileStore::read(const std::string& id) const 
   if (!get(id)) {
     return std::optional<std::string>{};
   }
-  auto bytes = atomic_file::read(dir_of(id) + "/" + k_content);
+  auto bytes = read_entry(dir_of(id), k_content);
   if (!bytes) {
     return bytes.error();
   }

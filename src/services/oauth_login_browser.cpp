@@ -83,6 +83,9 @@ bool port_free(int port) {
 }
 
 class CallbackListener final : public BrowserLogin {
+  static constexpr size_t k_listener_threads = 64;
+  static constexpr time_t k_read_timeout_seconds = 2;
+
 public:
   explicit CallbackListener(Settings s) : m_settings(std::move(s)), m_pkce(make_pkce()) {}
 
@@ -177,16 +180,31 @@ private:
     m_server.Get("/auth/callback", [this](const httplib::Request& req, httplib::Response& res) {
       on_callback(req, res);
     });
-    m_server.Get("/cancel", [this](const httplib::Request&, httplib::Response& res) {
+    m_server.Get("/cancel", [this](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Connection", "close");
+      if (req.get_param_value("state") != m_pkce.state) { // a web page cannot end the login
+        res.status = 400;
+        res.set_content("State mismatch", "text/plain; charset=utf-8");
+        return;
+      }
       res.set_content("Login cancelled", "text/plain; charset=utf-8");
       finish(make_error("Login cancelled (the login listener was asked to stop)."));
     });
+    limit_slow_peers();
     m_server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty()) {
         res.set_content(res.status == 404 ? "Not Found" : "Error", "text/plain; charset=UTF-8");
       }
     });
+  }
+
+  // A few local connections that trickle their request head must not hold every worker
+  // while the browser's callback waits (issue 14): enough workers for many at once, one
+  // request per connection, and a peer silent for k_read_timeout_seconds is dropped.
+  void limit_slow_peers() {
+    m_server.new_task_queue = [] { return new httplib::ThreadPool(k_listener_threads); };
+    m_server.set_read_timeout(k_read_timeout_seconds, 0);
+    m_server.set_keep_alive_max_count(1);
   }
 
   void on_callback(const httplib::Request& req, httplib::Response& res) {

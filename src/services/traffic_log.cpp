@@ -1,4 +1,5 @@
 // Hourly JSONL traffic log with redaction and retention (see traffic_log.hpp).
+#include <airelays/http_types.hpp>
 #include <airelays/traffic_log.hpp>
 
 #include <algorithm>
@@ -18,11 +19,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* const k_secret_keys[] = {
-    "authorization", "cookie",       "set-cookie",    "access_token", "refresh_token",
-    "id_token",      "api_key",      "x-api-key",     "bearer_token", "relay_token",
-    "token",         "password",     "client_secret", "file_data",    "proxy-authorization",
-};
+constexpr int k_max_logged_depth = 256;
+
+// Keys whose values are secrets wherever they stand, compared without case, `_`, `-` or `.`
+// (so `apiKey`, `openai_api_key` and `X-Api-Key` all match): a key matches when it contains
+// one of k_secret_parts, ends with "token" (access_token, sessionToken; not max_tokens) or
+// is one of k_secret_names.
+const char* const k_secret_parts[] = {"apikey", "secret", "password", "passwd",
+                                      "authorization", "cookie"};
+const char* const k_secret_names[] = {"filedata", "code"};
+// Query parameter names that carry keys in URLs (`?key=`) besides the above.
+const char* const k_secret_query_names[] = {"key", "sig", "signature"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -40,40 +47,104 @@ bool iequals(std::string_view a, std::string_view lower_b) {
          });
 }
 
-bool is_secret_key(std::string_view key, bool in_error_object) {
-  if (iequals(key, "code")) {
+// The key folded for matching: lower case without `_`, `-` and `.`.
+std::string fold_key(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (unsigned char c : key) {
+    if (c != '_' && c != '-' && c != '.') {
+      out.push_back(static_cast<char>(std::tolower(c)));
+    }
+  }
+  return out;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool is_secret_key(std::string_view key, bool in_error_object, bool in_query) {
+  std::string k = fold_key(key);
+  if (k == "code") {
     return !in_error_object; // an error's code is a category, an OAuth code is a secret
   }
-  return std::any_of(std::begin(k_secret_keys), std::end(k_secret_keys),
-                     [&](const char* s) { return iequals(key, s); });
+  if (in_query && std::any_of(std::begin(k_secret_query_names), std::end(k_secret_query_names),
+                              [&](const char* n) { return k == n; })) {
+    return true;
+  }
+  return ends_with(k, "token") ||
+         std::any_of(std::begin(k_secret_parts), std::end(k_secret_parts),
+                     [&](const char* p) { return k.find(p) != std::string::npos; }) ||
+         std::any_of(std::begin(k_secret_names), std::end(k_secret_names),
+                     [&](const char* n) { return k == n; });
 }
 
-bool looks_like_bearer(const nlohmann::json& v) {
-  if (!v.is_string()) {
+bool token_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+         c == '~' || c == '+' || c == '/' || c == '=';
+}
+
+// Replaces, inside free text, every `Bearer <credential>` and every `sk-...` key with
+// [REDACTED]; returns false (and leaves text alone) when there was none.
+bool scrub_text(std::string& text) {
+  std::string out;
+  size_t copied = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t start = std::string::npos;
+    size_t end = i;
+    bool word_start = i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]));
+    if (word_start && i + 7 < text.size() && iequals(std::string_view(text).substr(i, 7), "bearer ")) {
+      end = i + 7;
+      while (end < text.size() && text[end] == ' ') {
+        ++end;
+      }
+      size_t token_start = end;
+      while (end < text.size() && token_char(text[end])) {
+        ++end;
+      }
+      start = end > token_start ? i : std::string::npos;
+    } else if (word_start && text.compare(i, 3, "sk-") == 0) {
+      end = i + 3;
+      while (end < text.size() && token_char(text[end])) {
+        ++end;
+      }
+      start = end - i >= 11 ? i : std::string::npos; // sk- and at least 8 more
+    }
+    if (start == std::string::npos) {
+      ++i;
+      continue;
+    }
+    out.append(text, copied, start - copied);
+    out += "[REDACTED]";
+    copied = i = end;
+  }
+  if (copied == 0) {
     return false;
   }
-  const auto& s = v.get_ref<const std::string&>();
-  return s.size() > 7 && iequals(std::string_view(s).substr(0, 7), "bearer ");
+  out.append(text, copied, std::string::npos);
+  text = std::move(out);
+  return true;
 }
 
-// Replaces secrets in v where they stand.
-void redact_in(nlohmann::json& v, bool error_object) {
+// Replaces secrets in v where they stand: values under secret keys, and credentials inside
+// any string.
+void redact_in(nlohmann::json& v, bool error_object, bool query = false) {
   if (v.is_object()) {
     auto message = v.find("message");
     bool has_message = message != v.end() && message->is_string();
     for (auto& [k, child] : v.items()) {
-      if (is_secret_key(k, error_object || has_message)) {
+      if (is_secret_key(k, error_object || has_message, query)) {
         child = "[REDACTED]";
       } else {
-        redact_in(child, iequals(k, "error"));
+        redact_in(child, iequals(k, "error"), iequals(k, "query"));
       }
     }
   } else if (v.is_array()) {
     for (auto& child : v) {
       redact_in(child, false);
     }
-  } else if (looks_like_bearer(v)) {
-    v = "[REDACTED]";
+  } else if (v.is_string()) {
+    scrub_text(v.get_ref<std::string&>());
   }
 }
 
@@ -142,7 +213,10 @@ nlohmann::json body_snapshot(std::string_view body, std::string_view content_typ
     snap["kind"] = nlohmann::json::accept(body.begin(), body.end()) ? "json" : "text";
     return snap;
   }
-  auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  // Nesting deeper than requests may have is logged as text: redaction walks the tree.
+  bool deep = http::json_too_deep(body, k_max_logged_depth).has_value();
+  auto parsed = deep ? nlohmann::json(nlohmann::json::value_t::discarded)
+                     : nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   snap["kind"] = parsed.is_discarded() ? "text" : "json";
   if (parsed.is_discarded()) {
     snap["text"] = std::string(body);

@@ -212,3 +212,79 @@ TEST_CASE("files: SIGKILL in the middle of uploads leaves no half file listed or
   }
   CHECK(on_disk == ids_of(listed));
 }
+
+namespace {
+
+// A meta.json the store would accept for `bytes` bytes under `id`.
+std::string planted_meta(const std::string& id, size_t bytes) {
+  return json{{"id", id},          {"filename", "planted.txt"}, {"purpose", "user_data"},
+              {"content_type", "text/plain"}, {"bytes", bytes}, {"created_at", 1700000000},
+              {"sha256", std::string(64, '0')}, {"sequence", 1}}
+      .dump();
+}
+
+} // namespace
+
+TEST_CASE("files: symlinks planted in files/ are dropped at start and never followed") {
+  Env env;
+  configure(env, nullptr);
+  namespace fs = std::filesystem;
+  const std::string secret_text = "ssh-private-key-material-that-must-stay-home\n";
+  const std::string secret = env.home.path() + "/secret";
+  write_file(secret, secret_text, 0600);
+  const std::string files = env.data_dir() + "/files";
+  fs::create_directories(files);
+  // An entry that is a link to a directory elsewhere, holding a valid-looking file...
+  const std::string linked_id = "file-" + std::string(24, 'a');
+  const std::string outside = env.home.path() + "/outside";
+  fs::create_directories(outside);
+  write_file(outside + "/meta.json", planted_meta(linked_id, secret_text.size()), 0600);
+  fs::create_symlink(secret, outside + "/content");
+  fs::create_directory_symlink(outside, files + "/" + linked_id);
+  // ...and a real entry whose content is a link to the secret.
+  const std::string content_id = "file-" + std::string(24, 'b');
+  fs::create_directories(files + "/" + content_id);
+  write_file(files + "/" + content_id + "/meta.json", planted_meta(content_id, secret_text.size()), 0600);
+  fs::create_symlink(secret, files + "/" + content_id + "/content");
+
+  auto server = start_server(env);
+  auto c = client(server->port);
+  auto listed = body_json(c.Get("/v1/files"));
+  CHECK(listed["data"].empty());
+  for (const auto& id : {linked_id, content_id}) {
+    CAPTURE(id);
+    auto r = c.Get(("/v1/files/" + id + "/content").c_str());
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    CHECK(r->body.find("ssh-private-key") == std::string::npos);
+    std::error_code ec;
+    CHECK_FALSE(fs::exists(fs::symlink_status(files + "/" + id, ec))); // dropped from disk
+  }
+  CHECK(read_file(secret) == secret_text); // the targets are left alone
+  CHECK(fs::exists(outside + "/meta.json"));
+
+  // A link swapped in while the relay runs is not followed either.
+  auto up = upload(c, "notes.txt", "my notes\n", "text/plain");
+  REQUIRE(up->status == 200);
+  std::string id = body_json(up)["id"];
+  fs::remove(files + "/" + id + "/content");
+  fs::create_symlink(secret, files + "/" + id + "/content");
+  auto r = c.Get(("/v1/files/" + id + "/content").c_str());
+  REQUIRE(r);
+  CHECK(r->status != 200);
+  CHECK(r->body.find("ssh-private-key") == std::string::npos);
+}
+
+TEST_CASE("files: content is served with nosniff and as an attachment") {
+  Env env;
+  configure(env, nullptr);
+  auto server = start_server(env);
+  auto c = client(server->port);
+  auto up = upload(c, "page \"x\".html", "<script>alert(document.cookie)</script>", "text/html");
+  REQUIRE(up->status == 200);
+  auto r = c.Get(("/v1/files/" + body_json(up)["id"].get<std::string>() + "/content").c_str());
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
+  CHECK(r->get_header_value("Content-Disposition") == "attachment; filename=\"page _x_.html\"");
+}

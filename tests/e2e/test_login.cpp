@@ -4,8 +4,14 @@
 #include "fake_upstream.hpp"
 #include "test_support.hpp"
 
+#include <arpa/inet.h>
+#include <atomic>
 #include <csignal>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -66,6 +72,34 @@ std::tuple<int, std::string, std::string> get(const std::string& url) {
   auto r = c.Get(url.substr(path_start).c_str());
   REQUIRE(r);
   return {r->status, r->get_header_value("Location"), r->body};
+}
+
+// The value of query parameter `name` in url (as written, not decoded).
+std::string url_param(const std::string& url, const std::string& name) {
+  for (char sep : {'?', '&'}) {
+    auto at = url.find(sep + name + "=");
+    if (at != std::string::npos) {
+      auto start = at + name.size() + 2;
+      return url.substr(start, url.find('&', start) - start);
+    }
+  }
+  return {};
+}
+
+// A connection to 127.0.0.1:port that has sent the start of a request head (-1 on failure).
+int open_slow_request(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  const char head[] = "GET /auth/callback HTTP/1.1\r\nHost: localhost\r\n";
+  ::send(fd, head, sizeof head - 1, MSG_NOSIGNAL);
+  return fd;
 }
 
 } // namespace
@@ -162,10 +196,57 @@ TEST_CASE("login --browser ignores a callback with the wrong state and stops on 
   CHECK(page == "State mismatch");
   CHECK(b.login->wait_for_line(std::regex("state does not match")).has_value());
   auto cancel = base.substr(0, base.find("/auth/callback")) + "/cancel";
-  auto [c_status, c_loc, c_body] = get(cancel);
+  // Without the login's state (a web page's <img>), /cancel does nothing.
+  auto [no_status, no_loc, no_body] = get(cancel);
+  CHECK(no_status == 400);
+  CHECK(std::get<0>(get(cancel + "?state=forged")) == 400);
+  auto [c_status, c_loc, c_body] = get(cancel + "?state=" + url_param(b.url, "state"));
   CHECK(c_body == "Login cancelled");
   CHECK(b.login->wait(std::chrono::seconds(20)) == 1);
   CHECK(b.login->output().find("Login cancelled") != std::string::npos);
+}
+
+TEST_CASE("login --browser: connections trickling their request head do not stall the callback") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  auto b = start_browser_login(env);
+  auto [status, location, body] = get(b.url);
+  REQUIRE(status == 302);
+  std::string callback = "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  int port = std::stoi(callback.substr(std::string("http://127.0.0.1:").size()));
+  // 24 local connections, each sending one header line a second and never finishing.
+  std::vector<int> slow;
+  for (int i = 0; i < 24; ++i) {
+    int fd = open_slow_request(port);
+    REQUIRE(fd >= 0);
+    slow.push_back(fd);
+  }
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    while (!stop) {
+      for (int fd : slow) {
+        ::send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+      }
+      for (int i = 0; i < 10 && !stop; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  });
+  // The slow ones connected first, so the listener takes them before this one.
+  httplib::Client c("http://127.0.0.1:" + std::to_string(port));
+  c.set_read_timeout(15);
+  auto path = callback.substr(callback.find("/auth/callback"));
+  auto r = c.Get(path.c_str());
+  stop = true;
+  trickle.join();
+  for (int fd : slow) {
+    ::close(fd);
+  }
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body.find("Signed in to airelays") != std::string::npos);
+  CHECK(b.login->wait(std::chrono::seconds(20)) == 0);
 }
 
 TEST_CASE("login --browser with the callback port busy points to login --device") {

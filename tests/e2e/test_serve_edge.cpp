@@ -105,29 +105,93 @@ TEST_CASE("serve: [security] allowed_origins lets that page call the relay") {
   CHECK(r->status == 200);
 }
 
-TEST_CASE("serve: 8 bad tokens block the IP; then even the good token gets 429 with Retry-After") {
+TEST_CASE("serve: 8 wrong tokens block wrong tokens from the IP (429, Retry-After); the right one is served") {
   Env env;
   give_token(env);
   auto s = start_server(env);
   auto c = client(s->port);
   for (int i = 0; i < 8; ++i) {
-    auto r = i % 2 ? c.Get("/v1/relay/status", bearer("wrong")) : c.Get("/v1/relay/status");
+    auto r = c.Get("/v1/relay/status", bearer("wrong"));
     REQUIRE(r);
     CHECK(r->status == 401); // the request that trips the block still gets 401
   }
-  auto good = c.Get("/v1/relay/status", bearer());
-  REQUIRE(good);
-  CHECK(good->status == 429);
-  CHECK(openai_error(good));
-  auto e = body_json(good)["error"];
+  auto wrong = c.Get("/v1/relay/status", bearer("wrong-again"));
+  REQUIRE(wrong);
+  CHECK(wrong->status == 429);
+  CHECK(openai_error(wrong));
+  auto e = body_json(wrong)["error"];
   CHECK(e["message"].get<std::string>().rfind("Too many invalid authentication attempts from this IP", 0) == 0);
   CHECK(e["code"] == "ip_temporarily_blocked");
-  int retry = std::atoi(good->get_header_value("Retry-After").c_str());
+  int retry = std::atoi(wrong->get_header_value("Retry-After").c_str());
   CHECK(retry > 890);
   CHECK(retry <= 900);
+  auto good = c.Get("/v1/relay/status", bearer()); // the block refuses wrong credentials only
+  REQUIRE(good);
+  CHECK(good->status == 200);
+  CHECK(body_json(good)["security"]["client"]["blocked_for_seconds"].get<int>() > 890);
+  auto none = c.Get("/v1/relay/status"); // no credential: 401, as before the block
+  REQUIRE(none);
+  CHECK(none->status == 401);
   auto health = c.Get("/healthz"); // public routes stay open
   REQUIRE(health);
   CHECK(health->status == 200);
+}
+
+TEST_CASE("serve: requests without a credential never count toward the block") {
+  Env env;
+  give_token(env);
+  auto s = start_server(env);
+  auto c = client(s->port);
+  for (int i = 0; i < 20; ++i) {
+    auto r = i % 2 ? c.Get("/v1/models") : c.Get("/v1/relay/status", {{"Authorization", " "}});
+    REQUIRE(r);
+    CHECK(r->status == 401);
+  }
+  auto wrong = c.Get("/v1/relay/status", bearer("wrong"));
+  REQUIRE(wrong);
+  CHECK(wrong->status == 401); // not 429: nothing was counted before it
+  auto good = c.Get("/v1/relay/status", bearer());
+  REQUIRE(good);
+  REQUIRE(good->status == 200);
+  auto client_view = body_json(good)["security"]["client"];
+  CHECK(client_view["failed_auth_attempts"] == 1);
+  CHECK(client_view["blocked_for_seconds"] == 0);
+}
+
+TEST_CASE("serve: cross-site browser requests are refused with 403 before auth and never count") {
+  Env env;
+  give_token(env);
+  give_config(env, "[security]\nallowed_origins = [\"http://localhost:5173\"]\n");
+  auto s = start_server(env);
+  auto c = client(s->port);
+  for (int i = 0; i < 12; ++i) {
+    // What an <img> or a no-cors fetch from another page sends: no Origin, no token.
+    auto r = c.Get("/v1/models", {{"Sec-Fetch-Site", i % 2 ? "cross-site" : "same-site"},
+                                  {"Sec-Fetch-Mode", "no-cors"},
+                                  {"Sec-Fetch-Dest", "image"},
+                                  {"Authorization", i % 3 ? "" : "Bearer wrong"}});
+    REQUIRE(r);
+    CHECK(r->status == 403);
+    CHECK(openai_error(r));
+    CHECK(body_json(r)["error"]["code"] == "cross_site_request");
+  }
+  auto with_token = c.Get("/v1/relay/status", {{"Sec-Fetch-Site", "cross-site"},
+                                               {"Authorization", "Bearer " + k_token}});
+  REQUIRE(with_token);
+  CHECK(with_token->status == 403);
+  auto allowed = c.Get("/v1/relay/status", {{"Sec-Fetch-Site", "cross-site"},
+                                            {"Origin", "http://localhost:5173"},
+                                            {"Authorization", "Bearer " + k_token}});
+  REQUIRE(allowed);
+  CHECK(allowed->status == 200);
+  CHECK(body_json(allowed)["security"]["client"]["failed_auth_attempts"] == 0);
+  auto link = c.Get("/", {{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Mode", "navigate"}});
+  REQUIRE(link);
+  CHECK(link->status == 200); // a link to the home page from another site still opens it
+  auto own = c.Get("/v1/relay/status", {{"Sec-Fetch-Site", "same-origin"},
+                                        {"Authorization", "Bearer " + k_token}});
+  REQUIRE(own);
+  CHECK(own->status == 200);
 }
 
 TEST_CASE("serve: the per-IP rate limit answers 429 after the burst, with Retry-After") {
@@ -300,4 +364,17 @@ TEST_CASE("serve: X-Forwarded-For and a REMOTE_ADDR header do not change the cli
   REQUIRE(r);
   REQUIRE(r->status == 200);
   CHECK(body_json(r)["security"]["client"]["ip"] == "127.0.0.1");
+}
+
+TEST_CASE("serve: with trust_x_forwarded_for the rightmost X-Forwarded-For entry is the client") {
+  Env env;
+  give_token(env);
+  give_config(env, "[security]\ntrust_x_forwarded_for = true\n");
+  auto s = start_server(env);
+  // The client wrote "6.6.6.6"; the proxy in front appended the address it saw.
+  auto r = client(s->port).Get("/v1/relay/status", {{"Authorization", "Bearer " + k_token},
+                                                    {"X-Forwarded-For", "6.6.6.6, 10.1.2.3"}});
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(body_json(r)["security"]["client"]["ip"] == "10.1.2.3");
 }

@@ -191,3 +191,53 @@ TEST_CASE("serve: GET / is a small HTML page with the base URL and never the tok
   CHECK(r->body.find("<script") == std::string::npos);
   CHECK(r->body.find("src=\"http") == std::string::npos);
 }
+
+TEST_CASE("serve: content logging redacts planted secrets in every position") {
+  Env env;
+  give_token(env);
+  give_config(env, "[logging]\ncontent = true\n");
+  auto s = start_server(env);
+  auto c = client(s->port);
+  // One distinct secret per position, so a leak names the position that leaked.
+  std::vector<std::string> secrets;
+  auto secret = [&](const std::string& where) {
+    secrets.push_back("planted-" + where + "-0123456789abcdef");
+    return secrets.back();
+  };
+  nlohmann::json body = {
+      {"model", "gpt-5"},
+      {"apiKey", secret("apiKey")},
+      {"openai_api_key", secret("openai_api_key")},
+      {"Secret", secret("Secret")},
+      {"PASSWORD", secret("PASSWORD")},
+      {"sessionToken", secret("sessionToken")},
+      {"X-Authorization", secret("x_authorization")},
+      {"messages",
+       {{{"role", "user"},
+         {"content", "call it with Authorization: Bearer " + secret("bearer_in_text") +
+                         " and the key sk-" + secret("sk_in_text") + " please"}},
+        {{"role", "user"}, {"content", {{{"type", "text"}, {"api_key", secret("nested")}}}}}}},
+      {"metadata", {{"client_secret", secret("client_secret")}}}};
+  auto r = c.Post("/v1/chat/completions?key=" + secret("query_key") + "&api_key=" +
+                      secret("query_api_key") + "&Token=" + secret("query_token") + "&page=2",
+                  bearer(), body.dump(), "application/json");
+  REQUIRE(r);
+  std::string text = "plain text: Bearer " + secret("text_bearer") + ", sk-" + secret("text_sk");
+  auto t = c.Post("/v1/chat/completions", bearer(), text, "text/plain");
+  REQUIRE(t);
+  auto rec = record_for(env.data_dir() + "/logs", r->get_header_value("x-request-id"));
+  REQUIRE(rec);
+  CHECK((*rec)["query"]["page"] == "2"); // what is not a secret stays readable
+  CHECK((*rec)["request_body"]["json"]["model"] == "gpt-5");
+  auto text_rec = record_for(env.data_dir() + "/logs", t->get_header_value("x-request-id"));
+  REQUIRE(text_rec);
+  CHECK((*text_rec)["request_body"]["text"].get<std::string>().rfind("plain text: ", 0) == 0);
+  auto lines = log_lines(env.data_dir() + "/logs");
+  REQUIRE(lines.size() >= 2);
+  for (const auto& planted : secrets) {
+    CAPTURE(planted);
+    for (const auto& line : lines) {
+      CHECK(line.find(planted) == std::string::npos);
+    }
+  }
+}

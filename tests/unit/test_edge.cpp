@@ -1,4 +1,5 @@
-// The edge decision in its fixed order: Host → Origin → IP block → rate → concurrency → auth.
+// The edge decision in its fixed order: Host → Origin → fetch metadata → credential (the
+// block refuses wrong ones only) → rate → concurrency.
 #include <airelays/edge.hpp>
 
 #include <doctest/doctest.h>
@@ -119,7 +120,7 @@ TEST_CASE("edge::decide with auth required and no token configured refuses every
   CHECK(d.error->status == 401);
 }
 
-TEST_CASE("edge::decide blocks after 8 bad tokens, then refuses even a good one with 429") {
+TEST_CASE("edge::decide blocks wrong tokens after 8 of them; the good one is still served") {
   rate_limit::Clients clients{rate_limit::Limits{}};
   Settings s;
   for (int i = 0; i < 7; ++i) {
@@ -128,18 +129,72 @@ TEST_CASE("edge::decide blocks after 8 bad tokens, then refuses even a good one 
     CHECK(d.error->status == 401);
     CHECK_FALSE(d.started_block);
   }
-  auto eighth = edge::decide(s, req("/v1/models"), k_token, clients, 8); // missing counts too
-  CHECK(eighth.error->status == 401);
+  auto eighth = edge::decide(s, req("/v1/models", "Basic d3Jvbmc="), k_token, clients, 8);
+  CHECK(eighth.error->status == 401); // another scheme is a wrong credential too
   CHECK(eighth.started_block);
+  auto wrong = edge::decide(s, req("/v1/models", "Bearer wrong"), k_token, clients, 9);
+  REQUIRE(wrong.error);
+  CHECK(wrong.error->status == 429);
+  CHECK(wrong.error->message == "Too many invalid authentication attempts from this IP.");
+  CHECK(wrong.error->retry_after == std::optional<long>(899));
+  CHECK(wrong.reason == "auth_block_active");
   auto good = edge::decide(s, req("/v1/models", "Bearer good-token"), k_token, clients, 9);
-  REQUIRE(good.error);
-  CHECK(good.error->status == 429);
-  CHECK(good.error->message == "Too many invalid authentication attempts from this IP.");
-  CHECK(good.error->retry_after == std::optional<long>(899));
-  CHECK(good.reason == "auth_block_active");
+  CHECK_FALSE(good.error);
+  CHECK(good.holds_slot);
+  auto none = edge::decide(s, req("/v1/models"), k_token, clients, 9);
+  REQUIRE(none.error);
+  CHECK(none.error->status == 401);
 }
 
-TEST_CASE("edge::decide limits the rate before checking the token") {
+TEST_CASE("edge::decide never counts a request without a credential") {
+  rate_limit::Clients clients{rate_limit::Limits{}};
+  Settings s;
+  for (int i = 0; i < 50; ++i) {
+    auto d = edge::decide(s, req("/v1/models", i % 2 ? std::optional<std::string>(" ") : std::nullopt),
+                          k_token, clients, i);
+    REQUIRE(d.error);
+    CHECK(d.error->status == 401);
+  }
+  CHECK(clients.view("127.0.0.1", 50).failed_auth_attempts == 0);
+  CHECK(clients.view("127.0.0.1", 50).allowance_remaining == doctest::Approx(40));
+}
+
+TEST_CASE("edge::decide refuses cross-site and same-site browser requests before auth") {
+  rate_limit::Clients clients{rate_limit::Limits{}};
+  Settings s;
+  s.allowed_origins = {"http://localhost:5173"};
+  for (const char* site : {"cross-site", "same-site", "Cross-Site"}) {
+    CAPTURE(site);
+    auto m = req("/v1/models", "Bearer wrong");
+    m.sec_fetch_site = site;
+    m.sec_fetch_mode = "no-cors";
+    auto d = edge::decide(s, m, k_token, clients, 0);
+    REQUIRE(d.error);
+    CHECK(d.error->status == 403);
+    CHECK(d.reason == "cross_site_request");
+    m.origin = "http://localhost:5173"; // an allowed page reaches the token check
+    CHECK(edge::decide(s, m, k_token, clients, 0).reason == "invalid_api_key");
+    m.authorization = "Bearer good-token";
+    auto ok = edge::decide(s, m, k_token, clients, 0);
+    CHECK_FALSE(ok.error);
+    clients.release("127.0.0.1");
+  }
+  CHECK(clients.view("127.0.0.1", 0).failed_auth_attempts == 3); // the allowed page's wrong token
+  for (const char* site : {"same-origin", "none"}) {
+    auto m = req("/v1/models", "Bearer good-token");
+    m.sec_fetch_site = site;
+    CHECK_FALSE(edge::decide(s, m, k_token, clients, 0).error);
+    clients.release("127.0.0.1");
+  }
+  auto link = req("/");
+  link.sec_fetch_site = "cross-site";
+  link.sec_fetch_mode = "navigate";
+  CHECK_FALSE(edge::decide(s, link, k_token, clients, 0).error); // a link to the home page
+  link.path = "/v1/models";
+  CHECK(edge::decide(s, link, k_token, clients, 0).error->status == 403);
+}
+
+TEST_CASE("edge::decide limits the rate of the right token only") {
   rate_limit::Limits l;
   l.burst = 2;
   l.rate_per_minute = 60;
@@ -150,12 +205,14 @@ TEST_CASE("edge::decide limits the rate before checking the token") {
     CHECK_FALSE(d.error);
     clients.release("127.0.0.1");
   }
-  auto d = edge::decide(s, req("/v1/models", "Bearer wrong"), k_token, clients, 0);
+  auto d = edge::decide(s, req("/v1/models", "Bearer good-token"), k_token, clients, 0);
   REQUIRE(d.error);
   CHECK(d.error->status == 429);
   CHECK(d.error->message == "Request rate limit exceeded for this IP.");
   CHECK(d.error->retry_after == std::optional<long>(1));
-  CHECK(clients.view("127.0.0.1", 0).failed_auth_attempts == 0); // never reached auth
+  auto wrong = edge::decide(s, req("/v1/models", "Bearer wrong"), k_token, clients, 0);
+  CHECK(wrong.error->status == 401); // wrong tokens go to the block, not the bucket
+  CHECK(clients.view("127.0.0.1", 0).failed_auth_attempts == 1);
 }
 
 TEST_CASE("edge::decide caps concurrency per IP; a bad token gives its slot back") {

@@ -119,3 +119,15 @@ TEST_CASE("rate_limit::Clients block applies with custom limits") {
   CHECK(c.admit("ip", 34.0).admission == Admission::blocked);
   CHECK(c.admit("ip", 35.0).admission == Admission::admitted);
 }
+
+TEST_CASE("rate_limit::Clients::blocked_for tells the block's time left; admit can waive it") {
+  Clients c(Limits{});
+  CHECK(c.blocked_for("ip", 0) == 0);
+  for (int i = 0; i < 8; ++i) {
+    c.record_auth_failure("ip", 10.0);
+  }
+  CHECK(c.blocked_for("ip", 10.5) == 900);
+  CHECK(c.admit("ip", 10.5).admission == Admission::blocked);
+  CHECK(c.admit("ip", 10.5, BlockRule::waived).admission == Admission::admitted);
+  CHECK(c.blocked_for("ip", 910.0) == 0);
+}

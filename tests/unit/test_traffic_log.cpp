@@ -157,3 +157,44 @@ TEST_CASE("traffic_log::Log is fail-open when the directory cannot be written") 
   Log log({dir.path() + "/file/logs", false, 14});
   CHECK_FALSE(log.write({{"x", 1}}, at(2026, 1, 1, 0)));
 }
+
+TEST_CASE("traffic_log::redact matches secret keys in any case and spelling, not token counts") {
+  nlohmann::json in = {{"apiKey", "a"},          {"OPENAI_API_KEY", "b"}, {"x-api-key", "c"},
+                       {"clientSecret", "d"},    {"Password", "e"},       {"sessionToken", "f"},
+                       {"proxy_authorization", "g"},
+                       {"max_tokens", 5},        {"usage", {{"input_tokens", 3}}},
+                       {"token_type", "bearer"}, {"key", "kept outside a query"},
+                       {"query", {{"key", "q"}, {"page", "2"}, {"Api_Key", "r"}}}};
+  auto out = traffic_log::redact(in);
+  for (const char* k : {"apiKey", "OPENAI_API_KEY", "x-api-key", "clientSecret", "Password",
+                        "sessionToken", "proxy_authorization"}) {
+    CAPTURE(k);
+    CHECK(out[k] == "[REDACTED]");
+  }
+  CHECK(out["max_tokens"] == 5);
+  CHECK(out["usage"]["input_tokens"] == 3);
+  CHECK(out["token_type"] == "bearer");
+  CHECK(out["key"] == "kept outside a query");
+  CHECK(out["query"]["key"] == "[REDACTED]");
+  CHECK(out["query"]["Api_Key"] == "[REDACTED]");
+  CHECK(out["query"]["page"] == "2");
+}
+
+TEST_CASE("traffic_log::redact replaces Bearer credentials and sk- keys inside any text") {
+  nlohmann::json in = {
+      {"content", "use Authorization: Bearer abc.DEF-123_x~ then sk-proj-0123456789abcdef."},
+      {"plain", "a task-list and sk-short and ask-0123456789abcdef stay"}};
+  auto out = traffic_log::redact(in);
+  CHECK(out["content"] == "use Authorization: [REDACTED] then [REDACTED]");
+  CHECK(out["plain"] == "a task-list and sk-short and ask-0123456789abcdef stay");
+  auto text = traffic_log::body_snapshot("key=sk-0123456789abcdefgh; Bearer tok", "text/plain", true);
+  auto logged = traffic_log::redact(text);
+  CHECK(logged["text"] == "key=[REDACTED]; [REDACTED]");
+}
+
+TEST_CASE("traffic_log::body_snapshot logs JSON nested past 256 levels as text") {
+  std::string deep = std::string(300, '[') + std::string(300, ']');
+  auto snap = traffic_log::body_snapshot(deep, "application/json", true);
+  CHECK(snap["kind"] == "text");
+  CHECK(traffic_log::redact(snap)["text"] == deep);
+}
