@@ -38,7 +38,8 @@ struct Response {
   std::string header(const std::string& lower_name) const;
 };
 
-// Must be called once in main() before threads start.
+// Call once in main() before threads start. On Linux libcurl is opened and initialised by the
+// first transfer instead (src/io/curl_loader.cpp), so this loads nothing.
 void global_init();
 void global_cleanup();
 

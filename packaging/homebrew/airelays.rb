@@ -21,7 +21,7 @@ class Airelays < Formula
   depends_on "openssl@3"
   depends_on "tomlplusplus"
 
-  uses_from_macos "curl"
+  uses_from_macos "curl" # linked on macOS; on Linux opened at run time (src/io/curl_loader.cpp)
   uses_from_macos "zlib"
 
   on_linux do

@@ -7,7 +7,7 @@
 #include "token_state.hpp"
 
 #include <airelays/atomic_file.hpp>
-#include <airelays/http_client.hpp>
+#include <airelays/loopback_probe.hpp>
 #include <airelays/secret_modes.hpp>
 #include <airelays/status_report.hpp>
 #include <airelays/token_manager.hpp>
@@ -52,11 +52,7 @@ std::optional<RuntimeFile> read_runtime_file(const std::string& path) {
 }
 
 bool healthz_answers(const std::string& host, int port) {
-  http_client::Request req;
-  req.url = "http://" + host + ":" + std::to_string(port) + "/healthz";
-  req.connect_timeout_ms = 100;
-  req.timeout_ms = 100;
-  return http_client::perform(req).status == 200;
+  return loopback_probe::get_status(host, port, "/healthz", 100) == 200;
 }
 
 status_report::ServerFacts probe_server(const config::Config& cfg, const paths::Layout& l) {
@@ -66,7 +62,7 @@ status_report::ServerFacts probe_server(const config::Config& cfg, const paths::
   if (!port || *port <= 0) {
     return facts;
   }
-  std::string host = rf && (rf->host == "::1" || rf->host == "[::1]") ? "[::1]" : "127.0.0.1";
+  std::string host = rf && (rf->host == "::1" || rf->host == "[::1]") ? "::1" : "127.0.0.1";
   facts.answering = healthz_answers(host, *port);
   if (facts.answering) {
     facts.port = port;

@@ -164,6 +164,7 @@ void free_slot(Slot slot) {
 }
 
 struct Session::Impl {
+  std::once_flag created; // the share handle is made by the first transfer (see Session())
   CURLSH* share = nullptr;
   ShareLocks locks;
   std::mutex pool_mutex;
@@ -193,25 +194,33 @@ struct Session::Impl {
   }
 };
 
-Session::Session() : m_impl(std::make_unique<Impl>()) {
-  m_impl->share = curl_share_init();
-  curl_share_setopt(m_impl->share, CURLSHOPT_LOCKFUNC, share_lock);
-  curl_share_setopt(m_impl->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-  curl_share_setopt(m_impl->share, CURLSHOPT_USERDATA, &m_impl->locks);
-  // Connections are not shared through the share handle: libcurl documents that as unsafe
-  // across threads; streams reuse them through the slot pool instead.
-  curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-}
+// Nothing calls libcurl until the first transfer: a relay that starts loads libcurl (see
+// curl_loader.cpp) when it first calls the upstream, not before its first /healthz.
+Session::Session() : m_impl(std::make_unique<Impl>()) {}
 
 Session::~Session() {
   for (Slot slot : m_impl->idle) {
     free_slot(slot);
   }
-  curl_share_cleanup(m_impl->share);
+  if (m_impl->share != nullptr) {
+    curl_share_cleanup(m_impl->share);
+  }
 }
 
-void* Session::native() const { return m_impl->share; }
+void* Session::native() const {
+  Impl& m = *m_impl;
+  std::call_once(m.created, [&m] {
+    m.share = curl_share_init();
+    curl_share_setopt(m.share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(m.share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(m.share, CURLSHOPT_USERDATA, &m.locks);
+    // Connections are not shared through the share handle: libcurl documents that as unsafe
+    // across threads; streams reuse them through the slot pool instead.
+    curl_share_setopt(m.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(m.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  });
+  return m.share;
+}
 
 // --- streaming transfers -----------------------------------------------------------------
 

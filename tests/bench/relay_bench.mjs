@@ -6,13 +6,16 @@
 // connections; and the relay's CPU time per request beside each figure (from /proc), which
 // stays meaningful when relay, fake and load generator share the cores.
 // Throughput uses wrk when it is installed (a C load generator that leaves the cores to the
-// relay), else this process.
+// relay), else this process. Last, 256 concurrent streams of 100 events 20 ms apart, direct
+// and through the relay, against the ideal of 2 s.
+// With BENCH_RESULTS=FILE, the rows of issue 18's target table are appended to FILE as JSON
+// lines (tests/bench/targets.sh prints them all together).
 // Usage: AIRELAYS_BIN=build/airelays FAKE_UPSTREAM_BIN=build/tests/fake_upstream \
 //        node tests/bench/relay_bench.mjs [requests=400] [seconds=5]
 import http from 'node:http';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, RELAY_TOKEN, loginRecord } from '../e2e/js/helpers.mjs';
 
@@ -22,10 +25,10 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 // One request; resolves {ttfb, total, gaps} in ms after reading the whole body (gaps: times
 // between successive chunks).
-function request(url, headers, body) {
+function request(url, headers, body, via = agent) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+    const req = http.request(url, { method: 'POST', agent: via, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
       let ttfb = null;
       let last = null;
       const gaps = [];
@@ -49,6 +52,38 @@ const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 const cpuMs = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
 
+// One row of the target table (issue 18) for tests/bench/targets.sh.
+function result(figure, value, target, ok) {
+  if (process.env.BENCH_RESULTS) {
+    appendFileSync(process.env.BENCH_RESULTS, JSON.stringify({ figure, value, target, ok, load: loadavg()[0].toFixed(2) }) + '\n');
+  }
+}
+
+// 256 streams at once, each 100 events the fake spaces 20 ms apart (92 text deltas and the 8
+// events around them): the time until the last one ended, against the ideal 100 * 20 ms.
+const k_streams = 256;
+const k_stream_events = 100;
+const k_stream_words = Array.from({ length: k_stream_events - 8 }, (_, i) => `w${i}`).join(' ');
+async function manyStreams(stack, t) {
+  // A fresh connection per step (fetch's pooled one may have been closed by the fake while idle).
+  const post = (url, body) => new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: false }, (res) => { res.resume(); res.on('end', resolve); });
+    req.on('error', reject);
+    req.end(body);
+  });
+  for (let i = 0; i < k_streams; i++) {
+    await post(`${stack.fake.url}/__fake/script`, JSON.stringify({ key: 'responses', step: { kind: 'text', text: k_stream_words, delay_ms: 20 } }));
+  }
+  // Connections of their own, closed afterwards: idle keep-alive connections would hold
+  // threads of the fake (and of the relay) that the next run needs.
+  const own = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const t0 = process.hrtime.bigint();
+  const results = await Promise.allSettled(Array.from({ length: k_streams }, () => request(t.url, t.headers, t.body, own)));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  own.destroy();
+  return { ms, ok: results.filter((r) => r.status === 'fulfilled').length };
+}
+
 // Requests per second at `conns` connections for `seconds`.
 async function load(t, conns) {
   if (hasWrk) {
@@ -68,7 +103,7 @@ async function load(t, conns) {
 }
 
 // The fake serves a thread per keep-alive connection: enough for 128 clients plus the relay's.
-const stack = await startStack({ fakeThreads: 400, fakeLogLimit: 1000, extraConfig: '[server]\nworkers = 256\n[security]\nrate_limit_per_minute = 100000000\nrate_limit_burst = 100000000\nconcurrent_requests_per_ip = 1000\n' });
+const stack = await startStack({ fakeThreads: 400, fakeLogLimit: 1000, extraConfig: '[server]\nworkers = 320\n[security]\nrate_limit_per_minute = 100000000\nrate_limit_burst = 100000000\nconcurrent_requests_per_ip = 1000\n' });
 try {
   const pid = stack.relay.child.pid;
   const upstreamBody = { model: 'gpt-5.5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }], instructions: '.', stream: true, store: false, tools: [] };
@@ -111,7 +146,23 @@ try {
     row(`throughput at ${conns} connections (req/s)`, dRate.toFixed(0), rRate.toFixed(0), `relay CPU ${cpu.toFixed(3)} ms/req`);
   }
 
-  console.log(`relay bench: ${N} sequential requests each way; ${SECONDS} s per throughput run (${hasWrk ? 'wrk' : 'node client'})`);
+  const ideal = k_stream_events * 20;
+  const dMany = await manyStreams(stack, direct);
+  const rMany = await manyStreams(stack, relayResponses);
+  row(`${k_streams} streams of ${k_stream_events} events 20 ms apart (ms)`, dMany.ms.toFixed(0), rMany.ms.toFixed(0),
+    `ideal ${ideal}; relay +${((rMany.ms / ideal - 1) * 100).toFixed(1)} %, ${rMany.ok}/${k_streams} completed (direct ${dMany.ok})`);
+
+  const added = (p) => lat(r.xs, p) - lat(d, p);
+  result('added latency, non-stream chat, p50 / p99', `+${added(0.5).toFixed(3)} / +${added(0.99).toFixed(3)} ms`, '<= 0.15 / 0.3 ms',
+    added(0.5) <= 0.15 && added(0.99) <= 0.3);
+  const cpu32 = rows.find(([name]) => name.startsWith('throughput at 32 '))[3].match(/([\d.]+) ms/)[1];
+  result('relay CPU per non-stream request at 32 connections', `${cpu32} ms`, '<= 0.06 ms', Number(cpu32) <= 0.06);
+  result('added time to the first streamed byte', `+${(ttfbR - ttfbD).toFixed(3)} ms`, '<= 0.15 ms', ttfbR - ttfbD <= 0.15);
+  result(`${k_streams} concurrent streams (${k_stream_events} events 20 ms apart)`,
+    `${rMany.ok}/${k_streams} at +${((rMany.ms / ideal - 1) * 100).toFixed(1)} % (direct +${((dMany.ms / ideal - 1) * 100).toFixed(1)} %)`,
+    `${k_streams} within 3 % of ideal`, rMany.ok === k_streams && rMany.ms <= ideal * 1.03);
+
+  console.log(`relay bench: ${N} sequential requests each way; ${SECONDS} s per throughput run (${hasWrk ? 'wrk' : 'node client'}); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`${''.padEnd(42)}${'direct'.padStart(12)}${'relay'.padStart(12)}   added / note`);
   for (const [name, a, b, extra] of rows) console.log(`${name.padEnd(42)}${a.padStart(12)}${b.padStart(12)}   ${extra}`);
 } finally {

@@ -66,6 +66,11 @@ echo "ok: built in $((SECONDS - start))s (log: $out.log)"
 grep '^build-deb: ccache hits' "$out.log" || true
 deb=$(ls "$out"/airelays_*_"$(dpkg --print-architecture)".deb)
 ok "package $(basename "$deb")"
+# libcurl is dlopen()ed (src/io/curl_loader.cpp), so dpkg-shlibdeps cannot see it: the control
+# file names it.
+depends=$(dpkg-deb -f "$deb" Depends)
+grep -qE '(^|, )libcurl4( |,|$)' <<<"$depends" && ok "Depends names libcurl4: $depends" ||
+  fail "Depends lacks libcurl4 (serve, login, models and doctor dlopen it): $depends"
 
 # --- lintian: errors and warnings fail ------------------------------------------------------
 if lintian --allow-root --fail-on error,warning --display-info "$deb" >"$out/lintian.log" 2>&1; then
