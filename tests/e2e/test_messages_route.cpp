@@ -135,9 +135,14 @@ TEST_CASE("messages: errors use Anthropic's shape with the relay's statuses") {
     CHECK(wrong->status == 401);
     CHECK(anthropic_error(wrong, "authentication_error"));
   }
-  auto blocked = c.Post("/v1/messages", api_key(), messages_body(false).dump(), "application/json");
+  // The block refuses wrong keys only (issue 14): the right key is still served.
+  auto blocked =
+      c.Post("/v1/messages", api_key("wrong-key"), messages_body(false).dump(), "application/json");
   REQUIRE(blocked);
   CHECK(blocked->status == 429);
   CHECK(!blocked->get_header_value("Retry-After").empty());
   CHECK(anthropic_error(blocked, "rate_limit_error"));
+  auto served = c.Post("/v1/messages", api_key(), messages_body(false).dump(), "application/json");
+  REQUIRE(served);
+  CHECK(served->status == 200);
 }

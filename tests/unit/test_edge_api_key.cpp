@@ -36,9 +36,11 @@ TEST_CASE("edge::decide accepts the relay token as x-api-key and counts a wrong 
   auto again = edge::decide(s, with_key("bad-token"), k_token, clients, 2);
   REQUIRE(again.error);
   CHECK(again.started_block);
-  auto blocked = edge::decide(s, with_key("good-token"), k_token, clients, 3);
+  auto blocked = edge::decide(s, with_key("bad-token"), k_token, clients, 3);
   REQUIRE(blocked.error);
   CHECK(blocked.error->status == 429);
+  auto served = edge::decide(s, with_key("good-token"), k_token, clients, 4); // issue 14
+  CHECK_FALSE(served.error);
 }
 
 TEST_CASE("edge::decide prefers a bearer token over x-api-key when both are sent") {
