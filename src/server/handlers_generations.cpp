@@ -178,7 +178,11 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   }
   upstream::CallOptions options;
   options.session_id = job->plan.session_id;
-  options.should_abort = [&state] { return state.stopping.load(); };
+  // A client that leaves (at any point, before the first upstream byte too) ends the call and
+  // every retry for it.
+  options.should_abort = [&state, gone = req.client_gone] {
+    return state.stopping.load() || (gone && gone());
+  };
   auto opened = state.upstream->open_responses(p.upstream, options);
   annotate_open(req, opened, p);
   record_metrics(state, route, opened);
