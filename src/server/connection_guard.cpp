@@ -77,7 +77,8 @@ struct Conn {
   std::string buf;         // bytes read and not yet consumed by a request
   Scan scan;               // of the head at the start of buf
   bool idle = false;       // keep-alive, waiting for the first byte of a request
-  Clock::time_point deadline;
+  Clock::time_point head_deadline; // the whole head by then
+  Clock::time_point deadline;      // closed when nothing happened by then
   Clock::time_point parked_at;
   int served = 0;
   std::vector<std::pair<std::string, std::string>> raw_headers; // as sent, not decoded
@@ -375,7 +376,7 @@ private:
     }
     c->ip = host;
     c->port = std::atoi(serv);
-    c->deadline = Clock::now() + std::chrono::seconds(m_limits.head_timeout_seconds);
+    start_head(*c);
     hand_to_parker(std::move(c), true);
     return true;
   }
@@ -398,14 +399,23 @@ private:
           release(c);
           return;
         }
-        bool idle = c->buf.empty();
-        c->idle = idle;
-        c->deadline = Clock::now() + std::chrono::seconds(idle ? m_limits.keep_alive_seconds
-                                                             : m_limits.head_timeout_seconds);
+        c->idle = c->buf.empty();
+        if (c->idle) {
+          c->deadline = Clock::now() + std::chrono::seconds(m_limits.keep_alive_seconds);
+        } else {
+          start_head(*c);
+        }
         hand_to_parker(std::move(c), false);
         return;
       }
     }
+  }
+
+  // A head starts arriving: it has head_timeout in all, read_timeout between its bytes.
+  void start_head(Conn& c) const {
+    auto now = Clock::now();
+    c.head_deadline = now + std::chrono::seconds(m_limits.head_timeout_seconds);
+    c.deadline = std::min(c.head_deadline, now + std::chrono::seconds(m_limits.read_timeout_seconds));
   }
 
   // One request through httplib; false when the connection must close.
@@ -618,8 +628,10 @@ private:
     }
     if (c->idle && !c->buf.empty()) {
       c->idle = false;
-      c->deadline = Clock::now() + std::chrono::seconds(m_limits.head_timeout_seconds);
+      start_head(*c);
     }
+    c->deadline = std::min(c->head_deadline,
+                           Clock::now() + std::chrono::seconds(m_limits.read_timeout_seconds));
     auto v = check_head(c->buf, m_limits, c->scan, &c->raw_headers);
     if (v.kind == HeadVerdict::Kind::incomplete) {
       return;
@@ -644,11 +656,13 @@ private:
       if (c->idle) {
         release(c);
       } else {
-        HeadVerdict v = refused(408,
-                                "Request head not received within [server] "
-                                "request_head_timeout_seconds (" +
-                                    std::to_string(m_limits.head_timeout_seconds) + " s).",
-                                "request_head_timeout");
+        HeadVerdict v = refused(
+            408,
+            "Request head not received in time: it must arrive whole within [server] "
+            "request_head_timeout_seconds (" + std::to_string(m_limits.head_timeout_seconds) +
+                " s), with no pause longer than `serve --read-timeout` (" +
+                std::to_string(m_limits.read_timeout_seconds) + " s).",
+            "request_head_timeout");
         refuse(c, v);
       }
     }

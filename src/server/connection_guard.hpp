@@ -34,6 +34,7 @@ struct Limits {
   int max_connections_per_ip = 1024; // open connections from one client IP
   int keep_alive_seconds = 5;        // an idle keep-alive connection is closed after this
   int workers = 64;                  // threads that run requests
+  int read_timeout_seconds = 5;      // longest silence within a head (and a body)
 };
 
 // The whole HTTP response (status line, headers with Connection: close, OpenAI error body)

@@ -148,7 +148,7 @@ class Wiring {
 public:
   Wiring(AppState& state, Flow& flow, const ServeOptions& options)
       : m_state(state), m_flow(flow),
-        m_svr(connection_guard::make_server(limits(state.config),
+        m_svr(connection_guard::make_server(limits(state.config, options),
                                             [this](int status, const std::string& message,
                                                    const std::string& code) {
                                               return refusal(status, message, code);
@@ -175,7 +175,7 @@ private:
   void send(httplib::Response& res, std::shared_ptr<Exchange> ex, http::Response r, bool close);
   void send_stream(httplib::Response& res, std::shared_ptr<Exchange> ex, http::Response r);
   httplib::Server::HandlerResponse library_error(httplib::Response& res);
-  static connection_guard::Limits limits(const config::Config& c);
+  static connection_guard::Limits limits(const config::Config& c, const ServeOptions& options);
   std::string refusal(int status, const std::string& message, const std::string& code);
 
   AppState& m_state;
@@ -184,7 +184,7 @@ private:
   int m_listener = -1; // the listening socket, once bound
 };
 
-connection_guard::Limits Wiring::limits(const config::Config& c) {
+connection_guard::Limits Wiring::limits(const config::Config& c, const ServeOptions& options) {
   connection_guard::Limits l;
   l.workers = std::max(4, c.workers);
   l.head_timeout_seconds = std::max(1, c.request_head_timeout_seconds);
@@ -193,6 +193,7 @@ connection_guard::Limits Wiring::limits(const config::Config& c) {
   l.max_connections = std::max(16, c.max_connections);
   l.max_connections_per_ip = std::max(8, c.max_connections_per_ip);
   l.keep_alive_seconds = std::max(1, c.keep_alive_timeout_seconds);
+  l.read_timeout_seconds = std::max(1, options.read_timeout_seconds);
   return l;
 }
 
