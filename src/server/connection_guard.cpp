@@ -52,6 +52,10 @@ constexpr size_t k_read_chunk = 16384;
 // File descriptors kept free of connections (upstream calls, files, logs).
 constexpr long k_fd_reserve = 256;
 
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 // macOS: SO_NOSIGPIPE is set on each accepted socket instead
+#endif
+
 #ifdef POLLRDHUP
 constexpr short k_hangup = POLLRDHUP | POLLHUP | POLLERR;
 #else
@@ -211,7 +215,8 @@ HeadVerdict check_head(const std::string& bytes, const Limits& limits, Scan& sca
                            '\n');
   scan.scanned = std::max(upto, scan.scanned);
   if ((end == std::string::npos && bytes.size() > limits.max_head_bytes) ||
-      length > limits.max_head_bytes || scan.lines - 2 > limits.max_header_lines) {
+      length > limits.max_head_bytes ||
+      scan.lines - (end == std::string::npos ? 1 : 2) > limits.max_header_lines) {
     return too_large(limits);
   }
   if (end == std::string::npos) {
@@ -365,6 +370,10 @@ public:
 private:
   // --- httplib's seam (0.11.4) ---
   bool process_and_close_socket(socket_t sock) override {
+#ifdef SO_NOSIGPIPE
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_NOSIGPIPE, &yes, sizeof yes);
+#endif
     auto c = std::make_shared<Conn>(sock, ++m_next_id);
     sockaddr_storage a{};
     socklen_t n = sizeof a;
@@ -401,6 +410,7 @@ private:
         }
         c->idle = c->buf.empty();
         if (c->idle) {
+          std::string().swap(c->buf); // an idle connection holds no buffer
           c->deadline = Clock::now() + std::chrono::seconds(m_limits.keep_alive_seconds);
         } else {
           start_head(*c);
@@ -476,10 +486,11 @@ private:
     if (room == 0) {
       return 0;
     }
-    size_t old = c.buf.size();
-    c.buf.resize(old + room);
-    ssize_t n = ::recv(c.fd, c.buf.data() + old, room, MSG_DONTWAIT);
-    c.buf.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    char chunk[k_read_chunk]; // a parked connection keeps only the bytes that came
+    ssize_t n = ::recv(c.fd, chunk, room, MSG_DONTWAIT);
+    if (n > 0) {
+      c.buf.append(chunk, static_cast<size_t>(n));
+    }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
       return -2; // nothing yet
     }
