@@ -239,15 +239,17 @@ HeadVerdict check_head(const std::string& bytes, const Limits& limits, Scan& sca
 class ConnStream final : public httplib::Stream {
 public:
   ConnStream(Conn& c, int read_ms, int write_ms) : m_c(c), m_read_ms(read_ms), m_write_ms(write_ms) {}
-  ~ConnStream() override { m_c.buf.erase(0, m_off); }
+  ~ConnStream() { m_c.buf.erase(0, m_off); }
+  // No `override` on these: the set of virtuals differs between httplib versions (0.11 has
+  // is_readable/is_writable; newer ones add wait_readable/wait_writable/duration).
 
-  bool is_readable() const override { return m_off < m_c.buf.size() || wait(POLLIN, m_read_ms); }
-  bool is_writable() const override {
+  bool is_readable() const { return m_off < m_c.buf.size() || wait(POLLIN, m_read_ms); }
+  bool is_writable() const {
     pollfd p{m_c.fd, static_cast<short>(POLLOUT | k_hangup), 0};
     return ::poll(&p, 1, m_write_ms) > 0 && (p.revents & k_hangup) == 0 &&
            (p.revents & POLLOUT) != 0;
   }
-  ssize_t read(char* ptr, size_t size) override {
+  ssize_t read(char* ptr, size_t size) {
     if (m_off < m_c.buf.size()) {
       size_t n = std::min(size, m_c.buf.size() - m_off);
       std::memcpy(ptr, m_c.buf.data() + m_off, n);
@@ -264,7 +266,7 @@ public:
       }
     }
   }
-  ssize_t write(const char* ptr, size_t size) override {
+  ssize_t write(const char* ptr, size_t size) {
     for (;;) {
       ssize_t n = ::send(m_c.fd, ptr, size, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -275,11 +277,11 @@ public:
       }
     }
   }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+  void get_remote_ip_and_port(std::string& ip, int& port) const {
     ip = m_c.ip;
     port = m_c.port;
   }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
+  void get_local_ip_and_port(std::string& ip, int& port) const {
     sockaddr_storage a{};
     socklen_t n = sizeof a;
     ::getsockname(m_c.fd, reinterpret_cast<sockaddr*>(&a), &n);
@@ -290,7 +292,15 @@ public:
     ip = host;
     port = std::atoi(serv);
   }
-  socket_t socket() const override { return m_c.fd; }
+  socket_t socket() const { return m_c.fd; }
+  // Newer httplib (0.2x and later):
+  bool wait_readable() const { return is_readable(); }
+  bool wait_writable() const { return is_writable(); }
+  bool is_peer_alive() const { return !peer_gone(m_c.fd); }
+  time_t duration() const {
+    return static_cast<time_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_started).count());
+  }
 
 private:
   bool wait(short events, int ms) const {
@@ -302,6 +312,7 @@ private:
     return r > 0;
   }
   Conn& m_c;
+  Clock::time_point m_started = Clock::now();
   size_t m_off = 0;
   int m_read_ms;
   int m_write_ms;
@@ -437,12 +448,29 @@ private:
       ConnStream strm(*c, static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
                       static_cast<int>(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
       t_current = c;
-      ok = process_request(strm, close_after, closed, [&c](httplib::Request& req) {
-        restore_raw_headers(req, c->raw_headers);
-      });
+      ok = call_process_request(*this, strm, *c, close_after, closed,
+                                [&c](httplib::Request& req) {
+                                  restore_raw_headers(req, c->raw_headers);
+                                });
       t_current.reset();
     }
     return ok && !closed && !close_after && m_running;
+  }
+
+  // httplib's protected process_request: (strm, close, closed, setup) in 0.11; newer
+  // versions also take the peer's and the local address.
+  template <class Self>
+  static bool call_process_request(Self& self, httplib::Stream& strm, const Conn& c, bool close,
+                                   bool& closed,
+                                   const std::function<void(httplib::Request&)>& setup) {
+    if constexpr (requires { self.process_request(strm, close, closed, setup); }) {
+      return self.process_request(strm, close, closed, setup);
+    } else {
+      std::string local_ip;
+      int local_port = 0;
+      strm.get_local_ip_and_port(local_ip, local_port);
+      return self.process_request(strm, c.ip, c.port, local_ip, local_port, close, closed, setup);
+    }
   }
 
   // httplib 0.11 percent-decodes header values; the relay compares them as sent.
