@@ -155,6 +155,13 @@ http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& 
   return http::json(200, out);
 }
 
+// The log says when a request failed because its client had left (the call was abandoned).
+void note_client_gone(http::Request& req) {
+  if (req.client_gone && req.client_gone()) {
+    (*req.annotations)["client_gone"] = true;
+  }
+}
+
 http::Response generate(AppState& state, http::Request& req, GenerationRoute route,
                         bool no_tools) {
   json body;
@@ -187,6 +194,7 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   annotate_open(req, opened, p);
   record_metrics(state, route, opened);
   if (opened.error) {
+    note_client_gone(req);
     return fail(req, *opened.error);
   }
   job->stream = std::move(opened.stream);
@@ -202,6 +210,9 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
     res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
   } else {
     res = answer_whole(state, req, *job, p.upstream, options, opened.retries);
+    if (res.status >= 400) {
+      note_client_gone(req);
+    }
   }
   if (res.status == 200 && !p.ignored.empty()) {
     res.set_header("x-airelays-ignored-parameters", responses::ignored_header(p.ignored));
