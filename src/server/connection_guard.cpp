@@ -11,6 +11,7 @@
 // response it waits a moment for the client's next request (so a busy keep-alive client
 // keeps its fast path), then parks the connection again: idle connections never hold workers.
 #include "connection_guard.hpp"
+#include "request_head.hpp"
 
 #include <airelays/worker_pool.hpp>
 
@@ -42,6 +43,7 @@ namespace airelays::server::connection_guard {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using request_head::Verdict;
 
 // How long a worker waits for a keep-alive client's next request before parking it.
 constexpr int k_linger_ms = 10;
@@ -62,12 +64,6 @@ constexpr short k_hangup = POLLRDHUP | POLLHUP | POLLERR;
 constexpr short k_hangup = POLLHUP | POLLERR;
 #endif
 
-// Where the scan of a head being received got to: a byte trickling in costs only its own scan.
-struct Scan {
-  size_t scanned = 0; // bytes known to hold no end of head
-  long lines = 0;     // line feeds among them
-};
-
 struct Conn {
   Conn(int f, uint64_t i) : fd(f), id(i) {}
   ~Conn() { ::close(fd); }
@@ -79,13 +75,13 @@ struct Conn {
   std::string ip;
   int port = 0;
   std::string buf;         // bytes read and not yet consumed by a request
-  Scan scan;               // of the head at the start of buf
+  request_head::Scan scan; // of the head at the start of buf
   bool idle = false;       // keep-alive, waiting for the first byte of a request
   Clock::time_point head_deadline; // the whole head by then
   Clock::time_point deadline;      // closed when nothing happened by then
   Clock::time_point parked_at;
   int served = 0;
-  std::vector<std::pair<std::string, std::string>> raw_headers; // as sent, not decoded
+  request_head::RawHeaders raw_headers; // as sent, not decoded
 };
 using ConnPtr = std::shared_ptr<Conn>;
 
@@ -103,136 +99,6 @@ bool peer_gone(int fd) {
 #else
   return false;
 #endif
-}
-
-bool is_token_char(unsigned char c) {
-  return std::isalnum(c) != 0 || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
-HeadVerdict refused(int status, std::string message, std::string code) {
-  HeadVerdict v;
-  v.kind = HeadVerdict::Kind::refused;
-  v.status = status;
-  v.message = std::move(message);
-  v.code = std::move(code);
-  return v;
-}
-
-HeadVerdict too_large(const Limits& l) {
-  return refused(431,
-                 "Request header fields too large: the head may have at most " +
-                     std::to_string(l.max_head_bytes) + " bytes ([server] max_request_head_bytes) "
-                     "and " + std::to_string(l.max_header_lines) +
-                     " header lines ([server] max_request_header_lines).",
-                 "request_header_fields_too_large");
-}
-
-// Checks one header line (CR LF removed); fills name/value or says what is wrong.
-std::optional<std::string> header_line_error(std::string_view line, std::string& name,
-                                             std::string& value) {
-  if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
-    return "obsolete line folding (a header line starting with whitespace) is not accepted";
-  }
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return "a header line without a field name and colon";
-  }
-  for (size_t i = 0; i < colon; ++i) {
-    auto c = static_cast<unsigned char>(line[i]);
-    if (c == ' ' || c == '\t') {
-      return "whitespace between a header field name and its colon";
-    }
-    if (!is_token_char(c)) {
-      return "an invalid character in a header field name";
-    }
-  }
-  name.assign(line.substr(0, colon));
-  std::string_view v = line.substr(colon + 1);
-  size_t b = v.find_first_not_of(" \t");
-  size_t e = v.find_last_not_of(" \t");
-  value.assign(b == std::string_view::npos ? std::string_view{} : v.substr(b, e - b + 1));
-  return std::nullopt;
-}
-
-// The strict checks of a whole head; fills the raw headers.
-std::optional<std::string> head_error(std::string_view head,
-                                      std::vector<std::pair<std::string, std::string>>& out) {
-  int content_lengths = 0;
-  bool transfer_encoding = false;
-  size_t pos = 0;
-  bool first = true;
-  while (pos < head.size()) {
-    size_t nl = head.find('\n', pos);
-    if (nl == std::string_view::npos || nl == pos || head[nl - 1] != '\r') {
-      return "every line of the head must end with CR LF";
-    }
-    std::string_view line = head.substr(pos, nl - 1 - pos);
-    pos = nl + 1;
-    if (line.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos) {
-      return "a bare CR or a NUL byte in the head";
-    }
-    if (line.empty()) {
-      break; // the blank line that ends the head
-    }
-    if (first) {
-      first = false; // the request line: httplib parses it
-      continue;
-    }
-    std::string name;
-    std::string value;
-    if (auto e = header_line_error(line, name, value)) {
-      return e;
-    }
-    std::string n = lower(name);
-    content_lengths += n == "content-length" ? 1 : 0;
-    transfer_encoding = transfer_encoding || n == "transfer-encoding";
-    out.emplace_back(std::move(name), std::move(value));
-  }
-  if (content_lengths > 1) {
-    return "more than one Content-Length header";
-  }
-  if (content_lengths == 1 && transfer_encoding) {
-    return "both Content-Length and Transfer-Encoding";
-  }
-  return std::nullopt;
-}
-
-HeadVerdict check_head(const std::string& bytes, const Limits& limits, Scan& scan,
-                       std::vector<std::pair<std::string, std::string>>* raw_out) {
-  size_t from = scan.scanned > 2 ? scan.scanned - 2 : 0;
-  size_t end = bytes.find("\n\r\n", from);
-  size_t length = end == std::string::npos ? 0 : end + 3;
-  size_t upto = end == std::string::npos ? bytes.size() : length;
-  scan.lines += std::count(bytes.begin() + static_cast<std::ptrdiff_t>(scan.scanned),
-                           bytes.begin() + static_cast<std::ptrdiff_t>(std::max(upto, scan.scanned)),
-                           '\n');
-  scan.scanned = std::max(upto, scan.scanned);
-  if ((end == std::string::npos && bytes.size() > limits.max_head_bytes) ||
-      length > limits.max_head_bytes ||
-      scan.lines - (end == std::string::npos ? 1 : 2) > limits.max_header_lines) {
-    return too_large(limits);
-  }
-  if (end == std::string::npos) {
-    return {};
-  }
-  std::vector<std::pair<std::string, std::string>> raw;
-  if (auto e = head_error(std::string_view(bytes).substr(0, length), raw)) {
-    return refused(400, "Malformed request head: " + *e + ".", "invalid_request_head");
-  }
-  if (raw_out) {
-    *raw_out = std::move(raw);
-  }
-  HeadVerdict v;
-  v.kind = HeadVerdict::Kind::complete;
-  v.length = length;
-  return v;
 }
 
 // httplib's Stream over a guarded connection: the buffered bytes first, then the socket.
@@ -408,13 +274,13 @@ private:
         release(c);
         return;
       }
-      c->scan = Scan{}; // buf now starts with the next request's bytes, if any
+      c->scan = request_head::Scan{}; // buf now starts with the next request's bytes, if any
       auto next = await_next(*c);
-      if (next.kind == HeadVerdict::Kind::refused) {
+      if (next.kind == Verdict::Kind::refused) {
         refuse(c, next);
         return;
       }
-      if (next.kind == HeadVerdict::Kind::incomplete) {
+      if (next.kind == Verdict::Kind::incomplete) {
         if (!m_running || peer_gone(c->fd)) {
           release(c);
           return;
@@ -475,7 +341,7 @@ private:
 
   // httplib 0.11 percent-decodes header values; the relay compares them as sent.
   static void restore_raw_headers(httplib::Request& req,
-                                  const std::vector<std::pair<std::string, std::string>>& raw) {
+                                  const request_head::RawHeaders& raw) {
     httplib::Headers kept;
     for (const char* name : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
       auto it = req.headers.find(name);
@@ -490,11 +356,11 @@ private:
   }
 
   // The next head on a kept-alive connection: already buffered, or arriving within the linger.
-  HeadVerdict await_next(Conn& c) {
+  Verdict await_next(Conn& c) {
     auto until = Clock::now() + std::chrono::milliseconds(k_linger_ms);
     for (;;) {
-      auto v = check_head(c.buf, m_limits, c.scan, &c.raw_headers);
-      if (v.kind != HeadVerdict::Kind::incomplete) {
+      auto v = request_head::check(c.buf, m_head_limits, c.scan, &c.raw_headers);
+      if (v.kind != Verdict::Kind::incomplete) {
         return v;
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
@@ -526,7 +392,7 @@ private:
   }
 
   // Sends the refusal and closes.
-  void refuse(ConnPtr& c, const HeadVerdict& v) {
+  void refuse(ConnPtr& c, const Verdict& v) {
     std::string out = m_refusal(v.status, v.message, v.code);
     (void)::send(c->fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     ::shutdown(c->fd, SHUT_WR);
@@ -671,12 +537,12 @@ private:
     }
     c->deadline = std::min(c->head_deadline,
                            Clock::now() + std::chrono::seconds(m_limits.read_timeout_seconds));
-    auto v = check_head(c->buf, m_limits, c->scan, &c->raw_headers);
-    if (v.kind == HeadVerdict::Kind::incomplete) {
+    auto v = request_head::check(c->buf, m_head_limits, c->scan, &c->raw_headers);
+    if (v.kind == Verdict::Kind::incomplete) {
       return;
     }
     m_parked.erase(c->id);
-    if (v.kind == HeadVerdict::Kind::refused) {
+    if (v.kind == Verdict::Kind::refused) {
       refuse(c, v);
       return;
     }
@@ -695,13 +561,15 @@ private:
       if (c->idle) {
         release(c);
       } else {
-        HeadVerdict v = refused(
-            408,
-            "Request head not received in time: it must arrive whole within [server] "
-            "request_head_timeout_seconds (" + std::to_string(m_limits.head_timeout_seconds) +
-                " s), with no pause longer than `serve --read-timeout` (" +
-                std::to_string(m_limits.read_timeout_seconds) + " s).",
-            "request_head_timeout");
+        Verdict v;
+        v.kind = Verdict::Kind::refused;
+        v.status = 408;
+        v.code = "request_head_timeout";
+        v.message = "Request head not received in time: it must arrive whole within [server] "
+                    "request_head_timeout_seconds (" +
+                    std::to_string(m_limits.head_timeout_seconds) +
+                    " s), with no pause longer than `serve --read-timeout` (" +
+                    std::to_string(m_limits.read_timeout_seconds) + " s).";
         refuse(c, v);
       }
     }
@@ -726,6 +594,7 @@ private:
   }
 
   Limits m_limits;
+  request_head::Limits m_head_limits{m_limits.max_head_bytes, m_limits.max_header_lines};
   Refusal m_refusal;
   WorkerPool m_pool;
   std::atomic<bool> m_running{true};
@@ -742,11 +611,6 @@ private:
 };
 
 } // namespace
-
-HeadVerdict inspect_head(const std::string& bytes, const Limits& limits) {
-  Scan scan;
-  return check_head(bytes, limits, scan, nullptr);
-}
 
 std::function<bool()> client_watch() {
   if (!t_current) {

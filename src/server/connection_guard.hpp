@@ -6,7 +6,7 @@
 // keep-alive connection waits in one parking thread, its head read against a deadline, a size
 // cap and a line cap and checked strictly (duplicate Content-Length, Content-Length with
 // Transfer-Encoding, whitespace before a colon, folded lines: 400); only a request whose head
-// is whole and sound takes a worker. Open connections are capped in total and per client IP
+// is whole and sound takes a worker (the checks: request_head.hpp). Open connections are capped in total and per client IP
 // (the oldest parked connection makes room for a new one). While a request runs, its client
 // closing the connection is visible to the request path (client_watch()), so an abandoned
 // request lets go of its upstream call.
@@ -50,18 +50,5 @@ std::unique_ptr<httplib::Server> make_server(const Limits& limits, Refusal refus
 // closed or reset the connection (checked without blocking; cheap enough to poll). Empty
 // outside a guarded request.
 std::function<bool()> client_watch();
-
-// What the checks of one request head found (exposed for tests).
-struct HeadVerdict {
-  enum class Kind { incomplete, complete, refused } kind = Kind::incomplete;
-  size_t length = 0;       // bytes of the head, blank line included (complete)
-  int status = 0;          // refused: 400 or 431
-  std::string message;     // refused: what was wrong
-  std::string code;        // refused: the error code
-};
-
-// Checks the start of a connection's bytes against the limits: a head not yet whole, a whole
-// and sound head, or the refusal it earns.
-HeadVerdict inspect_head(const std::string& bytes, const Limits& limits);
 
 } // namespace airelays::server::connection_guard

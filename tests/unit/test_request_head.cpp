@@ -1,14 +1,21 @@
-// The head checks of the connection guard (src/server/connection_guard.cpp), without sockets:
+// The head checks of the connection guard (src/server/request_head.cpp), without sockets:
 // where a head ends, the size and line caps, and the strict-HTTP refusals. The end-to-end
 // tests (tests/e2e/test_serve_connections.cpp) check the same through the real binary.
-#include "../../src/server/connection_guard.hpp"
+#include "../../src/server/request_head.hpp"
 
 #include <doctest/doctest.h>
 
-using namespace airelays::server::connection_guard;
-using Kind = HeadVerdict::Kind;
+using namespace airelays::server::request_head;
+using Kind = Verdict::Kind;
 
-TEST_CASE("connection_guard::inspect_head finds the end of a whole head and waits for a partial one") {
+namespace {
+Verdict inspect_head(const std::string& bytes, const Limits& limits) {
+  Scan scan;
+  return check(bytes, limits, scan);
+}
+} // namespace
+
+TEST_CASE("request_head::check finds the end of a whole head and waits for a partial one") {
   Limits l;
   std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
   auto whole = inspect_head(head + "body bytes", l);
@@ -19,7 +26,7 @@ TEST_CASE("connection_guard::inspect_head finds the end of a whole head and wait
   }
 }
 
-TEST_CASE("connection_guard::inspect_head refuses heads over the byte and line caps with 431") {
+TEST_CASE("request_head::check refuses heads over the byte and line caps with 431") {
   Limits l;
   l.max_head_bytes = 1024;
   l.max_header_lines = 3;
@@ -30,7 +37,7 @@ TEST_CASE("connection_guard::inspect_head refuses heads over the byte and line c
   CHECK(inspect_head(three + "D: 4\r\n", l).status == 431); // before the head is whole
 }
 
-TEST_CASE("connection_guard::inspect_head refuses ambiguous framing and malformed lines with 400") {
+TEST_CASE("request_head::check refuses ambiguous framing and malformed lines with 400") {
   Limits l;
   const char* bad[] = {
       "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
