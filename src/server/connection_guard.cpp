@@ -74,6 +74,8 @@ struct Conn {
   uint64_t id;
   std::string ip;
   int port = 0;
+  std::string local_ip; // the listener's address as this connection reached it
+  int local_port = 0;
   std::string buf;         // bytes read and not yet consumed by a request
   request_head::Scan scan; // of the head at the start of buf
   bool idle = false;       // keep-alive, waiting for the first byte of a request
@@ -148,6 +150,13 @@ public:
     port = m_c.port;
   }
   void get_local_ip_and_port(std::string& ip, int& port) const {
+    if (m_c.local_port == 0) {
+      local_address(m_c.local_ip, m_c.local_port); // once per connection, not per request
+    }
+    ip = m_c.local_ip;
+    port = m_c.local_port;
+  }
+  void local_address(std::string& ip, int& port) const {
     sockaddr_storage a{};
     socklen_t n = sizeof a;
     ::getsockname(m_c.fd, reinterpret_cast<sockaddr*>(&a), &n);
