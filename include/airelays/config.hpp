@@ -22,6 +22,12 @@ struct Config {
   bool allow_non_loopback = false;
   int max_json_depth = 128;
   int64_t max_request_bytes_in_flight = 268435456;
+  int request_head_timeout_seconds = 10;
+  int64_t max_request_head_bytes = 65536;
+  int max_request_header_lines = 100;
+  int max_connections = 2048;
+  int max_connections_per_ip = 1024;
+  int keep_alive_timeout_seconds = 5;
   // [paths] (absolute after resolution)
   std::string data_dir;
   std::string logs_dir;

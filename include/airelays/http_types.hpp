@@ -46,6 +46,10 @@ struct Request {
   // the server writes the summary record after the response is finished.
   std::shared_ptr<nlohmann::json> annotations =
       std::make_shared<nlohmann::json>(nlohmann::json::object());
+  // True once the client has closed or reset its connection (set by the server wiring;
+  // empty in tests without one). Cheap and non-blocking: an upstream call polls it to let
+  // go of an abandoned request.
+  std::function<bool()> client_gone;
 
   std::string header(std::string_view name, std::string_view fallback = {}) const;
   bool has_header(std::string_view name) const;

@@ -212,6 +212,13 @@ http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& 
   return http::json(200, out);
 }
 
+// The log says when a request failed because its client had left (the call was abandoned).
+void note_client_gone(http::Request& req) {
+  if (req.client_gone && req.client_gone()) {
+    (*req.annotations)["client_gone"] = true;
+  }
+}
+
 http::Response generate(AppState& state, http::Request& req, GenerationRoute route,
                         bool no_tools) {
   json body;
@@ -244,11 +251,16 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
     options.session_id = p.upstream["prompt_cache_key"].get<std::string>(); // Claude Code's
   }
   options.stream = p.stream;
-  options.should_abort = [&state] { return state.stopping.load(); };
+  // A client that leaves (at any point, before the first upstream byte too) ends the call and
+  // every retry for it.
+  options.should_abort = [&state, gone = req.client_gone] {
+    return state.stopping.load() || (gone && gone());
+  };
   auto opened = state.upstream->open_responses(p.upstream, options);
   annotate_open(req, opened, p);
   record_metrics(state, route, opened);
   if (opened.error) {
+    note_client_gone(req);
     auto e = *opened.error;
     e.headers.insert(e.headers.end(), opened.response_headers.begin(),
                      opened.response_headers.end());
@@ -269,6 +281,9 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
     res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
   } else {
     res = answer_whole(state, req, *job, p.upstream, options, opened.retries);
+    if (res.status >= 400) {
+      note_client_gone(req);
+    }
   }
   for (const auto& [k, v] : opened.response_headers) {
     res.set_header(k, v);

@@ -260,24 +260,38 @@ http::Response Flow::refuse(Exchange& ex, const api_error::ApiError& e, std::str
   return http::error(ex.req, e);
 }
 
-http::Response Flow::dispatch(Exchange& ex) {
+std::optional<http::Response> Flow::check_route(const Exchange& ex) const {
   const Handler* handler = nullptr;
   std::map<std::string, std::string> params;
   auto match = m_router.match(ex.req.method, ex.req.path, &handler, params);
+  if (match == Router::Match::found) {
+    return std::nullopt;
+  }
+  return route_error(ex, match);
+}
+
+http::Response Flow::route_error(const Exchange& ex, Router::Match match) const {
   if (match == Router::Match::none) {
     auto e = api_error::make(404, "Invalid URL (" + ex.req.method + " " + ex.req.path + ")",
                              std::string("unknown_route"));
     e.type = "invalid_request_error";
     return http::error(ex.req, e);
   }
-  if (match == Router::Match::wrong_method) {
-    auto allowed = m_router.allowed_methods(ex.req.path);
-    auto e = api_error::make(405,
-                             "Method " + ex.req.method + " is not allowed on " + ex.req.path +
-                                 "; allowed: " + join(allowed, ", ") + ".",
-                             std::string("method_not_allowed"));
-    e.headers.push_back({"Allow", join(allowed, ", ")});
-    return http::error(ex.req, e);
+  auto allowed = m_router.allowed_methods(ex.req.path);
+  auto e = api_error::make(405,
+                           "Method " + ex.req.method + " is not allowed on " + ex.req.path +
+                               "; allowed: " + join(allowed, ", ") + ".",
+                           std::string("method_not_allowed"));
+  e.headers.push_back({"Allow", join(allowed, ", ")});
+  return http::error(ex.req, e);
+}
+
+http::Response Flow::dispatch(Exchange& ex) {
+  const Handler* handler = nullptr;
+  std::map<std::string, std::string> params;
+  auto match = m_router.match(ex.req.method, ex.req.path, &handler, params);
+  if (match != Router::Match::found) {
+    return route_error(ex, match);
   }
   ex.req.path_params = params;
   ex.route = route_pattern(ex.req.path, params);

@@ -72,6 +72,9 @@ public:
   api_error::ApiError over_budget() const;
   // An error response for ex (413, 400, ...) built by api_error.
   http::Response refuse(Exchange& ex, const api_error::ApiError& e, std::string reason);
+  // The 404/405 for a request no route takes, decided before its body is read; nullopt when
+  // a route takes it.
+  std::optional<http::Response> check_route(const Exchange& ex) const;
   // Routes ex to its handler: the handler's response, or 404/405; an exception is a 500.
   http::Response dispatch(Exchange& ex);
   // Writes the summary record and the metrics and releases the concurrency slot; once.
@@ -81,6 +84,7 @@ public:
   double now() const;
 
 private:
+  http::Response route_error(const Exchange& ex, Router::Match match) const;
   nlohmann::json summary(const Exchange& ex, int status, size_t response_bytes, bool streamed,
                          bool completed, const http::Response* response) const;
   AppState& m_state;

@@ -5,11 +5,11 @@
 // streams included (exactly "text/event-stream", or httplib gzips and buffers the stream).
 // Everything else a request goes through lives in request_flow.cpp; the listener's life
 // (bind, runtime file, signals) in serve_runtime.cpp.
+#include "connection_guard.hpp"
 #include "request_flow.hpp"
 #include "serve_runtime.hpp"
 
 #include <airelays/server.hpp>
-#include <airelays/worker_pool.hpp>
 
 #include <httplib.h>
 #if __has_include(<malloc.h>)
@@ -58,6 +58,7 @@ http::Request to_request(const httplib::Request& hr, const Flow& flow) {
     }
   }
   r.remote_addr = hr.remote_addr; // the TCP peer, never the REMOTE_ADDR header
+  r.client_gone = connection_guard::client_watch();
   r.client_ip = flow.client_ip(hr.remote_addr, r.header("X-Forwarded-For"));
   return r;
 }
@@ -105,6 +106,8 @@ std::string status_message(int status) {
     return "Request body too large.";
   case 414:
     return "Request URI too long.";
+  case 408:
+    return "Request head not received in time.";
   case 416:
     return "Requested range not satisfiable.";
   case 431:
@@ -113,23 +116,6 @@ std::string status_message(int status) {
     return status >= 500 ? "Internal server error." : "The request was refused.";
   }
 }
-
-// httplib's task queue over the relay's WorkerPool. enqueue() returns void in httplib 0.11
-// and bool in newer releases: the override takes whichever the found httplib declares.
-using EnqueueResult = decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
-
-class PoolQueue final : public httplib::TaskQueue {
-public:
-  explicit PoolQueue(size_t workers) : m_pool(workers) {}
-  EnqueueResult enqueue(std::function<void()> fn) override {
-    m_pool.submit(std::move(fn));
-    return static_cast<EnqueueResult>(true); // void in 0.11; "accepted" where it is bool
-  }
-  void shutdown() override { m_pool.stop(); }
-
-private:
-  WorkerPool m_pool;
-};
 
 class ChunkAdapter final : public http::ChunkSink {
 public:
@@ -161,10 +147,15 @@ struct StreamState {
 class Wiring {
 public:
   Wiring(AppState& state, Flow& flow, const ServeOptions& options)
-      : m_state(state), m_flow(flow) {
+      : m_state(state), m_flow(flow),
+        m_svr(connection_guard::make_server(limits(state.config, options),
+                                            [this](int status, const std::string& message,
+                                                   const std::string& code) {
+                                              return refusal(status, message, code);
+                                            })) {
     configure(options);
   }
-  httplib::Server& server() { return m_svr; }
+  httplib::Server& server() { return *m_svr; }
   // Debian's libcpp-httplib is compiled with a listen backlog of 5: when more clients than
   // that connect at once, the kernel drops their SYNs and each retries a second later. A
   // second listen() on the bound socket raises the backlog (Linux and the BSDs allow it).
@@ -184,41 +175,70 @@ private:
   void send(httplib::Response& res, std::shared_ptr<Exchange> ex, http::Response r, bool close);
   void send_stream(httplib::Response& res, std::shared_ptr<Exchange> ex, http::Response r);
   httplib::Server::HandlerResponse library_error(httplib::Response& res);
+  static connection_guard::Limits limits(const config::Config& c, const ServeOptions& options);
+  std::string refusal(int status, const std::string& message, const std::string& code);
 
   AppState& m_state;
   Flow& m_flow;
-  httplib::Server m_svr;
+  std::unique_ptr<httplib::Server> m_svr;
   int m_listener = -1; // the listening socket, once bound
 };
 
+connection_guard::Limits Wiring::limits(const config::Config& c, const ServeOptions& options) {
+  connection_guard::Limits l;
+  l.workers = std::max(4, c.workers);
+  l.head_timeout_seconds = std::max(1, c.request_head_timeout_seconds);
+  l.max_head_bytes = static_cast<size_t>(std::max<int64_t>(1024, c.max_request_head_bytes));
+  l.max_header_lines = std::max(1, c.max_request_header_lines);
+  l.max_connections = std::max(16, c.max_connections);
+  l.max_connections_per_ip = std::max(8, c.max_connections_per_ip);
+  l.keep_alive_seconds = std::max(1, c.keep_alive_timeout_seconds);
+  l.read_timeout_seconds = std::max(1, options.read_timeout_seconds);
+  return l;
+}
+
+// The whole response to a connection refused before its request ran (bad, slow or huge head).
+std::string Wiring::refusal(int status, const std::string& message, const std::string& code) {
+  std::string body = api_error::body(api_error::make(status, message, code));
+  const char* reason = status == 408   ? "Request Timeout"
+                       : status == 431 ? "Request Header Fields Too Large"
+                                       : "Bad Request";
+  m_state.metrics.inc("airelays_http_requests_total",
+                      {{"route", "http_error"}, {"status", std::to_string(status)}});
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\nx-request-id: " + new_request_id() +
+         "\r\nx-airelays-version: " AIRELAYS_VERSION "\r\n\r\n" + body;
+}
+
 void Wiring::configure(const ServeOptions& options) {
-  int workers = std::max(4, m_state.config.workers);
-  m_svr.new_task_queue = [workers] { return new PoolQueue(static_cast<size_t>(workers)); };
-  m_svr.set_tcp_nodelay(true);
+  auto& svr = *m_svr;
+  svr.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which lets a second relay bind the same port
   // and silently share it: keep only SO_REUSEADDR so "port in use" is an error.
-  m_svr.set_socket_options([this](int sock) {
+  svr.set_socket_options([this](int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     m_listener = sock;
   });
-  m_svr.set_keep_alive_max_count(1000);
-  m_svr.set_keep_alive_timeout(5);
-  m_svr.set_read_timeout(std::max(1, options.read_timeout_seconds), 0);
-  m_svr.set_payload_max_length(static_cast<size_t>(
+  // The Keep-Alive header httplib writes (the guard enforces both itself).
+  svr.set_keep_alive_max_count(1000);
+  svr.set_keep_alive_timeout(std::max(1, m_state.config.keep_alive_timeout_seconds));
+  svr.set_read_timeout(std::max(1, options.read_timeout_seconds), 0);
+  svr.set_payload_max_length(static_cast<size_t>(
       std::max(m_state.config.max_request_bytes, m_state.config.max_upload_bytes + (1 << 20))));
-  m_svr.set_pre_routing_handler(
+  svr.set_pre_routing_handler(
       [this](const httplib::Request& hr, httplib::Response& res) { return pre_route(hr, res); });
   auto body_handler = [this](const httplib::Request& hr, httplib::Response& res,
                              const httplib::ContentReader& reader) { with_body(hr, res, reader); };
   const char* any = R"([\s\S]*)"; // every path, even one with a decoded newline
-  m_svr.Post(any, body_handler);
-  m_svr.Put(any, body_handler);
-  m_svr.Patch(any, body_handler);
-  m_svr.Delete(any, body_handler);
-  m_svr.set_error_handler(httplib::Server::HandlerWithResponse(
+  svr.Post(any, body_handler);
+  svr.Put(any, body_handler);
+  svr.Patch(any, body_handler);
+  svr.Delete(any, body_handler);
+  svr.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request&, httplib::Response& res) { return library_error(res); }));
-  m_svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                  std::exception_ptr) {
     res.status = 500;
     res.set_content(api_error::body(api_error::make(500, "Internal server error.",
@@ -256,6 +276,10 @@ httplib::Server::HandlerResponse Wiring::pre_route(const httplib::Request& hr,
     } else {
       send(res, ex, m_flow.dispatch(*ex), false);
     }
+    return HR::Handled;
+  }
+  if (auto unrouted = m_flow.check_route(*ex)) { // 404/405 before any body byte is read
+    send(res, ex, std::move(*unrouted), has_body(hr));
     return HR::Handled;
   }
   t_pending = std::move(ex);
