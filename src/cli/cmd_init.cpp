@@ -3,7 +3,8 @@
 // or with --force), creates the data directory (0700) and, when bearer auth is on and no
 // token resolves, a relay token. The token is printed only when it was just created or
 // --show-token is given. --force rewrites the config file; it never replaces an existing
-// token (that is `airelays token rotate`).
+// token (that is `airelays token rotate`). Safe to run every time: an existing config and
+// token are kept, and the report says so.
 #include "command.hpp"
 #include "term.hpp"
 #include "token_state.hpp"
@@ -103,6 +104,10 @@ void print_text(const InitResult& r) {
   }
   p.field("Client base URL", status_report::base_url(r.cfg));
   p.client_setup(r.cfg, r.revealed);
+  if (!r.config_created && !r.token_created) {
+    p.line("Kept the existing config and relay token (nothing changed; `init --force` rewrites "
+           "the config, `airelays token rotate` replaces the token).");
+  }
   p.steps(next_steps(r.cfg));
   std::cout << p.text() << std::flush;
 }

@@ -139,7 +139,7 @@ std::string iso_utc(long epoch, long micros = -1) {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::string out = buf;
   if (micros >= 0) {
-    char frac[8];
+    char frac[24]; // room for any long, though micros is below 1e6
     std::snprintf(frac, sizeof frac, ".%06ld", micros);
     out += frac;
   }

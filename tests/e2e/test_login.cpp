@@ -253,3 +253,41 @@ TEST_CASE("logout revokes the refresh token, deletes the login and is idempotent
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("already empty") != std::string::npos);
 }
+
+namespace {
+
+// A port the kernel just handed out and nobody listens on now.
+int free_port() {
+  httplib::Server probe;
+  int port = probe.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  return port;
+}
+
+// The callback URL of a browser login's authorize URL, on the given loopback host.
+std::string callback_base(const BrowserRun& b, const std::string& host) {
+  auto [status, location, body] = get(b.url);
+  REQUIRE(status == 302);
+  return "http://" + host + location.substr(std::string("http://localhost").size());
+}
+
+} // namespace
+
+TEST_CASE("login --browser right after a login completed through the callback binds the same "
+          "port at once (TIME_WAIT is not a listener), on 127.0.0.1 and ::1") {
+  Env env;
+  fake::FakeUpstream fake;
+  int port = free_port();
+  configure(env, fake, "storage = \"file\"\n", port);
+  auto first = start_browser_login(env);
+  auto [cb_status, cb_location, page] = get(callback_base(first, "127.0.0.1"));
+  CHECK(cb_status == 200);
+  REQUIRE(first.login->wait(std::chrono::seconds(20)) == 0);
+  // The listener closed the callback connection first: its side is now in TIME_WAIT.
+  auto second = start_browser_login(env);
+  CHECK(second.url.find("localhost%3A" + std::to_string(port)) != std::string::npos);
+  std::string base = callback_base(second, "[::1]");
+  auto [c_status, c_loc, c_body] = get(base.substr(0, base.find("/auth/callback")) + "/cancel");
+  CHECK(c_body == "Login cancelled"); // answered on ::1 too (browsers may resolve localhost so)
+  CHECK(second.login->wait(std::chrono::seconds(20)) == 1);
+}
