@@ -15,6 +15,10 @@
 
 namespace airelays::status_report {
 
+// The product name as every report and endpoint spells it (`app_name`; DESIGN.md: "airelays";
+// "AIRelays" is the Python predecessor).
+inline constexpr const char* k_product = "airelays";
+
 // The relay token as resolved now (never the token itself).
 struct TokenFacts {
   bool present = false;
@@ -30,6 +34,7 @@ struct LoginFacts {
   std::optional<long> access_token_expires_at; // unix seconds
   std::optional<long> last_refresh;            // unix seconds
   std::string login_required_reason;
+  std::string storage_problem; // the login store could not be read (an unreachable keyring)
 };
 
 // A running `airelays serve`, found through <data_dir>/serve.json and one /healthz probe.

@@ -47,6 +47,7 @@ struct Summary {
   std::optional<long> access_token_expires_at; // unix seconds
   std::optional<long> last_refresh;            // unix seconds
   std::string login_required_reason;           // when state == login_required
+  std::string storage_problem; // why the login store could not be read ("" when it could)
 };
 
 std::string to_string(LoginState s);

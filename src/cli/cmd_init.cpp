@@ -78,7 +78,7 @@ std::vector<std::string> next_steps(const config::Config& cfg) {
 void print_json(const InitResult& r) {
   using nlohmann::ordered_json;
   term::print_json(
-      {{"app_name", "airelays"},
+      {{"app_name", status_report::k_product},
        {"config_path", r.cfg.config_path},
        {"config_created", r.config_created},
        {"bearer_token_file", r.cfg.bearer_token_file},
@@ -93,7 +93,7 @@ void print_text(const InitResult& r) {
   status_report::Printer p(term::stdout_color());
   p.title("Init");
   p.section("Relay");
-  p.field("App", "airelays");
+  p.field("App", status_report::k_product);
   p.field("Config file", r.cfg.config_path + (r.config_created ? " (created)" : " (existing)"));
   if (r.cfg.require_bearer_auth) {
     p.field("Relay token", r.token_created ? "created" : "existing");

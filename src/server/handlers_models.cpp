@@ -70,7 +70,13 @@ json model_record(const std::string& id, const json& catalog) {
           {"owned_by", "airelays-openai-subscription"}, {"airelays", block}};
 }
 
+// With [providers.openai] enabled = false the relay offers no model (as AIRelays does).
+bool runtime_disabled(const AppState& s) { return !s.config.openai_enabled; }
+
 http::Response list_models(AppState& s, http::Request& req) {
+  if (runtime_disabled(s)) {
+    return http::json(200, {{"object", "list"}, {"data", json::array()}});
+  }
   auto catalog = s.upstream->models();
   (*req.annotations)["upstream_status"] = catalog.upstream_status;
   if (!catalog.ok()) {
@@ -84,6 +90,11 @@ http::Response list_models(AppState& s, http::Request& req) {
 }
 
 http::Response get_model(AppState& s, http::Request& req) {
+  if (runtime_disabled(s)) {
+    return http::error(api_error::not_found("The model `" + req.path_params["id"] +
+                                                "` does not exist: the OpenAI runtime is disabled.",
+                                            std::string("model_not_found")));
+  }
   auto catalog = s.upstream->models();
   if (!catalog.ok()) {
     return http::error(catalog.error);
@@ -259,6 +270,11 @@ http::Response subscription_status(AppState& s, http::Request& req) {
   if (provider != "openai") {
     return http::error(api_error::make(
         501, "Subscription status is currently verified only for the OpenAI subscription runtime.",
+        std::string("unsupported_error")));
+  }
+  if (runtime_disabled(s)) {
+    return http::error(api_error::make(
+        501, "The OpenAI subscription runtime is disabled for this airelays process.",
         std::string("unsupported_error")));
   }
   if (auto account = req.query_param("account"); account && *account != "default") {
