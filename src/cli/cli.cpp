@@ -14,7 +14,7 @@ namespace {
 constexpr Register k_commands[] = {
     register_init,   register_login,  register_logout, register_token,
     register_status, register_serve,  register_models, register_doctor,
-    register_complete, register_unsupported,
+    register_complete, register_man, register_unsupported,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {

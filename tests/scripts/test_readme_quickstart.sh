@@ -6,7 +6,8 @@
 # blocks from README.md, checks they are the commands pinned below (so the README cannot change
 # without this test), and runs them as written:
 #   - in a copy of the source tree (tracked and new files only; nothing beside it, so a
-#     reference to ../shared or to a build dir breaks it), never touching the caller's build/;
+#     reference to a directory beside the checkout or to a build dir breaks it), never touching
+#     the caller's build/;
 #   - with a throw-away HOME (no config, no token, no login: the first run of a new user);
 #   - in a private network namespace (`unshare -n`, loopback up), so the README's fixed port
 #     8080 cannot collide with anything else on the machine;
