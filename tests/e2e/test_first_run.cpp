@@ -85,3 +85,43 @@ TEST_CASE("status with --auth-storage keyring and no Secret Service says the key
   auto file = json::parse(run_airelays(env, {"status", "--json", "--auth-storage", "file"}).out);
   CHECK(file["auth"]["storage_problem"].is_null());
 }
+
+TEST_CASE("a text/plain body on a JSON route is 415, as the docs say") {
+  Env env;
+  give_token(env);
+  auto s = start_server(env);
+  auto r = client(s->port).Post("/v1/chat/completions", bearer(),
+                                R"({"model":"gpt-5.5","messages":[{"role":"user","content":"hi"}]})",
+                                "text/plain");
+  REQUIRE(r);
+  CHECK(r->status == 415);
+  CHECK(body_json(r)["error"]["code"] == "unsupported_media_type");
+  std::string docs = read_file(AIRELAYS_TEST_SOURCE_DIR "/docs/troubleshooting.md");
+  CHECK(docs.find("`text/plain` and every other type get 415") != std::string::npos);
+}
+
+TEST_CASE("troubleshooting.md quotes serve's start-up errors as the binary prints them") {
+  Env env;
+  std::string docs = read_file(AIRELAYS_TEST_SOURCE_DIR "/docs/troubleshooting.md");
+  auto message = [](const RunResult& r) {
+    std::string m = r.err.substr(0, r.err.find('\n'));
+    std::string prefix = "airelays: error: ";
+    REQUIRE(m.rfind(prefix, 0) == 0);
+    m = m.substr(prefix.size());
+    for (size_t at; (at = m.find("70000")) != std::string::npos;) {
+      m.replace(at, 5, "N");
+    }
+    return m;
+  };
+  auto flag = run_airelays(env, {"serve", "--port", "70000"});
+  CHECK(flag.exit_code == 2);
+  CHECK_MESSAGE(docs.find("`" + message(flag) + "`") != std::string::npos, message(flag));
+  env.vars["AIRELAYS_PORT"] = "70000";
+  auto var = run_airelays(env, {"serve"});
+  CHECK(var.exit_code == 1);
+  CHECK_MESSAGE(docs.find("`" + message(var) + "`") != std::string::npos, message(var));
+  env.vars.erase("AIRELAYS_PORT");
+  auto no_token = run_airelays(env, {"serve", "--port", "0"});
+  CHECK(no_token.exit_code == 1);
+  CHECK_MESSAGE(docs.find(message(no_token)) != std::string::npos, message(no_token));
+}
