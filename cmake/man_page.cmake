@@ -39,6 +39,12 @@ function(help_of words out)
     message(FATAL_ERROR "airelays ${words} --help failed (${rc})")
   endif()
   string(STRIP "${help}" help)
+  # The note every subcommand's help ends with; the COMMANDS section says it once.
+  string(FIND "${help}" "\nGlobal options (--config" note_at REVERSE)
+  if(note_at GREATER 0)
+    string(SUBSTRING "${help}" 0 ${note_at} help)
+    string(STRIP "${help}" help)
+  endif()
   if(DEFINED root_footer AND NOT root_footer STREQUAL "")
     string(FIND "${help}" "${root_footer}" at REVERSE)
     if(at GREATER 0)
@@ -73,8 +79,13 @@ set(section "[COMMANDS]\nEvery subcommand also accepts the global options above.
 foreach(command IN LISTS commands)
   document("${command}" section)
 endforeach()
-string(APPEND section "\n[FILES]\n.TP\n.I ~/.config/airelays/config.toml\nConfiguration (see /usr/share/doc/airelays/config.example.toml).\n"
-  ".TP\n.I ~/.airelays/\nState: relay\\-token, auth.json (file storage), logs/.\n"
+# ENVIRONMENT and FILES come from the binary's own key table and data-dir layout (the table
+# docs/configuration.md is checked against), so they list every variable and path.
+execute_process(COMMAND ${AIRELAYS} __man-sections OUTPUT_VARIABLE generated RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "airelays __man-sections failed (${rc})")
+endif()
+string(APPEND section "\n${generated}"
   "\n[SEE ALSO]\nThe documentation in /usr/share/doc/airelays and docs/ in the source tree.\n")
 set(include_file "${OUTPUT}.include")
 file(WRITE ${include_file} "${section}")

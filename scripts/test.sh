@@ -66,7 +66,8 @@ mapfile -t build_flags < <(bash packaging/deb-buildflags.sh)
 if [ "${#build_flags[@]}" = 0 ]; then # no dpkg-buildflags: plain optimized build
   build_flags=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG")
 fi
-cmake -S . -B build -G Ninja "${build_flags[@]}" "${launcher[@]}"
+# The product builds with -Werror (AIRELAYS_WERROR); the tests keep plain warnings.
+cmake -S . -B build -G Ninja "${build_flags[@]}" "${launcher[@]}" -DAIRELAYS_WERROR=ON
 cmake --build build -j"$(nproc)"
 
 # The Debian package: built with the tests skipped inside (they run below), checked with

@@ -16,6 +16,10 @@
 
 namespace airelays::status_report {
 
+// The product name as every report and endpoint spells it (`app_name`; DESIGN.md: "airelays";
+// "AIRelays" is the Python predecessor).
+inline constexpr const char* k_product = "airelays";
+
 // The relay token as resolved now (never the token itself).
 struct TokenFacts {
   bool present = false;
@@ -35,6 +39,7 @@ struct LoginFacts {
   bool save_failed = false;
   std::string save_failed_since; // ISO-8601, "" when unknown
   std::string save_failed_error;
+  std::string storage_problem; // the login store could not be read (an unreachable keyring)
 };
 
 // A running `airelays serve`, found through <data_dir>/serve.json and one /healthz probe.

@@ -57,6 +57,7 @@ struct Summary {
   std::optional<long> last_refresh;            // unix seconds
   std::string login_required_reason;           // when state == login_required
   std::optional<SaveFailure> save_failure;     // a refresh not yet stored
+  std::string storage_problem; // why the login store could not be read ("" when it could)
 };
 
 // Timings of the refresh lifecycle (the defaults are the product's; tests shorten them).

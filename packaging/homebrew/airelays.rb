@@ -1,6 +1,6 @@
 # Homebrew formula for airelays (a tap formula; the url/sha256 are filled in per release).
 #
-# Dependencies follow ../../../shared/reference/dependencies.md §7a: Homebrew's cpp-httplib is
+# Dependencies: Homebrew's cpp-httplib is
 # header-only and only needed to build (CMake picks its multipart API from the found version,
 # AIRELAYS_HTTPLIB_FORM_API, so nothing here has to guess); its CMake config needs OpenSSL, so
 # openssl@3 is our own dependency; tomlplusplus ships a dylib, so it is needed at run time.

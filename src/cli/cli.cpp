@@ -14,7 +14,7 @@ namespace {
 constexpr Register k_commands[] = {
     register_init,   register_login,  register_logout, register_token,
     register_status, register_serve,  register_models, register_doctor,
-    register_complete, register_unsupported, register_env, register_connect,
+    register_complete, register_man, register_unsupported, register_env, register_connect,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {
@@ -31,8 +31,78 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->type_name("PATH");
 }
 
-int usage_error(CLI::App& app, const CLI::ParseError& e) {
-  std::cerr << "airelays: error: " << e.what() << "\n\n" << app.help() << std::flush;
+const char* const k_globals_footer =
+    "Global options (--config, --data-dir, --logs-dir, --auth-storage, --bearer-token-file) "
+    "are accepted here too; see `airelays --help`.";
+
+// Adds the global-options note to every visible subcommand's --help page, at any depth.
+void add_globals_footer(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return !s->get_group().empty(); })) {
+    sub->footer(k_globals_footer);
+    add_globals_footer(*sub);
+  }
+}
+
+// True when `word` (an option, possibly `--name=value`) takes the next argument as its value.
+bool takes_next_value(const CLI::App& app, const std::string& word) {
+  if (word.find('=') != std::string::npos) {
+    return false;
+  }
+  for (const CLI::App* a = &app; a != nullptr; a = a->get_parent()) {
+    if (const CLI::Option* o = a->get_option_no_throw(word)) {
+      return o->get_expected_min() > 0;
+    }
+  }
+  return false;
+}
+
+// app's subcommand called `name` (hidden ones included), or null.
+CLI::App* subcommand_named(CLI::App& app, const std::string& name) {
+  auto found = app.get_subcommands([&name](CLI::App* s) { return s->check_name(name); });
+  return found.empty() ? nullptr : found.front();
+}
+
+// The names of app's visible subcommands, comma-separated.
+std::string subcommand_names(const CLI::App& app) {
+  std::string names;
+  for (const CLI::App* s :
+       app.get_subcommands([](const CLI::App* x) { return !x->get_group().empty(); })) {
+    names += (names.empty() ? "" : ", ") + s->get_name();
+  }
+  return names;
+}
+
+// When a word stands where a subcommand is required and is none of them, the message that
+// names it and lists the valid ones ("unknown command"); empty otherwise.
+std::string unknown_subcommand(CLI::App& app, int argc, char** argv) {
+  CLI::App* at = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string w = argv[i];
+    if (w == "--") {
+      break;
+    }
+    if (w.size() > 1 && w[0] == '-') {
+      i += takes_next_value(*at, w) ? 1 : 0;
+      continue;
+    }
+    if (CLI::App* sub = subcommand_named(*at, w)) {
+      at = sub;
+      continue;
+    }
+    if (at->get_require_subcommand_min() == 0) {
+      return {};
+    }
+    std::string scope = at == &app ? "command" : at->get_name() + " command";
+    return "unknown " + scope + " \"" + w + "\"; valid " + scope + "s: " + subcommand_names(*at);
+  }
+  return {};
+}
+
+int usage_error(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+  std::string unknown = unknown_subcommand(app, argc, argv);
+  std::cerr << "airelays: error: " << (unknown.empty() ? std::string(e.what()) : unknown)
+            << "\n\n"
+            << app.help() << std::flush;
   return static_cast<int>(ExitCode::usage);
 }
 
@@ -95,6 +165,7 @@ int run(int argc, char** argv) {
   for (Register r : k_commands) {
     r(registry);
   }
+  add_globals_footer(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -107,7 +178,7 @@ int run(int argc, char** argv) {
     if (e.get_exit_code() == 0) {
       return app.exit(e);
     }
-    return usage_error(app, e);
+    return usage_error(app, e, argc, argv);
   }
   Action* action = registry.parsed_action();
   if (action == nullptr) {

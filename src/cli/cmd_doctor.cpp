@@ -9,6 +9,7 @@
 
 #include <airelays/responses.hpp>
 #include <airelays/secret_modes.hpp>
+#include <airelays/status_report.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream.hpp>
 
@@ -30,16 +31,18 @@ struct Check {
   json data = json::object();
 };
 
-const char* k_login_hint = "airelays login";
-const char* k_upstream_hint =
-    "Check the network and [upstream] base_url in the config; `airelays status` shows both.";
+const char* k_upstream_hint = "Check the network and [upstream] base_url in the config "
+                              "(`airelays status` shows it as \"Upstream base URL\").";
+
+// The login step, as status words it on this machine (`--device` when headless).
+std::string login_step() { return status_report::login_hint(term::looks_headless()); }
 
 // What to do about a failed upstream call: log in again only when the login is the problem
 // (an unreachable or failing upstream is not fixed by a new login).
 std::vector<std::string> steps_for(const api_error::ApiError& e) {
   bool login_problem = e.type == "authentication_error" || e.status == 401 ||
                        (e.code && e.code->rfind("upstream_auth", 0) == 0);
-  return {login_problem ? k_login_hint : k_upstream_hint};
+  return {login_problem ? login_step() : k_upstream_hint};
 }
 
 Check check_config(const config::Config& cfg) {
@@ -89,7 +92,7 @@ Check check_auth(const token_manager::Summary& s) {
   if (s.state == token_manager::LoginState::login_required) {
     message = "The ChatGPT login must be renewed: " + s.login_required_reason;
   }
-  return {"openai_auth", "fail", message, {k_login_hint},
+  return {"openai_auth", "fail", message, {login_step()},
           {{"authenticated", false}, {"credentials_present", s.state != token_manager::LoginState::signed_out},
            {"account_bound", !s.account_id.empty()}}};
 }
@@ -140,8 +143,20 @@ Check check_response(upstream::Upstream& up, const std::string& model) {
           {{"response_id", field("id")}, {"status", field("status")}, {"model", field("model")}}};
 }
 
+// The OpenAI runtime's checks when [providers.openai] enabled = false: skipped, as AIRelays does.
+void skip_openai(std::vector<Check>& checks) {
+  for (const char* name : {"openai_auth", "openai_models", "openai_response"}) {
+    checks.push_back({name, "skip", "OpenAI subscription runtime is disabled.", {}, {}});
+  }
+}
+
 std::vector<Check> run_checks(const config::Config& cfg, bool skip_response) {
   std::vector<Check> checks{check_config(cfg), check_relay_token(cfg)};
+  if (!cfg.openai_enabled) {
+    skip_openai(checks);
+    checks.push_back({"claude", "skip", "The Claude runtime is disabled.", {}, {}});
+    return checks;
+  }
   auto tokens = std::shared_ptr<token_manager::TokenManager>(
       token_manager::make(cfg, paths::layout(cfg)));
   checks.push_back(check_auth(tokens->summary()));

@@ -3,7 +3,8 @@
 // or with --force), creates the data directory (0700) and, when bearer auth is on and no
 // token resolves, a relay token. The token is printed only when it was just created or
 // --show-token is given. --force rewrites the config file; it never replaces an existing
-// token (that is `airelays token rotate`).
+// token (that is `airelays token rotate`). Safe to run every time: an existing config and
+// token are kept, and the report says so.
 #include "command.hpp"
 #include "term.hpp"
 #include "token_state.hpp"
@@ -81,7 +82,7 @@ std::vector<std::string> next_steps(const config::Config& cfg) {
 void print_json(const InitResult& r) {
   using nlohmann::ordered_json;
   term::print_json(
-      {{"app_name", "airelays"},
+      {{"app_name", status_report::k_product},
        {"config_path", r.cfg.config_path},
        {"config_created", r.config_created},
        {"bearer_token_file", r.cfg.bearer_token_file},
@@ -96,7 +97,7 @@ void print_text(const InitResult& r) {
   status_report::Printer p(term::stdout_color());
   p.title("Init");
   p.section("Relay");
-  p.field("App", "airelays");
+  p.field("App", status_report::k_product);
   p.field("Config file", r.cfg.config_path + (r.config_created ? " (created)" : " (existing)"));
   if (r.cfg.require_bearer_auth) {
     p.field("Relay token", r.token_created ? "created" : "existing");
@@ -107,6 +108,10 @@ void print_text(const InitResult& r) {
   }
   p.field("Client base URL", status_report::base_url(r.cfg));
   p.client_setup(r.cfg, r.revealed);
+  if (!r.config_created && !r.token_created) {
+    p.line("Kept the existing config and relay token (nothing changed; `init --force` rewrites "
+           "the config, `airelays token rotate` replaces the token).");
+  }
   p.steps(next_steps(r.cfg));
   std::cout << p.text() << std::flush;
 }

@@ -1,7 +1,8 @@
 // `airelays status [--json]`: settings, relay token, ChatGPT login and whether a relay is
 // answering, as text or as the JSON of docs/status-json.md. Never touches the network except
-// one loopback GET /healthz (100 ms) of the relay serve.json names, or of the configured
-// port when there is no serve.json. Always exits 0 once the settings load.
+// one loopback GET /healthz (100 ms) of the relay that <data_dir>/serve.json names: without
+// that file no relay of this data dir runs (another data dir's relay may hold the configured
+// port). Always exits 0 once the settings load.
 #include "command.hpp"
 #include "term.hpp"
 #include "token_state.hpp"
@@ -55,18 +56,17 @@ bool healthz_answers(const std::string& host, int port) {
   return loopback_probe::get_status(host, port, "/healthz", 100) == 200;
 }
 
-status_report::ServerFacts probe_server(const config::Config& cfg, const paths::Layout& l) {
+status_report::ServerFacts probe_server(const paths::Layout& l) {
   status_report::ServerFacts facts;
   std::optional<RuntimeFile> rf = read_runtime_file(l.runtime_file);
-  std::optional<int> port = rf && rf->port ? rf->port : std::optional<int>(cfg.port);
-  if (!port || *port <= 0) {
+  if (!rf || !rf->port || *rf->port <= 0) {
     return facts;
   }
-  std::string host = rf && (rf->host == "::1" || rf->host == "[::1]") ? "::1" : "127.0.0.1";
-  facts.answering = healthz_answers(host, *port);
+  std::string host = rf->host == "::1" || rf->host == "[::1]" ? "::1" : "127.0.0.1";
+  facts.answering = healthz_answers(host, *rf->port);
   if (facts.answering) {
-    facts.port = port;
-    facts.pid = rf ? rf->pid : std::nullopt;
+    facts.port = rf->port;
+    facts.pid = rf->pid;
   }
   return facts;
 }
@@ -92,6 +92,7 @@ status_report::LoginFacts login_facts(const config::Config& cfg, const paths::La
   f.last_refresh = s.last_refresh;
   f.login_required_reason = s.login_required_reason;
   add_save_failure(f, s);
+  f.storage_problem = s.storage_problem;
   return f;
 }
 
@@ -151,7 +152,7 @@ ExitCode run_status(const GlobalOptions& globals, bool json) {
   d.auth_file = layout.auth_file;
   d.token = token_facts(resolve_token(d.cfg));
   d.login = login_facts(d.cfg, layout);
-  d.server = probe_server(d.cfg, layout);
+  d.server = probe_server(layout);
   d.headless = term::looks_headless();
   if (!d.login.account_id.empty()) {
     d.usage = usage_facts(d.cfg, d.login.account_id);

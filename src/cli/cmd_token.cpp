@@ -1,5 +1,7 @@
-// `airelays token show|rotate [--json]`: reveal the relay token clients send, or replace it
-// (reference §1.6). `show` never changes anything and exits 0 even without a token; `rotate`
+// `airelays token show|rotate [--json|--raw]`: reveal the relay token clients send, or replace
+// it (reference §1.6). `show` never changes anything; without a token it says how to get one
+// and exits 1, so `token show || init` works in scripts. `--raw` prints the bare token and a
+// newline, for `export OPENAI_API_KEY=$(airelays token show --raw)`. `rotate`
 // writes a new token atomically (0600) and works even with bearer auth disabled. A running
 // relay reads the token file per request, so a rotation takes effect at once — unless
 // AIRELAYS_BEARER_TOKEN is set, which always wins (we say so).
@@ -24,9 +26,35 @@ nlohmann::ordered_json null_or(const std::optional<std::string>& s) {
   return s ? nlohmann::ordered_json(*s) : nlohmann::ordered_json();
 }
 
-ExitCode show(const GlobalOptions& globals, bool json) {
+enum class Form { report, json, raw };
+
+struct TokenOptions {
+  bool json = false;
+  bool raw = false;
+  Form form() const { return raw ? Form::raw : json ? Form::json : Form::report; }
+};
+
+// Adds --json and --raw (mutually exclusive) to a token subcommand.
+void add_form_flags(CLI::App* cmd, TokenOptions& o) {
+  CLI::Option* json = cmd->add_flag("--json", o.json, "Print as JSON");
+  cmd->add_flag("--raw", o.raw, "Print only the token and a newline (for scripts)")
+      ->excludes(json);
+}
+
+ExitCode show(const GlobalOptions& globals, Form form) {
   config::Config cfg = load_config(globals);
   TokenState t = resolve_token(cfg);
+  ExitCode code = t.token ? ExitCode::ok : ExitCode::failure;
+  if (form == Form::raw) {
+    if (!t.token) {
+      std::cerr << "airelays: error: no relay token is configured; run `airelays init` or "
+                   "`airelays token rotate`\n";
+    } else {
+      std::cout << *t.token << "\n" << std::flush;
+    }
+    return code;
+  }
+  bool json = form == Form::json;
   std::vector<std::string> steps;
   if (cfg.require_bearer_auth && !t.token) {
     steps = {"airelays init", "airelays token rotate"};
@@ -39,7 +67,7 @@ ExitCode show(const GlobalOptions& globals, bool json) {
                       {"relay_token", null_or(t.token)},
                       {"client", status_report::client_json(cfg, t.token)},
                       {"next_steps", steps}});
-    return ExitCode::ok;
+    return code;
   }
   Printer p(term::stdout_color());
   p.title("Token");
@@ -55,10 +83,10 @@ ExitCode show(const GlobalOptions& globals, bool json) {
   p.client_setup(cfg, t.token);
   p.steps(steps);
   std::cout << p.text() << std::flush;
-  return ExitCode::ok;
+  return code;
 }
 
-ExitCode rotate(const GlobalOptions& globals, bool json) {
+ExitCode rotate(const GlobalOptions& globals, Form form) {
   config::Config cfg = load_config(globals);
   require(paths::ensure_private_dir(cfg.data_dir));
   require(paths::ensure_private_dir(cfg.logs_dir));
@@ -71,7 +99,11 @@ ExitCode rotate(const GlobalOptions& globals, bool json) {
     std::cerr << "airelays: warning: AIRELAYS_BEARER_TOKEN is set and still overrides the "
                  "token file; clients must keep using that value until it is unset\n";
   }
-  if (json) {
+  if (form == Form::raw) {
+    std::cout << token << "\n" << std::flush;
+    return ExitCode::ok;
+  }
+  if (form == Form::json) {
     term::print_json({{"bearer_token_file", cfg.bearer_token_file},
                       {"bearer_token_source", "file"},
                       {"relay_token", token},
@@ -95,14 +127,14 @@ void register_token(Registry& r) {
   CLI::App* token = r.app().add_subcommand("token", "Show or rotate the relay token clients send");
   token->require_subcommand(1);
   CLI::App* show_cmd = token->add_subcommand("show", "Print the relay token (changes nothing)");
-  auto show_json = std::make_shared<bool>(false);
-  show_cmd->add_flag("--json", *show_json, "Print as JSON");
-  r.bind(show_cmd, [&r, show_json] { return show(r.globals(), *show_json); });
+  auto show_opts = std::make_shared<TokenOptions>();
+  add_form_flags(show_cmd, *show_opts);
+  r.bind(show_cmd, [&r, show_opts] { return show(r.globals(), show_opts->form()); });
   CLI::App* rotate_cmd =
       token->add_subcommand("rotate", "Replace the relay token with a new random one");
-  auto rotate_json = std::make_shared<bool>(false);
-  rotate_cmd->add_flag("--json", *rotate_json, "Print as JSON");
-  r.bind(rotate_cmd, [&r, rotate_json] { return rotate(r.globals(), *rotate_json); });
+  auto rotate_opts = std::make_shared<TokenOptions>();
+  add_form_flags(rotate_cmd, *rotate_opts);
+  r.bind(rotate_cmd, [&r, rotate_opts] { return rotate(r.globals(), rotate_opts->form()); });
 }
 
 } // namespace airelays::cli

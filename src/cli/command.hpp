@@ -72,6 +72,7 @@ void register_serve(Registry&);
 void register_models(Registry&);
 void register_doctor(Registry&);
 void register_complete(Registry&);
+void register_man(Registry&); // hidden: the man page's ENVIRONMENT and FILES
 void register_unsupported(Registry&); // accounts, claude: accepted, answered "not supported"
 void register_env(Registry&);
 void register_connect(Registry&);

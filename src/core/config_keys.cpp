@@ -73,7 +73,7 @@ std::vector<Key> build_table() {
       {"logging", "content", &C::log_content, one("LOG_CONTENT"), 0, "Write request and response contents to the traffic log."},
       {"logging", "retention_days", &C::retention_days, one("LOG_RETENTION_DAYS"), 0, "Traffic logs older than this are deleted."},
       {"conversations", "max_stored_responses", &C::max_stored_responses, one("MAX_STORED_RESPONSES"), 0, "Stored responses kept for previous_response_id (oldest dropped)."},
-      {"providers.openai", "enabled", &C::openai_enabled, two("ENABLE_OPENAI"), 0, "Serve the OpenAI-compatible routes (false = every route answers 501)."},
+      {"providers.openai", "enabled", &C::openai_enabled, two("ENABLE_OPENAI"), 0, "Serve the OpenAI-compatible routes (false, as in AIRelays: /v1/models lists no model, generations answer 422 unknown model, files, conversations and subscription status answer 501)."},
       {"providers.openai", "models_cache_ttl_seconds", &C::models_cache_ttl_seconds,
        {"AIRELAYS_MODELS_CACHE_TTL_SECONDS", "AIRELAYS_OPENAI_MODELS_CACHE_TTL_SECONDS",
         "AIRELAY_MODELS_CACHE_TTL_SECONDS", "AIRELAY_OPENAI_MODELS_CACHE_TTL_SECONDS"},

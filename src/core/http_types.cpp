@@ -52,7 +52,7 @@ std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohman
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   bool json_type = media.empty() || media == "application/json" ||
                    (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
-  if (!json_type && media != "application/x-www-form-urlencoded" && media != "text/plain") {
+  if (!json_type && media != "application/x-www-form-urlencoded") { // text/plain too: DESIGN.md
     auto e = api_error::make(415, "Unsupported Content-Type `" + media +
                                       "`: send the request body as application/json.",
                              std::string("unsupported_media_type"));

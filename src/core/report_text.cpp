@@ -70,12 +70,16 @@ void session_section(Printer& p, const Data& d) {
   if (!d.cfg.openai_enabled) {
     return;
   }
+  p.field("Upstream base URL", d.cfg.base_url); // [upstream] base_url, which doctor refers to
   bool is_ready = l.state == "ready";
   p.field("Ready", yes_no(is_ready), good_if(is_ready));
   p.field("State", state_words(l.state),
           l.state == "login_required" ? Printer::Tone::bad : good_if(is_ready));
   if (l.state == "login_required") {
     p.field("Reason", l.login_required_reason);
+  }
+  if (!l.storage_problem.empty()) { // e.g. --auth-storage keyring with no Secret Service
+    p.field("Login store", "unreachable: " + l.storage_problem, Printer::Tone::bad);
   }
   p.field("Email", l.email);
   p.field("Plan", l.plan);

@@ -12,7 +12,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-const char* k_app_name = "airelays";
 const char* k_keyring_service = "AIRelays Auth";
 const char* k_api_key_note =
     "No relay token is required. If your client insists on an api_key value, any non-empty "
@@ -46,7 +45,7 @@ ordered_json provider_settings(const config::Config& c) {
 
 ordered_json relay_json(const Data& d) {
   const config::Config& c = d.cfg;
-  return {{"app_name", k_app_name},
+  return {{"app_name", k_product},
           {"config_path", c.config_path},
           {"config_exists", c.config_file_exists},
           {"host", c.host},
@@ -72,7 +71,8 @@ ordered_json relay_json(const Data& d) {
           {"max_upload_bytes", c.max_upload_bytes},
           {"max_total_upload_bytes", c.max_total_upload_bytes},
           {"client_base_url", base_url(c)},
-          {"providers", provider_settings(c)}};
+          {"providers", provider_settings(c)},
+          {"upstream_base_url", c.base_url}};
 }
 
 ordered_json models_cache_json(const config::Config& c) {
@@ -117,10 +117,15 @@ ordered_json auth_json(const Data& d) {
                     {"access_token_expires_at",
                      l.access_token_expires_at ? ordered_json(iso8601(*l.access_token_expires_at))
                                                : ordered_json()},
-                    {"stored_in", or_null(l.storage)}};
+                    {"stored_in", or_null(l.storage)},
+                    {"storage_problem", or_null(l.storage_problem)}};
   a["save_failure"] = save_failure_json(l);
   return a;
 }
+
+const char* k_storage_step =
+    "The keyring does not answer: start a Secret Service (e.g. gnome-keyring-daemon in a D-Bus "
+    "session), or keep the login in a file: `--auth-storage file` ([auth] storage = \"file\").";
 
 ordered_json server_json(const ServerFacts& s) {
   return {{"answering", s.answering}, {"pid", or_null(s.pid)}, {"port", or_null(s.port)}};
@@ -133,6 +138,9 @@ std::vector<std::string> next_steps(const Data& d) {
   bool token_ready = !d.cfg.require_bearer_auth || d.token.present;
   if (!token_ready) {
     steps.push_back("airelays init");
+  }
+  if (d.cfg.openai_enabled && !d.login.storage_problem.empty()) {
+    steps.push_back(k_storage_step);
   }
   if (d.cfg.openai_enabled && !ready(d)) {
     steps.push_back(login_hint(d.headless));

@@ -67,6 +67,26 @@ Failure classify(CURLcode code) {
   }
 }
 
+// The host[:port] of url, for error messages ("" when it has none).
+std::string host_of(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  std::string authority = url.substr(start, url.find_first_of("/?#", start) - start);
+  size_t at = authority.rfind('@');
+  return at == std::string::npos ? authority : authority.substr(at + 1);
+}
+
+// What went wrong, naming the host tried: curl's detailed message (errbuf, e.g. "Could not
+// resolve host: chatgpt.com") when it has one, else the code's text, plus the host if absent.
+std::string failure_text(CURLcode rc, const char* errbuf, const std::string& url) {
+  std::string text = errbuf != nullptr && errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+  std::string host = host_of(url);
+  if (!host.empty() && text.find(host) == std::string::npos) {
+    text += " (" + host + ")";
+  }
+  return text;
+}
+
 Response perform_with(const Request& request, CURLSH* share);
 
 } // namespace
@@ -102,6 +122,8 @@ Response perform_with(const Request& request, CURLSH* share) {
   for (const auto& [k, v] : request.headers) {
     list = curl_slist_append(list, (k + ": " + v).c_str());
   }
+  char errbuf[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -127,7 +149,7 @@ Response perform_with(const Request& request, CURLSH* share) {
     out.status = static_cast<int>(status);
   } else {
     out.failure = classify(rc);
-    out.error = curl_easy_strerror(rc);
+    out.error = failure_text(rc, errbuf, request.url);
   }
   curl_slist_free_all(list);
   curl_easy_cleanup(curl);
@@ -237,6 +259,8 @@ struct Stream::Impl {
   bool finished = false;
   Failure failure = Failure::none;
   std::string error;
+  std::string url;                     // for error messages
+  char errbuf[CURL_ERROR_SIZE] = {};   // curl's detailed error message
   StreamOptions options;
   std::chrono::steady_clock::time_point last_abort_check{};
   std::chrono::steady_clock::time_point last_data{}; // start, then each byte from upstream
@@ -298,7 +322,7 @@ void Stream::Impl::drain_messages() {
       status = static_cast<int>(code);
       finish(Failure::none, {});
     } else {
-      finish(classify(rc), curl_easy_strerror(rc));
+      finish(classify(rc), failure_text(rc, errbuf, url));
     }
   }
 }
@@ -356,6 +380,8 @@ Stream::Stream(const Request& request, const StreamOptions& options, Session* se
   }
   m.header_list = curl_slist_append(m.header_list, "Expect:");
   CURL* c = m.easy;
+  m.url = request.url;
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m.errbuf);
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());

@@ -233,6 +233,11 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   }
   auto& p = std::get<Planned>(planned);
   (*req.annotations)["model"] = p.model;
+  if (!state.config.openai_enabled) { // AIRelays' answer: no runtime knows the model
+    return fail(req, api_error::make(422, "Unknown model `" + p.model +
+                                              "` and the OpenAI runtime is disabled.",
+                                      std::string("model_not_found"), std::string("model")));
+  }
   auto job = std::make_shared<GenerationJob>(state, route, req.annotations);
   job->model = p.model;
   job->include_usage = p.include_usage;

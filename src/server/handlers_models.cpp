@@ -96,7 +96,13 @@ json messages_aliases(const config::Config& c) {
   return out;
 }
 
+// With [providers.openai] enabled = false the relay offers no model (as AIRelays does).
+bool runtime_disabled(const AppState& s) { return !s.config.openai_enabled; }
+
 http::Response list_models(AppState& s, http::Request& req) {
+  if (runtime_disabled(s)) {
+    return http::json(200, {{"object", "list"}, {"data", json::array()}});
+  }
   auto catalog = s.upstream->models();
   (*req.annotations)["upstream_status"] = catalog.upstream_status;
   if (!catalog.ok()) {
@@ -115,6 +121,11 @@ http::Response list_models(AppState& s, http::Request& req) {
 }
 
 http::Response get_model(AppState& s, http::Request& req) {
+  if (runtime_disabled(s)) {
+    return http::error(api_error::not_found("The model `" + req.path_params["id"] +
+                                                "` does not exist: the OpenAI runtime is disabled.",
+                                            std::string("model_not_found")));
+  }
   auto catalog = s.upstream->models();
   if (!catalog.ok()) {
     return http::error(catalog.error);
@@ -172,7 +183,7 @@ std::string iso_utc(long epoch, long micros = -1) {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::string out = buf;
   if (micros >= 0) {
-    char frac[8];
+    char frac[24]; // room for any long, though micros is below 1e6
     std::snprintf(frac, sizeof frac, ".%06ld", micros);
     out += frac;
   }
@@ -292,6 +303,11 @@ http::Response subscription_status(AppState& s, http::Request& req) {
   if (provider != "openai") {
     return http::error(api_error::make(
         501, "Subscription status is currently verified only for the OpenAI subscription runtime.",
+        std::string("unsupported_error")));
+  }
+  if (runtime_disabled(s)) {
+    return http::error(api_error::make(
+        501, "The OpenAI subscription runtime is disabled for this airelays process.",
         std::string("unsupported_error")));
   }
   if (auto account = req.query_param("account"); account && *account != "default") {

@@ -8,6 +8,7 @@
 
 #include <airelays/app_state.hpp>
 #include <airelays/rate_limit.hpp>
+#include <airelays/status_report.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream.hpp>
 
@@ -89,7 +90,7 @@ json models_cache_json(const AppState& s) {
 http::Response relay_status(AppState& s, const http::Request& req) {
   json body = {
       {"object", "relay.status"},
-      {"app_name", "AIRelays"},
+      {"app_name", status_report::k_product},
       {"version", AIRELAYS_VERSION},
       {"uptime_seconds", std::round(uptime_seconds(s) * 10.0) / 10.0},
       {"requests_total", static_cast<long>(s.metrics.value("airelays_relay_requests_total"))},
@@ -146,7 +147,7 @@ void register_public_routes(Router& r, AppState& s) {
     return res;
   });
   r.add("GET", "/healthz", [](http::Request&) {
-    return http::json(200, {{"ok", true}, {"app_name", "AIRelays"}, {"version", AIRELAYS_VERSION}});
+    return http::json(200, {{"ok", true}, {"app_name", status_report::k_product}, {"version", AIRELAYS_VERSION}});
   });
   r.add("GET", "/v1/relay/status", [&s](http::Request& req) { return relay_status(s, req); });
   r.add("GET", "/metrics", [&s](http::Request&) { return metrics_text(s); });

@@ -166,7 +166,7 @@ void Runtime::on_signal(const std::function<void()>& stop) {
             << "): finishing requests in flight" << std::endl;
   stop();
   if (!m_cv.wait_for(lock, k_grace, [this] { return m_done; })) {
-    atomic_file::remove(m_state.layout.runtime_file);
+    (void)atomic_file::remove(m_state.layout.runtime_file); // best effort: exiting anyway
     std::cerr << "airelays: requests still running after " << k_grace.count()
               << " s; exiting anyway" << std::endl;
     std::_Exit(0);

@@ -1,17 +1,14 @@
 // The browser flow's loopback callback listener (see oauth_login.hpp): binds
-// 127.0.0.1:<callback_port> (port 0 = any, for tests), checks `state`, exchanges the code
+// 127.0.0.1:<callback_port> (port 0 = any, for tests) and the same port on ::1 when it can, checks `state`, exchanges the code
 // while the browser waits, and answers with a success or an error page; /cancel ends the
 // login. One of the two places httplib is used (the other is the server wiring).
 #include <airelays/oauth_login.hpp>
 
 #include <chrono>
 #include <condition_variable>
-#include <arpa/inet.h>
 #include <httplib.h>
 #include <mutex>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -63,23 +60,12 @@ std::string callback_error(const std::string& error, const std::string& descript
   return "Login failed: " + error + (description.empty() ? "" : ": " + description);
 }
 
-// Whether 127.0.0.1:port is free. httplib binds with SO_REUSEPORT, which would let two logins
-// share the port silently; a bind with SO_REUSEADDR only (which tolerates TIME_WAIT leftovers
-// of a previous login) fails when anyone listens there.
-bool port_free(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return true; // let httplib report the real problem
-  }
+// The listeners' socket options: SO_REUSEADDR only. httplib's default, SO_REUSEPORT, would let
+// two logins share the port silently; SO_REUSEADDR still fails when anyone listens there, yet
+// binds over connections a previous login left in TIME_WAIT (which carry these options too).
+void reuse_address_only(int fd) {
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
 }
 
 class CallbackListener final : public BrowserLogin {
@@ -93,8 +79,10 @@ public:
 
   Status bind() {
     int port = m_settings.callback_port;
+    m_server.set_socket_options(reuse_address_only);
+    m_server6.set_socket_options(reuse_address_only);
     bool ok = port == 0 ? (port = m_server.bind_to_any_port("127.0.0.1")) > 0
-                        : port_free(port) && m_server.bind_to_port("127.0.0.1", port);
+                        : m_server.bind_to_port("127.0.0.1", port);
     if (!ok) {
       return make_error("airelays could not bind localhost:" +
                         std::to_string(m_settings.callback_port) +
@@ -103,8 +91,14 @@ public:
     }
     m_redirect = "http://localhost:" + std::to_string(port) + "/auth/callback";
     m_url = authorize_url(m_settings, m_pkce, m_redirect);
-    routes();
+    routes(m_server);
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
+    // ::1 as well, best effort (no IPv6, or ::1 held by another program: IPv4 only), because
+    // some browsers resolve `localhost` to ::1 first.
+    if (m_server6.bind_to_port("::1", port)) {
+      routes(m_server6);
+      m_thread6 = std::thread([this] { m_server6.listen_after_bind(); });
+    }
     return ok_status();
   }
 
@@ -151,6 +145,10 @@ private:
       m_server.stop();
       m_thread.join();
     }
+    if (m_thread6.joinable()) {
+      m_server6.stop();
+      m_thread6.join();
+    }
   }
 
   void finish(Result<Tokens> r) {
@@ -176,11 +174,11 @@ private:
     m_cv.notify_all();
   }
 
-  void routes() {
-    m_server.Get("/auth/callback", [this](const httplib::Request& req, httplib::Response& res) {
+  void routes(httplib::Server& server) {
+    server.Get("/auth/callback", [this](const httplib::Request& req, httplib::Response& res) {
       on_callback(req, res);
     });
-    m_server.Get("/cancel", [this](const httplib::Request& req, httplib::Response& res) {
+    server.Get("/cancel", [this](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Connection", "close");
       if (req.get_param_value("state") != m_pkce.state) { // a web page cannot end the login
         res.status = 400;
@@ -190,8 +188,8 @@ private:
       res.set_content("Login cancelled", "text/plain; charset=utf-8");
       finish(make_error("Login cancelled (the login listener was asked to stop)."));
     });
-    limit_slow_peers();
-    m_server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    limit_slow_peers(server);
+    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty()) {
         res.set_content(res.status == 404 ? "Not Found" : "Error", "text/plain; charset=UTF-8");
       }
@@ -201,10 +199,10 @@ private:
   // A few local connections that trickle their request head must not hold every worker
   // while the browser's callback waits (issue 14): enough workers for many at once, one
   // request per connection, and a peer silent for k_read_timeout_seconds is dropped.
-  void limit_slow_peers() {
-    m_server.new_task_queue = [] { return new httplib::ThreadPool(k_listener_threads); };
-    m_server.set_read_timeout(k_read_timeout_seconds, 0);
-    m_server.set_keep_alive_max_count(1);
+  static void limit_slow_peers(httplib::Server& server) {
+    server.new_task_queue = [] { return new httplib::ThreadPool(k_listener_threads); };
+    server.set_read_timeout(k_read_timeout_seconds, 0);
+    server.set_keep_alive_max_count(1);
   }
 
   void on_callback(const httplib::Request& req, httplib::Response& res) {
@@ -262,8 +260,10 @@ private:
   Pkce m_pkce;
   std::string m_redirect;
   std::string m_url;
-  httplib::Server m_server;
+  httplib::Server m_server;  // 127.0.0.1
+  httplib::Server m_server6; // ::1
   std::thread m_thread;
+  std::thread m_thread6;
   std::mutex m_mutex;
   std::condition_variable m_cv;
   std::optional<Result<Tokens>> m_result;

@@ -148,6 +148,9 @@ public:
     auto store = secret_store::open(m_cfg.storage, m_layout.data_dir, m_layout.auth_file);
     auto text = store->load();
     Summary s;
+    if (!text) {
+      s.storage_problem = text.error().message; // e.g. no Secret Service keyring answered
+    }
     if (text && text->has_value()) {
       if (auto r = auth_record::parse(**text, m_layout.auth_file)) {
         s = summarize(*r, store->place());

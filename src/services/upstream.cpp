@@ -139,6 +139,13 @@ api_error::ApiError transport_error(http_client::Failure failure, const std::str
     return api_error::make(503, "The request was abandoned: the relay is stopping.",
                            std::string("server_stopping"));
   }
+  if (failure == Failure::dns) {
+    // Not transient within a request: retrying for 85 s only delays the answer.
+    return api_error::make(502,
+                           "Upstream connection failed: " + text + ". Check the network (DNS) "
+                           "and [upstream] base_url.",
+                           std::string("upstream_host_not_found"));
+  }
   if (failure == Failure::tls) {
     // Most often an https:// base_url pointing at a server that does not speak TLS, or a
     // proxy/antivirus intercepting with its own certificate: say so, not just "SSL error".
@@ -163,6 +170,9 @@ api_error::ApiError auth_rejected_error() {
 }
 
 bool retriable(const api_error::ApiError& e) {
+  if (e.code == "upstream_host_not_found") {
+    return false;
+  }
   return e.status == 429 || (e.status >= 500 && e.status != 503 && e.status != 504);
 }
 

@@ -210,8 +210,46 @@ TEST_CASE("airelays doctor without a login fails the auth check and says to log 
   CHECK(doc["ok"] == false);
   auto auth = check_named(doc, "openai_auth");
   CHECK(auth["status"] == "fail");
+  // No display here (a headless machine): the same step status gives, `login --device`.
   auto steps = doc.value("next_steps", json::array());
-  CHECK(std::find(steps.begin(), steps.end(), json("airelays login")) != steps.end());
+  CHECK(std::find(steps.begin(), steps.end(), json("airelays login --device")) != steps.end());
+  auto status = json::parse(run_airelays(env, {"status", "--json"}).out);
+  CHECK(std::find(status["next_steps"].begin(), status["next_steps"].end(),
+                  json("airelays login --device")) != status["next_steps"].end());
   CHECK(check_named(doc, "openai_models")["status"] == "skip");
   CHECK(fake.count("/backend-api/codex/models") == 0);
+}
+
+TEST_CASE("airelays doctor's upstream hint points at a base URL that status shows") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, {fake.backend_url(), fake.issuer_url()});
+  plant_login(env);
+  fake.stop();
+  RunResult r;
+  auto doc = doctor_json(env, r);
+  auto steps = check_named(doc, "openai_models").value("next_steps", json::array());
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].get<std::string>().find("Upstream base URL") != std::string::npos);
+  auto status = run_airelays(env, {"status"});
+  CHECK(status.out.find("  Upstream base URL: " + fake.backend_url() + "\n") != std::string::npos);
+  auto status_json = json::parse(run_airelays(env, {"status", "--json"}).out);
+  CHECK(status_json["relay"]["upstream_base_url"] == fake.backend_url());
+}
+
+TEST_CASE("airelays doctor with the OpenAI runtime disabled skips its checks and exits 0") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, {fake.backend_url(), fake.issuer_url()});
+  env.vars["AIRELAYS_ENABLE_OPENAI"] = "false";
+  RunResult r;
+  auto doc = doctor_json(env, r);
+  REQUIRE(doc.is_object());
+  CHECK(r.exit_code == 0);
+  CHECK(doc["ok"] == true);
+  for (const char* name : {"openai_auth", "openai_models", "openai_response"}) {
+    CAPTURE(name);
+    CHECK(check_named(doc, name)["status"] == "skip");
+  }
+  CHECK(fake.requests().empty());
 }

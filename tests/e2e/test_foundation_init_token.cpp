@@ -98,12 +98,17 @@ TEST_CASE("init --force rewrites the config file but keeps the relay token") {
   CHECK(text.find("[upstream]\nbase_url = ") != std::string::npos);
 }
 
-TEST_CASE("token show reveals the token; without one it says how to get one, exit 0") {
+TEST_CASE("token show reveals the token; without one it says how to get one and exits 1") {
   Env env;
-  json none = run_json(env, {"token", "show", "--json"});
+  auto none_run = run_airelays(env, {"token", "show", "--json"});
+  CHECK(none_run.exit_code == 1); // `token show || init` must run init on a fresh HOME
+  json none = json::parse(none_run.out);
   CHECK(none["bearer_token_present"] == false);
   CHECK(none["relay_token"].is_null());
   CHECK(none["next_steps"] == json({"airelays init", "airelays token rotate"}));
+  auto none_text = run_airelays(env, {"token", "show"});
+  CHECK(none_text.exit_code == 1);
+  CHECK(none_text.out.find("Relay token:       missing") != std::string::npos);
   write_file(env.data_dir() + "/relay-token", "tok-123\n", 0600);
   json some = run_json(env, {"token", "show", "--json"});
   CHECK(some["bearer_token_present"] == true);
@@ -111,7 +116,39 @@ TEST_CASE("token show reveals the token; without one it says how to get one, exi
   CHECK(some["relay_token"] == "tok-123");
   CHECK(some["next_steps"].empty());
   auto text = run_airelays(env, {"token", "show"});
+  CHECK(text.exit_code == 0);
   CHECK(text.out.find("  Relay token:       tok-123\n") != std::string::npos);
+}
+
+TEST_CASE("token show --raw and token rotate --raw print only the token and a newline") {
+  Env env;
+  auto missing = run_airelays(env, {"token", "show", "--raw"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.out.empty());
+  CHECK(missing.err.find("airelays init") != std::string::npos);
+  write_file(env.data_dir() + "/relay-token", "tok-123\n", 0600);
+  auto shown = run_airelays(env, {"token", "show", "--raw"});
+  CHECK(shown.exit_code == 0);
+  CHECK(shown.out == "tok-123\n");
+  auto rotated = run_airelays(env, {"token", "rotate", "--raw"});
+  CHECK(rotated.exit_code == 0);
+  CHECK(std::regex_match(rotated.out, std::regex("[A-Za-z0-9_-]{43}\n")));
+  CHECK(run_airelays(env, {"token", "show", "--raw"}).out == rotated.out);
+  CHECK(run_airelays(env, {"token", "show", "--raw", "--json"}).exit_code == 2);
+}
+
+TEST_CASE("the quick-start chain `token show || init` creates a token on a fresh HOME, and init "
+          "run again keeps it and says so") {
+  Env env;
+  CHECK(run_airelays(env, {"token", "show"}).exit_code != 0);
+  auto first = run_airelays(env, {"init"});
+  REQUIRE(first.exit_code == 0);
+  std::string token = run_airelays(env, {"token", "show", "--raw"}).out;
+  CHECK(token.size() == 44);
+  auto again = run_airelays(env, {"init"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("Kept the existing config and relay token") != std::string::npos);
+  CHECK(run_airelays(env, {"token", "show", "--raw"}).out == token);
 }
 
 TEST_CASE("token rotate writes a new 0600 token that token show then returns") {

@@ -168,3 +168,18 @@ TEST_CASE("status finds a running relay through serve.json and one /healthz prob
   CHECK(after["server"]["answering"] == false);
   CHECK(after["server"]["pid"].is_null());
 }
+
+TEST_CASE("status --data-dir OTHER does not report the relay of another data dir on its port") {
+  Env env;
+  write_file(env.data_dir() + "/relay-token", "tok-status\n", 0600);
+  auto server = start_server(env);
+  json mine = status_json(env);
+  CHECK(mine["server"]["answering"] == true);
+  // Same config port, another data dir with no serve.json: no relay of that data dir runs.
+  env.vars["AIRELAYS_PORT"] = std::to_string(server->port);
+  auto other = run_airelays(env, {"status", "--json", "--data-dir", env.home / "other"});
+  REQUIRE(other.exit_code == 0);
+  json j = json::parse(other.out);
+  CHECK(j["server"]["answering"] == false);
+  CHECK(j["server"]["port"].is_null());
+}

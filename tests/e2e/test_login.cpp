@@ -364,3 +364,65 @@ TEST_CASE("login --browser: two callbacks arriving together exchange the code on
   CHECK(signed_in == 1);
   CHECK(status_json(env)["auth"]["state"] == "ready");
 }
+
+namespace {
+
+// A port the kernel just handed out and nobody listens on now.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// An idle connection to 127.0.0.1:port (as a browser keeps one open), -1 on failure.
+int idle_connection(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The callback URL of a browser login's authorize URL, on the given loopback host.
+std::string callback_base(const BrowserRun& b, const std::string& host) {
+  auto [status, location, body] = get(b.url);
+  REQUIRE(status == 302);
+  return "http://" + host + location.substr(std::string("http://localhost").size());
+}
+
+} // namespace
+
+TEST_CASE("login --browser right after a login completed through the callback binds the same "
+          "port at once (TIME_WAIT is not a listener), on 127.0.0.1 and ::1") {
+  Env env;
+  fake::FakeUpstream fake;
+  int port = free_port();
+  configure(env, fake, "storage = \"file\"\n", port);
+  auto first = start_browser_login(env);
+  int browser = idle_connection(port); // a browser's spare keep-alive connection
+  REQUIRE(browser >= 0);
+  auto [cb_status, cb_location, page] = get(callback_base(first, "127.0.0.1"));
+  CHECK(cb_status == 200);
+  REQUIRE(first.login->wait(std::chrono::seconds(20)) == 0);
+  // The login closed the idle connection first (it exited): once the browser closes its end,
+  // the listener's side of it is in TIME_WAIT on the callback port.
+  ::close(browser);
+  auto second = start_browser_login(env);
+  CHECK(second.url.find("localhost%3A" + std::to_string(port)) != std::string::npos);
+  std::string base = callback_base(second, "[::1]");
+  auto [c_status, c_loc, c_body] = get(base.substr(0, base.find("/auth/callback")) +
+                                       "/cancel?state=" + url_param(second.url, "state"));
+  CHECK(c_body == "Login cancelled"); // answered on ::1 too (browsers may resolve localhost so)
+  CHECK(second.login->wait(std::chrono::seconds(20)) == 1);
+}

@@ -19,7 +19,7 @@ TEST_CASE("serve: /healthz is public and every response carries x-request-id and
   CHECK(r->status == 200);
   auto j = body_json(r);
   CHECK(j["ok"] == true);
-  CHECK(j["app_name"] == "AIRelays");
+  CHECK(j["app_name"] == "airelays"); // one spelling with status (DESIGN.md)
   CHECK(j["version"] == AIRELAYS_TEST_VERSION);
   CHECK(std::regex_match(r->get_header_value("x-request-id"), std::regex("req_[0-9a-f]{32}")));
   CHECK(r->get_header_value("x-airelays-version") == AIRELAYS_TEST_VERSION);
@@ -52,6 +52,9 @@ TEST_CASE("serve: protected routes need the relay token (401 invalid_api_key)") 
   auto ok = c.Get("/v1/relay/status", bearer());
   REQUIRE(ok);
   CHECK(ok->status == 200);
+  CHECK(body_json(ok)["app_name"] == "airelays");
+  auto status = nlohmann::json::parse(run_airelays(env, {"status", "--json"}).out);
+  CHECK(status["relay"]["app_name"] == "airelays");
 }
 
 TEST_CASE("serve --no-auth opens the relay but keeps the public/protected split") {

@@ -1,5 +1,5 @@
-// A fake OpenAI issuer + ChatGPT backend for tests, honouring
-// ../shared/reference/upstream-contract.md. It listens on 127.0.0.1:0, logs every request,
+// A fake OpenAI issuer + ChatGPT backend for tests, honouring the wire contract captured from
+// the Codex CLI 0.169.0 (the captures are in tests/data, see its README.md). It listens on 127.0.0.1:0, logs every request,
 // and is scriptable: tests queue steps per key ("responses", "refresh", "device_token", ...)
 // that the next matching request consumes; with no step queued a route does its default
 // (a successful answer). Used in-process by C++ tests, and out of process by the Node tests

@@ -73,6 +73,22 @@ else
     fail "man page options differ from --help: want [$want] got [$got]"; fi
   MANWIDTH=200 man -l "$man_page" 2>/dev/null | grep -q "airelays token" && ok "man page documents subcommands" ||
     fail "man page lacks the COMMANDS section"
+  # ENVIRONMENT and FILES: every variable docs/configuration.md documents (the same key table)
+  # and every file of the data dir.
+  man_text=$(MANWIDTH=400 man -l "$man_page" 2>/dev/null)
+  for heading in ENVIRONMENT FILES; do
+    grep -qx "$heading" <<<"$man_text" && ok "man page has $heading" || fail "man page lacks $heading"
+  done
+  missing_vars=()
+  for var in $(grep -oE 'AIRELAYS?_[A-Z_]+|OPENAI_ENDPOINT_[A-Z_]+' "$src/docs/configuration.md" | sort -u); do
+    grep -q -- "$var" <<<"$man_text" || missing_vars+=("$var")
+  done
+  [ "${#missing_vars[@]}" = 0 ] && ok "man page ENVIRONMENT lists every variable of docs/configuration.md" ||
+    fail "man page lacks: ${missing_vars[*]}"
+  for path in '~/.config/airelays/config.toml' '~/.airelays/relay-token' '~/.airelays/auth.json' \
+    '~/.airelays/auth.lock' '~/.airelays/login-state.json' '~/.airelays/serve.json' '~/.airelays/logs/'; do
+    grep -qF -- "$path" <<<"$man_text" && ok "man page FILES: $path" || fail "man page FILES lacks $path"
+  done
 fi
 
 # --- cmake --install into a temporary prefix --------------------------------------------------
@@ -83,7 +99,7 @@ expected=(
   bin/airelays
   share/man/man1/airelays.1
   share/bash-completion/completions/airelays
-  share/zsh/vendor-completions/_airelays
+  share/zsh/site-functions/_airelays
   share/fish/vendor_completions.d/airelays.fish
   share/doc/airelays/getting-started.md
   share/doc/airelays/security.md
@@ -94,6 +110,23 @@ expected=(
 for f in "${expected[@]}"; do
   [ -e "$prefix/$f" ] && ok "installed $f" || fail "not installed: $f"
 done
+# A prefix other than /usr: zsh's site-functions (in its default fpath for /usr/local), never
+# vendor-completions (read under /usr only); fish is told how to link its file.
+[ ! -e "$prefix/share/zsh/vendor-completions/_airelays" ] && ok "zsh: not in vendor-completions outside /usr" ||
+  fail "zsh completion installed where zsh does not look for $prefix"
+grep -q "airelays: fish reads $prefix/share/fish/vendor_completions.d/airelays.fish only when XDG_DATA_DIRS" "$work/install.log" &&
+  ok "install says how to link the fish completion" || fail "install log lacks the fish note"
+if command -v zsh >/dev/null; then
+  zsh -fc 'print -l $fpath' | grep -qx /usr/local/share/zsh/site-functions &&
+    ok "zsh reads /usr/local/share/zsh/site-functions" || fail "zsh fpath lacks /usr/local/share/zsh/site-functions"
+fi
+usr_prefix="$work/usr-install"
+if DESTDIR="$usr_prefix" cmake --install "$build" --prefix /usr >"$work/install-usr.log" 2>&1 &&
+  [ -e "$usr_prefix/usr/share/zsh/vendor-completions/_airelays" ]; then
+  ok "prefix /usr: zsh completion in vendor-completions (Debian's place)"
+else
+  fail "prefix /usr: zsh completion not in share/zsh/vendor-completions"
+fi
 unit="$prefix/lib/systemd/user/airelays.service"
 if [ -f "$unit" ]; then
   grep -qx "ExecStart=$prefix/bin/airelays serve" "$unit" && ok "unit runs $prefix/bin/airelays" ||

@@ -26,7 +26,6 @@ using Clock = std::chrono::steady_clock;
 std::string airelays_bin() { return AIRELAYS_TEST_BIN; }
 std::string fake_upstream_bin() { return AIRELAYS_TEST_FAKE_BIN; }
 std::string data_dir() { return AIRELAYS_TEST_SOURCE_DIR "/tests/data"; }
-std::string fixtures_dir() { return AIRELAYS_TEST_SOURCE_DIR "/../shared/fixtures/upstream"; }
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");

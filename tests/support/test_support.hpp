@@ -15,9 +15,8 @@ namespace airelays::test {
 // Path of the built airelays binary and of the fake upstream (set by CMake).
 std::string airelays_bin();
 std::string fake_upstream_bin();
-// tests/data and ../shared/fixtures/upstream in the source tree.
+// tests/data in the source tree.
 std::string data_dir();
-std::string fixtures_dir();
 
 // A fresh directory under $TMPDIR; removed at destruction unless keep() was called or
 // AIRELAYS_KEEP_TMP is set.
