@@ -134,7 +134,7 @@ TEST_CASE("airelays models reports the relay's own error, not a raw body, when t
 TEST_CASE("airelays doctor passes against the fake, with one result per check in --json") {
   Env env;
   fake::FakeUpstream fake;
-  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url()});
+  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url(), .extra = ""});
   plant_login(env);
 
   auto text = run_airelays(env, {"doctor"});
@@ -174,7 +174,7 @@ TEST_CASE("airelays doctor passes against the fake, with one result per check in
 TEST_CASE("airelays doctor fails with a clear check when the upstream is down") {
   Env env;
   fake::FakeUpstream fake;
-  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url()});
+  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url(), .extra = ""});
   plant_login(env);
   fake.stop();
 
@@ -201,7 +201,7 @@ TEST_CASE("airelays doctor fails with a clear check when the upstream is down") 
 TEST_CASE("airelays doctor without a login fails the auth check and says to log in") {
   Env env;
   fake::FakeUpstream fake;
-  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url()});
+  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url(), .extra = ""});
 
   RunResult r;
   auto doc = doctor_json(env, r);
@@ -223,7 +223,7 @@ TEST_CASE("airelays doctor without a login fails the auth check and says to log 
 TEST_CASE("airelays doctor's upstream hint points at a base URL that status shows") {
   Env env;
   fake::FakeUpstream fake;
-  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url()});
+  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url(), .extra = ""});
   plant_login(env);
   fake.stop();
   RunResult r;
@@ -240,7 +240,7 @@ TEST_CASE("airelays doctor's upstream hint points at a base URL that status show
 TEST_CASE("airelays doctor with the OpenAI runtime disabled skips its checks and exits 0") {
   Env env;
   fake::FakeUpstream fake;
-  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url()});
+  configure(env, {.base_url = fake.backend_url(), .issuer_url = fake.issuer_url(), .extra = ""});
   env.vars["AIRELAYS_ENABLE_OPENAI"] = "false";
   RunResult r;
   auto doc = doctor_json(env, r);
