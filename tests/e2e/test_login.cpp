@@ -14,7 +14,6 @@
 #include <unistd.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 using namespace airelays;
 using namespace airelays::test;
@@ -86,8 +85,8 @@ std::string url_param(const std::string& url, const std::string& name) {
   return {};
 }
 
-// A connection to 127.0.0.1:port that has sent the start of a request head (-1 on failure).
-int open_slow_request(int port) {
+// An idle connection to 127.0.0.1:port (as a browser keeps one open), -1 on failure.
+int idle_connection(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -95,6 +94,15 @@ int open_slow_request(int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// A connection to 127.0.0.1:port that has sent the start of a request head (-1 on failure).
+int open_slow_request(int port) {
+  int fd = idle_connection(port);
+  if (fd < 0) {
     return -1;
   }
   const char head[] = "GET /auth/callback HTTP/1.1\r\nHost: localhost\r\n";
@@ -378,20 +386,6 @@ int free_port() {
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
   ::close(fd);
   return ntohs(a.sin_port);
-}
-
-// An idle connection to 127.0.0.1:port (as a browser keeps one open), -1 on failure.
-int idle_connection(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 // The callback URL of a browser login's authorize URL, on the given loopback host.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The source tree stands alone: no file of the project points outside it (a user's clone has
 # nothing beside it). Captured fixtures the tests use are copied into tests/data/ instead
-# (see tests/data/README.md). Fails on any reference to ../shared or to a /work/ checkout.
+# (see tests/data/README.md). Fails on any reference to the shared folder beside the checkout
+# (dot-dot, slash, "shared") or to a /work/ checkout.
 # Env: AIRELAYS_SOURCE_DIR (set by ctest).
 set -euo pipefail
 src=${AIRELAYS_SOURCE_DIR:?AIRELAYS_SOURCE_DIR not set}
@@ -17,4 +18,4 @@ if [[ -n "$hits" ]]; then
   echo "$hits"
   exit 1
 fi
-echo "ok: no file refers to ../shared or another checkout"
+echo "ok: no file refers to the shared folder beside the checkout or another checkout"
