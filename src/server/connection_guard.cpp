@@ -437,8 +437,16 @@ private:
       }
       (is_new ? m_arrived : m_returned).push_back(std::move(c));
     }
+    wake_parker();
+  }
+
+  // One byte on the wake pipe. A failed write (a full pipe: EAGAIN) needs nothing more, as
+  // a wake is then already pending.
+  void wake_parker() {
     char b = 1;
-    (void)::write(m_wake_write, &b, 1);
+    if (::write(m_wake_write, &b, 1) < 0) {
+      return;
+    }
   }
 
   // --- the parking thread ---
@@ -594,8 +602,7 @@ private:
       m_arrived.clear(); // closed; the counts no longer matter
       m_returned.clear();
     }
-    char b = 1;
-    (void)::write(m_wake_write, &b, 1);
+    wake_parker();
     if (m_parker.joinable()) {
       m_parker.join();
     }
