@@ -41,8 +41,11 @@ cp -a "$src/packaging/debian" "$tree/debian"
 
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-nocheck parallel=$(nproc)}"
 stats_log=""
+# AIRELAYS_DEB_CMAKE_EXTRA: more CMake options for the package build (scripts/test.sh passes
+# the main build's -DAIRELAYS_WERROR=ON, so the compile lines match and ccache hits).
+export AIRELAYS_CMAKE_EXTRA="${AIRELAYS_DEB_CMAKE_EXTRA:-}"
 if command -v ccache >/dev/null 2>&1; then
-  export AIRELAYS_CMAKE_EXTRA="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+  export AIRELAYS_CMAKE_EXTRA="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache $AIRELAYS_CMAKE_EXTRA"
   CCACHE_DIR=$(ccache -k cache_dir)
   stats_log="$out/ccache-stats.log"
   rm -f "$stats_log"

@@ -75,7 +75,8 @@ cmake --build build -j"$(nproc)"
 if [ "$deb_mode" != skip ]; then
   stage "debian package: build, lintian, install, run, remove"
   deb_status=0
-  AIRELAYS_TEST_DEB=1 AIRELAYS_BUILD_DIR="$PWD/build-debpkg" bash tests/scripts/test_deb.sh || deb_status=$?
+  AIRELAYS_TEST_DEB=1 AIRELAYS_BUILD_DIR="$PWD/build-debpkg" AIRELAYS_DEB_CMAKE_EXTRA=-DAIRELAYS_WERROR=ON \
+    bash tests/scripts/test_deb.sh || deb_status=$?
   if [ "$deb_status" = 0 ]; then
     echo "debian package: ok"
   elif [ "$deb_status" = 77 ]; then
