@@ -1,6 +1,8 @@
 // Reading and rendering the backend's usage-window headers (see usage_windows.hpp).
 #include <airelays/usage_windows.hpp>
 
+#include <airelays/status_report.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -67,15 +69,6 @@ std::optional<Window> window(const HeaderList& h, const std::string& family) {
   return w;
 }
 
-std::string iso(long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-  return buf;
-}
-
 nlohmann::json window_json(const std::optional<Window>& w) {
   if (!w) {
     return nullptr;
@@ -83,7 +76,8 @@ nlohmann::json window_json(const std::optional<Window>& w) {
   nlohmann::json j = {{"used_percent", w->used_percent},
                       {"window_minutes", w->window_minutes ? nlohmann::json(*w->window_minutes) : nlohmann::json()},
                       {"reset_at", w->reset_at ? nlohmann::json(*w->reset_at) : nlohmann::json()}};
-  j["reset_at_iso"] = w->reset_at ? nlohmann::json(iso(*w->reset_at)) : nlohmann::json();
+  j["reset_at_iso"] =
+      w->reset_at ? nlohmann::json(status_report::iso8601(*w->reset_at)) : nlohmann::json();
   return j;
 }
 
@@ -161,7 +155,7 @@ nlohmann::json to_json(const Snapshot& s) {
           {"secondary", window_json(s.secondary)},
           {"credits", credits},
           {"observed_at", s.observed_at},
-          {"observed_at_iso", iso(s.observed_at)}};
+          {"observed_at_iso", status_report::iso8601(s.observed_at)}};
 }
 
 std::optional<Snapshot> from_json(const nlohmann::json& j) {
