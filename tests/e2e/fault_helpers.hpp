@@ -11,8 +11,11 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <string>
+#include <sys/mount.h>
 
 namespace airelays::test::faults {
 
@@ -174,5 +177,33 @@ inline size_t refresh_grants(const fake::FakeUpstream& fake) {
   }
   return n;
 }
+
+// A 1 MB tmpfs mounted on `dir` for the life of the object (needs CAP_SYS_ADMIN).
+struct SmallDisk {
+  std::string dir;
+  bool mounted = false;
+  explicit SmallDisk(std::string d) : dir(std::move(d)) {
+    std::filesystem::create_directories(dir);
+    mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=1m,mode=0700") == 0;
+  }
+  ~SmallDisk() {
+    if (mounted) {
+      ::umount2(dir.c_str(), MNT_DETACH);
+    }
+  }
+  // Fills the disk to the last byte with a filler file.
+  void fill() {
+    std::FILE* f = std::fopen((dir + "/filler").c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::string block(4096, 'f');
+    while (std::fwrite(block.data(), 1, block.size(), f) == block.size()) {
+    }
+    std::setvbuf(f, nullptr, _IONBF, 0);
+    while (std::fwrite("f", 1, 1, f) == 1) {
+    }
+    std::fclose(f);
+  }
+  void free_space() { std::filesystem::remove(dir + "/filler"); }
+};
 
 } // namespace airelays::test::faults

@@ -18,33 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A small tmpfs mounted on `dir` for the life of the object (needs CAP_SYS_ADMIN).
-struct SmallDisk {
-  std::string dir;
-  bool mounted = false;
-  explicit SmallDisk(std::string d) : dir(std::move(d)) {
-    fs::create_directories(dir);
-    mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=1m,mode=0700") == 0;
-  }
-  ~SmallDisk() {
-    if (mounted) {
-      ::umount2(dir.c_str(), MNT_DETACH);
-    }
-  }
-  void fill() {
-    std::FILE* f = std::fopen((dir + "/filler").c_str(), "wb");
-    REQUIRE(f != nullptr);
-    std::setvbuf(f, nullptr, _IONBF, 0);
-    std::string block(4096, 'f');
-    while (std::fwrite(block.data(), 1, block.size(), f) == block.size()) {
-    }
-    while (std::fwrite("f", 1, 1, f) == 1) {
-    }
-    std::fclose(f);
-  }
-  void free_space() { fs::remove(dir + "/filler"); }
-};
-
 // The refresh tokens the relay sent to the issuer, in order.
 std::vector<std::string> sent_refresh_tokens(const fake::FakeUpstream& fake) {
   std::vector<std::string> out;
