@@ -8,7 +8,8 @@ build_pkgs=(cmake ninja-build g++ pkg-config libcli11-dev libcurl4-openssl-dev l
 # ccache: the .deb stage's package build reuses the main build's objects through it.
 test_pkgs=(ccache curl gnome-keyring dbus dbus-daemon libsecret-tools bash-completion zsh fish
   chromium ruby systemd procps strace debhelper dpkg-dev fakeroot lintian man-db python3
-  clang libclang-rt-14-dev) # clang: the fuzz stage (libFuzzer)
+  clang libclang-rt-14-dev # clang: the fuzz stage (libFuzzer)
+  clang-format) # the formatting check (.clang-format; CI fails on a difference)
 pkgs=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then
   pkgs+=("${test_pkgs[@]}")

@@ -12,9 +12,9 @@ namespace airelays::cli {
 namespace {
 
 constexpr Register k_commands[] = {
-    register_init,   register_login,  register_logout, register_token,
-    register_status, register_serve,  register_models, register_doctor,
-    register_complete, register_man, register_unsupported, register_env, register_connect,
+    register_init,        register_login,  register_logout,  register_token,    register_status,
+    register_serve,       register_models, register_doctor,  register_complete, register_man,
+    register_unsupported, register_env,    register_connect,
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {
@@ -100,8 +100,7 @@ std::string unknown_subcommand(CLI::App& app, int argc, char** argv) {
 
 int usage_error(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
   std::string unknown = unknown_subcommand(app, argc, argv);
-  std::cerr << "airelays: error: " << (unknown.empty() ? std::string(e.what()) : unknown)
-            << "\n\n"
+  std::cerr << "airelays: error: " << (unknown.empty() ? std::string(e.what()) : unknown) << "\n\n"
             << app.help() << std::flush;
   return static_cast<int>(ExitCode::usage);
 }

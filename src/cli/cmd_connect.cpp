@@ -1,8 +1,8 @@
 // `airelays connect codex [--write]`: the Codex CLI configuration that points Codex at this
 // relay (codex_config.hpp): printed, or with --write added to $CODEX_HOME/config.toml
 // (~/.codex/config.toml) without touching the rest of the file (the previous file kept as
-// config.toml.bak), plus the profile file airelays.config.toml when there is none. The key is not written: Codex reads it from CODEX_API_KEY, which
-// `eval "$(airelays env)"` sets (issue 16).
+// config.toml.bak), plus the profile file airelays.config.toml when there is none. The key is not
+// written: Codex reads it from CODEX_API_KEY, which `eval "$(airelays env)"` sets (issue 16).
 #include "command.hpp"
 
 #include <airelays/atomic_file.hpp>
@@ -75,8 +75,9 @@ ExitCode run_connect_codex(const GlobalOptions& globals, bool write) {
   if (write) {
     return write_config(block);
   }
-  std::cout << "# Add to " << codex_home() << "/config.toml (or run `airelays connect codex "
-                  "--write`):\n"
+  std::cout << "# Add to " << codex_home()
+            << "/config.toml (or run `airelays connect codex "
+               "--write`):\n"
             << block << "\n# and to " << codex_home() << "/airelays.config.toml (the profile):\n"
             << codex_config::profile()
             << "\n# then: eval \"$(airelays env)\" && codex --profile airelays\n"

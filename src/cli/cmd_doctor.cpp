@@ -50,7 +50,8 @@ Check check_config(const config::Config& cfg) {
   if (cfg.config_file_exists) {
     return {"config", "pass", "Configuration file found.", {}, data};
   }
-  return {"config", "warn", "Using built-in defaults; no config file exists.", {"airelays init"}, data};
+  return {
+      "config", "warn", "Using built-in defaults; no config file exists.", {"airelays init"}, data};
 }
 
 Check check_relay_token(const config::Config& cfg) {
@@ -60,8 +61,11 @@ Check check_relay_token(const config::Config& cfg) {
   auto t = resolve_token(cfg);
   json data = {{"bearer_token_file", cfg.bearer_token_file}};
   if (!t.token) {
-    return {"relay_token", "fail", "Relay bearer auth is enabled, but no relay token is configured.",
-            {"airelays init", "airelays token rotate"}, data};
+    return {"relay_token",
+            "fail",
+            "Relay bearer auth is enabled, but no relay token is configured.",
+            {"airelays init", "airelays token rotate"},
+            data};
   }
   data["bearer_token_source"] = t.source;
   return {"relay_token", "pass", "Relay bearer token is present.", {}, data};
@@ -71,8 +75,11 @@ Check check_relay_token(const config::Config& cfg) {
 Check check_file_modes(const config::Config& cfg) {
   auto exposures = secret_modes::exposed(paths::layout(cfg));
   if (exposures.empty()) {
-    return {"file_modes", "pass", "The relay token, the login and the data directory are private.",
-            {}, {}};
+    return {"file_modes",
+            "pass",
+            "The relay token, the login and the data directory are private.",
+            {},
+            {}};
   }
   std::string message;
   json paths = json::array();
@@ -85,23 +92,33 @@ Check check_file_modes(const config::Config& cfg) {
 
 Check check_auth(const token_manager::Summary& s) {
   if (s.state == token_manager::LoginState::ready) {
-    return {"openai_auth", "pass", "OpenAI subscription login is ready.", {},
+    return {"openai_auth",
+            "pass",
+            "OpenAI subscription login is ready.",
+            {},
             {{"email", s.email}, {"account_id", s.account_id}, {"storage_mode", s.storage}}};
   }
   std::string message = "OpenAI subscription login is missing, incomplete, or account-mismatched.";
   if (s.state == token_manager::LoginState::login_required) {
     message = "The ChatGPT login must be renewed: " + s.login_required_reason;
   }
-  return {"openai_auth", "fail", message, {login_step()},
-          {{"authenticated", false}, {"credentials_present", s.state != token_manager::LoginState::signed_out},
+  return {"openai_auth",
+          "fail",
+          message,
+          {login_step()},
+          {{"authenticated", false},
+           {"credentials_present", s.state != token_manager::LoginState::signed_out},
            {"account_bound", !s.account_id.empty()}}};
 }
 
 Check check_models(upstream::Upstream& up, std::string& first_slug) {
   auto r = up.models(true);
   if (!r.ok()) {
-    return {"openai_models", "fail", "OpenAI upstream /models probe failed: " + r.error.message,
-            steps_for(r.error), {{"status", r.error.status}}};
+    return {"openai_models",
+            "fail",
+            "OpenAI upstream /models probe failed: " + r.error.message,
+            steps_for(r.error),
+            {{"status", r.error.status}}};
   }
   auto upstream_only = upstream::catalog_slugs(*r.value);
   first_slug = upstream_only.empty() ? "" : upstream_only.front();
@@ -109,22 +126,32 @@ Check check_models(upstream::Upstream& up, std::string& first_slug) {
   if (upstream_only.empty()) {
     return {"openai_models", "fail", "Upstream /models returned no usable model slugs.", {}, data};
   }
-  return {"openai_models", "pass",
-          "Upstream /models returned " + std::to_string(upstream_only.size()) + " model(s).", {}, data};
+  return {"openai_models",
+          "pass",
+          "Upstream /models returned " + std::to_string(upstream_only.size()) + " model(s).",
+          {},
+          data};
 }
 
 Check check_response(upstream::Upstream& up, const std::string& model) {
   nlohmann::json body = {
       {"model", model},
-      {"input", {{{"role", "user"}, {"content", {{{"type", "input_text"}, {"text", "Reply with exactly: ok"}}}}}}},
+      {"input",
+       {{{"role", "user"},
+         {"content", {{{"type", "input_text"}, {"text", "Reply with exactly: ok"}}}}}}},
       {"instructions", "Reply with exactly: ok."},
       {"store", false},
       {"tools", nlohmann::json::array()},
       {"stream", true}};
-  std::vector<std::string> steps = {"Check `airelays status` and retry after upstream limits reset if needed."};
+  std::vector<std::string> steps = {
+      "Check `airelays status` and retry after upstream limits reset if needed."};
   auto opened = up.open_responses(body, {});
   if (opened.error) {
-    return {"openai_response", "fail", "OpenAI /responses smoke request failed: " + opened.error->message, steps, {}};
+    return {"openai_response",
+            "fail",
+            "OpenAI /responses smoke request failed: " + opened.error->message,
+            steps,
+            {}};
   }
   responses::ResponseAccumulator acc;
   for (const auto& ev : opened.head) {
@@ -135,11 +162,18 @@ Check check_response(upstream::Upstream& up, const std::string& model) {
   }
   auto result = acc.finish();
   if (auto* e = std::get_if<api_error::ApiError>(&result)) {
-    return {"openai_response", "fail", "OpenAI /responses smoke request failed: " + e->message, steps, {}};
+    return {"openai_response",
+            "fail",
+            "OpenAI /responses smoke request failed: " + e->message,
+            steps,
+            {}};
   }
   const auto& r = std::get<nlohmann::json>(result);
   auto field = [&r](const char* k) { return r.contains(k) ? r[k] : nlohmann::json(""); };
-  return {"openai_response", "pass", "Tiny /responses smoke request completed.", {},
+  return {"openai_response",
+          "pass",
+          "Tiny /responses smoke request completed.",
+          {},
           {{"response_id", field("id")}, {"status", field("status")}, {"model", field("model")}}};
 }
 
@@ -157,8 +191,8 @@ std::vector<Check> run_checks(const config::Config& cfg, bool skip_response) {
     checks.push_back({"claude", "skip", "The Claude runtime is disabled.", {}, {}});
     return checks;
   }
-  auto tokens = std::shared_ptr<token_manager::TokenManager>(
-      token_manager::make(cfg, paths::layout(cfg)));
+  auto tokens =
+      std::shared_ptr<token_manager::TokenManager>(token_manager::make(cfg, paths::layout(cfg)));
   checks.push_back(check_auth(tokens->summary()));
   bool ready = checks.back().status == "pass";
   config::Config quick = cfg;
@@ -168,14 +202,21 @@ std::vector<Check> run_checks(const config::Config& cfg, bool skip_response) {
   if (ready) {
     checks.push_back(check_models(up, model));
   } else {
-    checks.push_back({"openai_models", "skip", "OpenAI model probe requires a ready OpenAI login.", {}, {}});
+    checks.push_back(
+        {"openai_models", "skip", "OpenAI model probe requires a ready OpenAI login.", {}, {}});
   }
   if (skip_response) {
-    checks.push_back({"openai_response", "skip", "Response smoke probe skipped by --skip-response.", {}, {}});
+    checks.push_back(
+        {"openai_response", "skip", "Response smoke probe skipped by --skip-response.", {}, {}});
   } else if (!ready) {
-    checks.push_back({"openai_response", "skip", "Response smoke probe requires a ready OpenAI login.", {}, {}});
+    checks.push_back(
+        {"openai_response", "skip", "Response smoke probe requires a ready OpenAI login.", {}, {}});
   } else if (model.empty()) {
-    checks.push_back({"openai_response", "skip", "Response smoke probe requires a usable model from /models.", {}, {}});
+    checks.push_back({"openai_response",
+                      "skip",
+                      "Response smoke probe requires a usable model from /models.",
+                      {},
+                      {}});
   } else {
     checks.push_back(check_response(up, model));
   }
@@ -189,8 +230,10 @@ json to_json(const std::vector<Check>& checks) {
   json list = json::array();
   std::vector<std::string> next;
   for (const auto& c : checks) {
-    const char* key = c.status == "pass" ? "passed" : c.status == "warn" ? "warnings"
-                      : c.status == "fail" ? "failed" : "skipped";
+    const char* key = c.status == "pass"   ? "passed"
+                      : c.status == "warn" ? "warnings"
+                      : c.status == "fail" ? "failed"
+                                           : "skipped";
     summary[key] = summary[key].get<int>() + 1;
     json item = {{"name", c.name}, {"status", c.status}, {"message", c.message}};
     if (!c.next_steps.empty()) {
@@ -206,12 +249,14 @@ json to_json(const std::vector<Check>& checks) {
       }
     }
   }
-  return {{"ok", summary["failed"] == 0}, {"summary", summary}, {"checks", list}, {"next_steps", next}};
+  return {
+      {"ok", summary["failed"] == 0}, {"summary", summary}, {"checks", list}, {"next_steps", next}};
 }
 
 void print_text(const json& doc) {
   auto line = [](const std::string& label, const std::string& value) {
-    std::cout << "  " << label << std::string(label.size() < 19 ? 19 - label.size() : 1, ' ') << value << "\n";
+    std::cout << "  " << label << std::string(label.size() < 19 ? 19 - label.size() : 1, ' ')
+              << value << "\n";
   };
   std::cout << "airelays " AIRELAYS_VERSION " Doctor\n\nSummary\n";
   line("Ready:", doc["ok"].get<bool>() ? "yes" : "no");

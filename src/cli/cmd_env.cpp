@@ -62,7 +62,8 @@ ExitCode run_env(const GlobalOptions& globals, const std::string& shell) {
 
 void register_env(Registry& r) {
   CLI::App* sub = r.app().add_subcommand(
-      "env", "Print OPENAI_BASE_URL, OPENAI_API_KEY and CODEX_API_KEY for eval \"$(airelays env)\"");
+      "env",
+      "Print OPENAI_BASE_URL, OPENAI_API_KEY and CODEX_API_KEY for eval \"$(airelays env)\"");
   auto shell = std::make_shared<std::string>("sh");
   sub->add_option("--shell", *shell, "Shell syntax: sh (bash, zsh, ...) or fish")
       ->check(CLI::IsMember({"sh", "bash", "zsh", "fish"}));

@@ -153,8 +153,9 @@ ExitCode execute(const GlobalOptions& globals, const LoginOptions& o) {
   InterruptWatch watch; // first: every thread started later inherits the blocked signals
   config::Config cfg = load_config(globals);
   if (!cfg.openai_enabled) {
-    throw CliError{make_error("The OpenAI subscription runtime is disabled for this airelays "
-                              "process. Enable `[providers.openai].enabled` to use `airelays login`.")};
+    throw CliError{
+        make_error("The OpenAI subscription runtime is disabled for this airelays "
+                   "process. Enable `[providers.openai].enabled` to use `airelays login`.")};
   }
   paths::Layout layout = paths::layout(cfg);
   require(paths::ensure_private_dir(cfg.data_dir));
@@ -171,7 +172,8 @@ ExitCode execute(const GlobalOptions& globals, const LoginOptions& o) {
     }
     say("");
   }
-  auto tokens = device ? device_flow(settings, watch) : browser_flow(cfg, settings, o, headless, watch);
+  auto tokens =
+      device ? device_flow(settings, watch) : browser_flow(cfg, settings, o, headless, watch);
   require(oauth_login::check_workspace(settings, tokens));
   auto saved = require(token_manager::save_login(cfg, layout, tokens.id_token, tokens.access_token,
                                                  tokens.refresh_token));

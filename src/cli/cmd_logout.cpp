@@ -34,7 +34,8 @@ std::string lower(std::string s) {
 bool matches(const std::string& wanted, const std::string& email, const std::string& account_id) {
   std::string w = lower(wanted);
   std::string e = lower(email);
-  return (!e.empty() && (e == w || e.rfind(w, 0) == 0)) || (!account_id.empty() && account_id == wanted);
+  return (!e.empty() && (e == w || e.rfind(w, 0) == 0)) ||
+         (!account_id.empty() && account_id == wanted);
 }
 
 ExitCode execute(const GlobalOptions& globals, const LogoutOptions& o) {
@@ -51,8 +52,8 @@ ExitCode execute(const GlobalOptions& globals, const LogoutOptions& o) {
   }
   if (!o.account.empty() && !o.all &&
       (!record || !matches(o.account, jwt::claims(record->id_token).email, record->account_id))) {
-    throw CliError{make_error("Unknown account `" + o.account + "`. Known accounts: " +
-                              (record ? name : "none") + ".")};
+    throw CliError{make_error("Unknown account `" + o.account +
+                              "`. Known accounts: " + (record ? name : "none") + ".")};
   }
   if (record && !record->refresh_token.empty()) {
     (void)oauth_login::revoke(oauth_login::settings_from(cfg), record->refresh_token);
@@ -63,7 +64,9 @@ ExitCode execute(const GlobalOptions& globals, const LogoutOptions& o) {
     signed_out.push_back(name.empty() ? "openai" : name);
   }
   if (o.json) {
-    term::print_json({{"deleted", deleted}, {"signed_out", signed_out}, {"remaining", nlohmann::ordered_json::array()}});
+    term::print_json({{"deleted", deleted},
+                      {"signed_out", signed_out},
+                      {"remaining", nlohmann::ordered_json::array()}});
     return ExitCode::ok;
   }
   Printer p(term::stdout_color());

@@ -43,8 +43,7 @@ void print_environment() {
     for (const std::string& var : key.env) {
       names += (names.empty() ? "" : ", ") + var;
     }
-    std::cout << ".TP\n.B " << roff(names) << "\n" << roff(key.display() + ": " + key.doc)
-              << "\n";
+    std::cout << ".TP\n.B " << roff(names) << "\n" << roff(key.display() + ": " + key.doc) << "\n";
   }
   std::cout << ".TP\n.B AIRELAYS_CONFIG, AIRELAY_CONFIG, OPENAI_ENDPOINT_CONFIG\nThe configuration "
                "file (--config wins).\n"

@@ -66,11 +66,12 @@ void print_human(const std::string& endpoint, const json& doc) {
       continue;
     }
     std::string provider = "other";
-    if (m.contains("airelays") && m["airelays"].is_object() &&
-        m["airelays"].contains("provider") && m["airelays"]["provider"].is_string()) {
+    if (m.contains("airelays") && m["airelays"].is_object() && m["airelays"].contains("provider") &&
+        m["airelays"]["provider"].is_string()) {
       provider = m["airelays"]["provider"].get<std::string>();
     }
-    auto g = std::find_if(groups.begin(), groups.end(), [&](auto& x) { return x.first == provider; });
+    auto g =
+        std::find_if(groups.begin(), groups.end(), [&](auto& x) { return x.first == provider; });
     if (g == groups.end()) {
       groups.push_back({provider, {}});
       g = groups.end() - 1;
@@ -91,8 +92,10 @@ void print_human(const std::string& endpoint, const json& doc) {
       if (block.is_object() && block.contains("reasoning") && block["reasoning"].is_object()) {
         std::cout << "reasoning: " << joined(block["reasoning"].value("modes", json::array()));
       }
-      if (block.is_object() && block.contains("structured_output") && block["structured_output"].is_object()) {
-        std::cout << "  structured: " << joined(block["structured_output"].value("types", json::array()));
+      if (block.is_object() && block.contains("structured_output") &&
+          block["structured_output"].is_object()) {
+        std::cout << "  structured: "
+                  << joined(block["structured_output"].value("types", json::array()));
       }
       std::cout << "\n";
     }

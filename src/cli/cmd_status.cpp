@@ -15,7 +15,6 @@
 #include <airelays/upstream.hpp>
 
 #include <ctime>
-
 #include <iostream>
 #include <memory>
 

@@ -37,8 +37,7 @@ struct TokenOptions {
 // Adds --json and --raw (mutually exclusive) to a token subcommand.
 void add_form_flags(CLI::App* cmd, TokenOptions& o) {
   CLI::Option* json = cmd->add_flag("--json", o.json, "Print as JSON");
-  cmd->add_flag("--raw", o.raw, "Print only the token and a newline (for scripts)")
-      ->excludes(json);
+  cmd->add_flag("--raw", o.raw, "Print only the token and a newline (for scripts)")->excludes(json);
 }
 
 ExitCode show(const GlobalOptions& globals, Form form) {
@@ -62,8 +61,8 @@ ExitCode show(const GlobalOptions& globals, Form form) {
   if (json) {
     term::print_json({{"bearer_token_present", t.token.has_value()},
                       {"bearer_token_file", cfg.bearer_token_file},
-                      {"bearer_token_source", t.token ? nlohmann::ordered_json(t.source)
-                                                      : nlohmann::ordered_json()},
+                      {"bearer_token_source",
+                       t.token ? nlohmann::ordered_json(t.source) : nlohmann::ordered_json()},
                       {"relay_token", null_or(t.token)},
                       {"client", status_report::client_json(cfg, t.token)},
                       {"next_steps", steps}});

@@ -9,6 +9,7 @@
 #include <airelays/paths.hpp>
 
 #include <CLI/CLI.hpp>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -72,7 +73,7 @@ void register_serve(Registry&);
 void register_models(Registry&);
 void register_doctor(Registry&);
 void register_complete(Registry&);
-void register_man(Registry&); // hidden: the man page's ENVIRONMENT and FILES
+void register_man(Registry&);         // hidden: the man page's ENVIRONMENT and FILES
 void register_unsupported(Registry&); // accounts, claude: accepted, answered "not supported"
 void register_env(Registry&);
 void register_connect(Registry&);

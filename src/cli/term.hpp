@@ -7,6 +7,7 @@
 #include <airelays/paths.hpp>
 
 #include <nlohmann/json.hpp>
+
 #include <string>
 
 namespace airelays::cli::term {

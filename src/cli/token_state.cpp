@@ -1,7 +1,6 @@
 // The relay token as the CLI commands report it (see token_state.hpp).
-#include "token_state.hpp"
-
 #include "command.hpp"
+#include "token_state.hpp"
 
 #include <airelays/relay_token.hpp>
 

@@ -144,8 +144,8 @@ std::string responses_sse_event(const ApiError& e) {
   nlohmann::json ev = to_json(e)["error"];
   ev["type"] = "error";
   ev["error_type"] = e.type;
-  return "event: error\ndata: " + ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-         "\n\n";
+  return "event: error\ndata: " +
+         ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
 }
 
 std::string anthropic_type(int status) {
@@ -176,7 +176,7 @@ std::string anthropic_body(const ApiError& e) {
 
 Shape shape_for_path(const std::string& path) {
   return path == "/v1/messages" || path.rfind("/v1/messages/", 0) == 0 ? Shape::anthropic
-                                                                        : Shape::openai;
+                                                                       : Shape::openai;
 }
 
 std::string body(const ApiError& e, Shape shape) {

@@ -1,15 +1,17 @@
 // The Codex CLI config block and its text-preserving merge (see codex_config.hpp).
 #include <airelays/codex_config.hpp>
 
-#include <sstream>
 #include <toml++/toml.h>
+
+#include <sstream>
 #include <vector>
 
 namespace airelays::codex_config {
 
 namespace {
 
-constexpr const char* k_marker = "# airelays relay: `codex --profile airelays` (written by airelays connect codex)";
+constexpr const char* k_marker =
+    "# airelays relay: `codex --profile airelays` (written by airelays connect codex)";
 
 std::string trim(const std::string& s) {
   auto a = s.find_first_not_of(" \t\r");
@@ -47,8 +49,8 @@ Status parses(const std::string& text, const char* which) {
   try {
     (void)toml::parse(text);
   } catch (const toml::parse_error& e) {
-    return make_error(std::string(which) + " is not valid TOML (" +
-                      std::string(e.description()) + "); left unchanged.");
+    return make_error(std::string(which) + " is not valid TOML (" + std::string(e.description()) +
+                      "); left unchanged.");
   }
   return ok_status();
 }
@@ -67,7 +69,8 @@ std::string block(const std::string& base_url) {
 }
 
 std::string profile() {
-  return std::string("# airelays relay profile (airelays connect codex): codex --profile airelays\n") +
+  return std::string(
+             "# airelays relay profile (airelays connect codex): codex --profile airelays\n") +
          "model_provider = \"airelays\"\n";
 }
 

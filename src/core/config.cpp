@@ -3,12 +3,13 @@
 // AIRelays does (reference §2.1), so a file AIRelays wrote loads unchanged. What cannot be
 // coerced is an error naming where it came from (file:line:column, variable or option) and
 // the key; unknown keys are warnings; keys of features airelays lacks are reported once.
-#include <airelays/config_keys.hpp>
-
 #include "config_coerce.hpp"
 
-#include <set>
+#include <airelays/config_keys.hpp>
+
 #include <toml++/toml.h>
+
+#include <set>
 
 namespace airelays::config {
 
@@ -97,9 +98,9 @@ public:
 
   void note_unsupported(const Key& key, const std::string& where) {
     bool env = where.rfind("environment variable ", 0) == 0;
-    std::string what = env ? where.substr(21)
-                           : (is_unsupported_section(key.section) ? "[" + key.section + "]"
-                                                                  : key.display());
+    std::string what =
+        env ? where.substr(21)
+            : (is_unsupported_section(key.section) ? "[" + key.section + "]" : key.display());
     for (const std::string& u : m_unsupported) {
       if (u == what) {
         return;
@@ -170,8 +171,8 @@ Result<std::optional<toml::table>> parse_file(const Inputs& in) {
   try {
     return std::optional<toml::table>(toml::parse(*in.config_text, in.config_path));
   } catch (const toml::parse_error& e) {
-    return make_error(position(in.config_path, e.source()) + ": invalid TOML: " +
-                      std::string(e.description()));
+    return make_error(position(in.config_path, e.source()) +
+                      ": invalid TOML: " + std::string(e.description()));
   }
 }
 

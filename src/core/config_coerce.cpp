@@ -305,7 +305,8 @@ Coercion Apply::finish(std::string& v) const {
     std::string b = lower(trim(v));
     std::replace(b.begin(), b.end(), '-', '_');
     if (b != "balanced" && b != "round_robin" && b != "ordered") {
-      return keep(toml_quote(v) + " is not \"balanced\", \"round_robin\" or \"ordered\"; using the default");
+      return keep(toml_quote(v) +
+                  " is not \"balanced\", \"round_robin\" or \"ordered\"; using the default");
     }
     v = b;
   }

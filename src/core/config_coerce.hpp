@@ -7,9 +7,10 @@
 
 #include <airelays/config_keys.hpp>
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 namespace airelays::config::detail {

@@ -136,9 +136,8 @@ std::optional<Decision> check_limits(const RequestMeta& req, rate_limit::Clients
   switch (verdict.admission) {
   case rate_limit::Admission::blocked: // waived above: the caller presented the right token
   case rate_limit::Admission::rate_limited:
-    return refuse("request_rate_limit",
-                  rejection(429, "Request rate limit exceeded for this IP.",
-                            "rate_limit_exceeded", verdict.retry_after));
+    return refuse("request_rate_limit", rejection(429, "Request rate limit exceeded for this IP.",
+                                                  "rate_limit_exceeded", verdict.retry_after));
   case rate_limit::Admission::too_many_concurrent:
     return refuse("concurrency_limit",
                   rejection(429, "Too many concurrent requests from this IP.",
@@ -207,8 +206,8 @@ bool is_protected(std::string_view path) {
 }
 
 bool is_responses_websocket(const RequestMeta& req) {
-  if (req.method != "GET" || !req.upgrade || lower(trim(*req.upgrade)).find("websocket") ==
-                                                  std::string::npos) {
+  if (req.method != "GET" || !req.upgrade ||
+      lower(trim(*req.upgrade)).find("websocket") == std::string::npos) {
     return false;
   }
   std::string_view p = req.path;

@@ -34,30 +34,59 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 }
 
 bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Extensions (lowercase, no dot) and their MIME types; the reference's table plus common
 // source and data formats.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 46> k_extensions{{
-    {"txt", "text/plain"},        {"text", "text/plain"},       {"log", "text/plain"},
-    {"md", "text/markdown"},      {"markdown", "text/markdown"}, {"csv", "text/csv"},
-    {"tsv", "text/tab-separated-values"}, {"html", "text/html"}, {"htm", "text/html"},
-    {"css", "text/css"},          {"js", "text/javascript"},    {"mjs", "text/javascript"},
-    {"ts", "text/x-typescript"},  {"py", "text/x-python"},      {"c", "text/x-c"},
-    {"h", "text/x-c"},            {"cpp", "text/x-c++"},        {"hpp", "text/x-c++"},
-    {"cc", "text/x-c++"},         {"java", "text/x-java"},      {"go", "text/x-go"},
-    {"rs", "text/x-rust"},        {"rb", "text/x-ruby"},        {"sh", "text/x-shellscript"},
-    {"json", "application/json"}, {"jsonl", "application/jsonl"}, {"xml", "application/xml"},
-    {"yaml", "application/yaml"}, {"yml", "application/yaml"},  {"toml", "application/toml"},
-    {"svg", "image/svg+xml"},     {"pdf", "application/pdf"},   {"png", "image/png"},
-    {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
-    {"webp", "image/webp"},       {"zip", "application/zip"},   {"gz", "application/gzip"},
-    {"doc", "application/msword"}, {"rtf", "application/rtf"},
+    {"txt", "text/plain"},
+    {"text", "text/plain"},
+    {"log", "text/plain"},
+    {"md", "text/markdown"},
+    {"markdown", "text/markdown"},
+    {"csv", "text/csv"},
+    {"tsv", "text/tab-separated-values"},
+    {"html", "text/html"},
+    {"htm", "text/html"},
+    {"css", "text/css"},
+    {"js", "text/javascript"},
+    {"mjs", "text/javascript"},
+    {"ts", "text/x-typescript"},
+    {"py", "text/x-python"},
+    {"c", "text/x-c"},
+    {"h", "text/x-c"},
+    {"cpp", "text/x-c++"},
+    {"hpp", "text/x-c++"},
+    {"cc", "text/x-c++"},
+    {"java", "text/x-java"},
+    {"go", "text/x-go"},
+    {"rs", "text/x-rust"},
+    {"rb", "text/x-ruby"},
+    {"sh", "text/x-shellscript"},
+    {"json", "application/json"},
+    {"jsonl", "application/jsonl"},
+    {"xml", "application/xml"},
+    {"yaml", "application/yaml"},
+    {"yml", "application/yaml"},
+    {"toml", "application/toml"},
+    {"svg", "image/svg+xml"},
+    {"pdf", "application/pdf"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"webp", "image/webp"},
+    {"zip", "application/zip"},
+    {"gz", "application/gzip"},
+    {"doc", "application/msword"},
+    {"rtf", "application/rtf"},
     {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
     {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-    {"bin", "application/octet-stream"}, {"exe", "application/octet-stream"},
+    {"bin", "application/octet-stream"},
+    {"exe", "application/octet-stream"},
 }};
 
 // Text that is valid UTF-8 may still be binary (UTF-16, a struct dump): NUL bytes or many
@@ -94,12 +123,18 @@ Kind kind_of_mime(const std::string& mime) {
 
 std::string mime_of_kind(Kind kind) {
   switch (kind) {
-  case Kind::png: return "image/png";
-  case Kind::jpeg: return "image/jpeg";
-  case Kind::gif: return "image/gif";
-  case Kind::webp: return "image/webp";
-  case Kind::pdf: return "application/pdf";
-  default: return "application/octet-stream";
+  case Kind::png:
+    return "image/png";
+  case Kind::jpeg:
+    return "image/jpeg";
+  case Kind::gif:
+    return "image/gif";
+  case Kind::webp:
+    return "image/webp";
+  case Kind::pdf:
+    return "application/pdf";
+  default:
+    return "application/octet-stream";
   }
 }
 
@@ -167,10 +202,10 @@ bool is_text_mime(std::string_view mime) {
   if (starts_with(m, "text/") || ends_with(m, "+json") || ends_with(m, "+xml")) {
     return true;
   }
-  for (std::string_view t : {"application/json", "application/jsonl", "application/xml",
-                             "application/yaml", "application/x-yaml", "application/csv",
-                             "application/toml", "application/javascript",
-                             "application/x-sh", "application/sql"}) {
+  for (std::string_view t :
+       {"application/json", "application/jsonl", "application/xml", "application/yaml",
+        "application/x-yaml", "application/csv", "application/toml", "application/javascript",
+        "application/x-sh", "application/sql"}) {
     if (m == t) {
       return true;
     }
@@ -228,13 +263,20 @@ Detected detect(std::string_view bytes, std::string_view filename,
 
 std::string kind_name(Kind kind) {
   switch (kind) {
-  case Kind::text: return "text";
-  case Kind::png: return "png";
-  case Kind::jpeg: return "jpeg";
-  case Kind::gif: return "gif";
-  case Kind::webp: return "webp";
-  case Kind::pdf: return "pdf";
-  default: return "binary";
+  case Kind::text:
+    return "text";
+  case Kind::png:
+    return "png";
+  case Kind::jpeg:
+    return "jpeg";
+  case Kind::gif:
+    return "gif";
+  case Kind::webp:
+    return "webp";
+  case Kind::pdf:
+    return "pdf";
+  default:
+    return "binary";
   }
 }
 

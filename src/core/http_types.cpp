@@ -8,7 +8,8 @@ namespace airelays::http {
 
 bool CaseLess::operator()(std::string_view a, std::string_view b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) <
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -53,9 +54,9 @@ std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohman
   bool json_type = media.empty() || media == "application/json" ||
                    (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
   if (!json_type && media != "application/x-www-form-urlencoded") { // text/plain too: DESIGN.md
-    auto e = api_error::make(415, "Unsupported Content-Type `" + media +
-                                      "`: send the request body as application/json.",
-                             std::string("unsupported_media_type"));
+    auto e = api_error::make(
+        415, "Unsupported Content-Type `" + media + "`: send the request body as application/json.",
+        std::string("unsupported_media_type"));
     return e;
   }
   if (req.body.empty()) {

@@ -17,9 +17,7 @@ std::string join(const std::string& loc, const std::string& seg) {
   return loc.empty() ? seg : loc + "." + seg;
 }
 
-std::string where(const std::string& loc) {
-  return loc.empty() ? "root" : loc;
-}
+std::string where(const std::string& loc) { return loc.empty() ? "root" : loc; }
 
 bool allows_null(const json& s);
 
@@ -46,8 +44,8 @@ bool allows_null(const json& s) {
   if (auto c = s.find("const"); c != s.end() && c->is_null()) {
     return true;
   }
-  if (auto e = s.find("enum"); e != s.end() && e->is_array() &&
-                               std::find(e->begin(), e->end(), json(nullptr)) != e->end()) {
+  if (auto e = s.find("enum");
+      e != s.end() && e->is_array() && std::find(e->begin(), e->end(), json(nullptr)) != e->end()) {
     return true;
   }
   return any_variant_allows_null(s, "anyOf") || any_variant_allows_null(s, "oneOf");
@@ -84,8 +82,7 @@ std::optional<std::string> walk_children(json& s, const std::string& loc, int de
       }
     }
   }
-  for (const char* key :
-       {"items", "contains", "additionalItems", "if", "then", "else", "not"}) {
+  for (const char* key : {"items", "contains", "additionalItems", "if", "then", "else", "not"}) {
     auto it = s.find(key);
     if (it != s.end()) {
       if (auto err = walk(*it, join(loc, key), depth + 1)) {
@@ -186,8 +183,6 @@ std::optional<std::string> walk(json& s, const std::string& loc, int depth) {
 
 } // namespace
 
-std::optional<std::string> normalize(nlohmann::json& schema) {
-  return walk(schema, "", 0);
-}
+std::optional<std::string> normalize(nlohmann::json& schema) { return walk(schema, "", 0); }
 
 } // namespace airelays::json_schema

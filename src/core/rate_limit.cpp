@@ -61,7 +61,8 @@ Clients::State& Clients::state(const std::string& ip, double now) {
       forget_idle(now);
     }
     it = m_clients
-             .emplace(ip, State{TokenBucket(m_limits.rate_per_minute, m_limits.burst, now), 0, 0, {}})
+             .emplace(ip,
+                      State{TokenBucket(m_limits.rate_per_minute, m_limits.burst, now), 0, 0, {}})
              .first;
   }
   return it->second;

@@ -9,8 +9,8 @@ namespace airelays::reasoning_effort {
 
 namespace {
 
-constexpr std::array<const char*, 8> k_scale = {"none", "minimal", "low",  "medium",
-                                                "high", "xhigh",   "max",  "ultra"};
+constexpr std::array<const char*, 8> k_scale = {"none", "minimal", "low", "medium",
+                                                "high", "xhigh",   "max", "ultra"};
 
 int rank(const std::string& level) {
   auto it = std::find(k_scale.begin(), k_scale.end(), level);

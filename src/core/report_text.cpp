@@ -52,8 +52,8 @@ void relay_section(Printer& p, const Data& d) {
   p.field("Rate limit", std::to_string(c.rate_limit_per_minute) + "/min + burst " +
                             std::to_string(c.rate_limit_burst));
   p.field("Concurrent/IP", std::to_string(c.concurrent_requests_per_ip));
-  p.field("Server", server_line(d.server), d.server.answering ? Printer::Tone::good
-                                                              : Printer::Tone::plain);
+  p.field("Server", server_line(d.server),
+          d.server.answering ? Printer::Tone::good : Printer::Tone::plain);
 }
 
 std::string state_words(const std::string& state) {
@@ -109,7 +109,7 @@ void Printer::field(const std::string& label, const std::string& value, Tone ton
     l.append(18 - l.size(), ' ');
   }
   std::string v = value.empty() ? "not set" : value;
-  const char* code = tone == Tone::good ? k_good
+  const char* code = tone == Tone::good   ? k_good
                      : tone == Tone::warn ? k_warn
                      : tone == Tone::bad  ? k_bad
                                           : nullptr;

@@ -22,22 +22,36 @@ bool is_blank(const std::string& s) {
 // MIME types for raw base64 input_file data (reference §6.3's table).
 std::optional<std::string> mime_for(const std::string& filename) {
   static const std::pair<const char*, const char*> k_types[] = {
-      {"pdf", "application/pdf"}, {"txt", "text/plain"}, {"md", "text/markdown"},
-      {"csv", "text/csv"}, {"tsv", "text/tab-separated-values"}, {"json", "application/json"},
-      {"xml", "application/xml"}, {"html", "text/html"}, {"htm", "text/html"},
-      {"js", "text/javascript"}, {"py", "text/x-python"}, {"png", "image/png"},
-      {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"gif", "image/gif"},
-      {"webp", "image/webp"}, {"svg", "image/svg+xml"}, {"doc", "application/msword"},
+      {"pdf", "application/pdf"},
+      {"txt", "text/plain"},
+      {"md", "text/markdown"},
+      {"csv", "text/csv"},
+      {"tsv", "text/tab-separated-values"},
+      {"json", "application/json"},
+      {"xml", "application/xml"},
+      {"html", "text/html"},
+      {"htm", "text/html"},
+      {"js", "text/javascript"},
+      {"py", "text/x-python"},
+      {"png", "image/png"},
+      {"jpg", "image/jpeg"},
+      {"jpeg", "image/jpeg"},
+      {"gif", "image/gif"},
+      {"webp", "image/webp"},
+      {"svg", "image/svg+xml"},
+      {"doc", "application/msword"},
       {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
       {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
       {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-      {"rtf", "application/rtf"}, {"zip", "application/zip"}};
+      {"rtf", "application/rtf"},
+      {"zip", "application/zip"}};
   auto dot = filename.rfind('.');
   if (dot == std::string::npos) {
     return std::nullopt;
   }
   std::string ext = filename.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   for (const auto& [e, type] : k_types) {
     if (ext == e) {
       return std::string(type);
@@ -139,8 +153,8 @@ std::optional<ApiError> check_flags(const json& body, bool& stream) {
   if (auto c = body.find("conversation"); c != body.end() && !c->is_null()) {
     bool ok = c->is_string() || (c->is_object() && c->contains("id") && (*c)["id"].is_string());
     if (!ok) {
-      return api_error::bad_request("`conversation` must be a string or an object with string `id`.",
-                                    "conversation");
+      return api_error::bad_request(
+          "`conversation` must be a string or an object with string `id`.", "conversation");
     }
   }
   return std::nullopt;
@@ -217,9 +231,10 @@ std::optional<ApiError> normalize_format(json& format, const std::string& param)
 }
 
 const std::vector<std::string>& stripped_parameters() {
-  static const std::vector<std::string> k_names = {
-      "temperature",       "top_p",           "presence_penalty", "frequency_penalty",
-      "max_output_tokens", "max_completion_tokens", "max_tokens"};
+  static const std::vector<std::string> k_names = {"temperature",       "top_p",
+                                                   "presence_penalty",  "frequency_penalty",
+                                                   "max_output_tokens", "max_completion_tokens",
+                                                   "max_tokens"};
   return k_names;
 }
 

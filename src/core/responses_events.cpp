@@ -181,7 +181,8 @@ void ResponseAccumulator::feed(const sse::Event& event) {
     return;
   }
   if (event.event == "response.created" || event.event == "response.in_progress") {
-    m_early.push_back(event.data); // superseded by the terminal event's response: parsed only without one
+    m_early.push_back(
+        event.data); // superseded by the terminal event's response: parsed only without one
     return;
   }
   if (unused_by_accumulator(event.event)) {
@@ -205,8 +206,9 @@ void ResponseAccumulator::feed(const sse::Event& event) {
     auto item = data.find("item");
     auto index = data.find("output_index");
     if (item != data.end() && item->is_object()) {
-      long at = index != data.end() && index->is_number_integer() ? index->get<long>()
-                                                                  : static_cast<long>(m_items.size());
+      long at = index != data.end() && index->is_number_integer()
+                    ? index->get<long>()
+                    : static_cast<long>(m_items.size());
       m_items[at] = std::move(*item); // data is ours
     }
   } else if (type == "response.output_text.delta") { // an event without its event: name
@@ -262,11 +264,12 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     for (const auto& d : m_deltas) {
       text += string_or_empty(parse_object(d), "delta");
     }
-    out["output"] = json::array(
-        {{{"type", "message"},
-          {"role", "assistant"},
-          {"status", "completed"},
-          {"content", json::array({{{"type", "output_text"}, {"text", text}, {"annotations", json::array()}}})}}});
+    out["output"] = json::array({{{"type", "message"},
+                                  {"role", "assistant"},
+                                  {"status", "completed"},
+                                  {"content", json::array({{{"type", "output_text"},
+                                                            {"text", text},
+                                                            {"annotations", json::array()}}})}}});
   }
   if (!out.contains("object")) {
     out["object"] = "response";
@@ -322,7 +325,8 @@ bool hit_length_limit(const json& response) {
     return false;
   }
   auto details = response.find("incomplete_details");
-  std::string reason = details != response.end() ? string_or_empty(*details, "reason") : std::string();
+  std::string reason =
+      details != response.end() ? string_or_empty(*details, "reason") : std::string();
   return reason.empty() || reason == "max_output_tokens" || reason == "max_tokens";
 }
 

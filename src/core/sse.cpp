@@ -37,7 +37,8 @@ void split_field(std::string_view line, std::string_view& field, std::string_vie
 size_t line_end(std::string_view chunk, size_t pos, size_t& lf) {
   if (lf == std::string_view::npos || lf < pos) {
     const void* hit = std::memchr(chunk.data() + pos, '\n', chunk.size() - pos);
-    lf = hit != nullptr ? static_cast<size_t>(static_cast<const char*>(hit) - chunk.data()) : chunk.size();
+    lf = hit != nullptr ? static_cast<size_t>(static_cast<const char*>(hit) - chunk.data())
+                        : chunk.size();
   }
   const void* cr = std::memchr(chunk.data() + pos, '\r', lf - pos);
   return cr != nullptr ? static_cast<size_t>(static_cast<const char*>(cr) - chunk.data()) : lf;

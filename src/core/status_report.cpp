@@ -78,10 +78,13 @@ ordered_json relay_json(const Data& d) {
 ordered_json models_cache_json(const config::Config& c) {
   bool enabled = c.models_cache_ttl_seconds > 0;
   const char* state = !c.openai_enabled ? "provider_disabled" : enabled ? "empty" : "disabled";
-  return {{"configured", true},          {"enabled", enabled},
+  return {{"configured", true},
+          {"enabled", enabled},
           {"ttl_seconds", c.models_cache_ttl_seconds},
-          {"state", state},              {"age_seconds", nullptr},
-          {"expires_in_seconds", nullptr}, {"cached_model_count", 0}};
+          {"state", state},
+          {"age_seconds", nullptr},
+          {"expires_in_seconds", nullptr},
+          {"cached_model_count", 0}};
 }
 
 bool ready(const Data& d) { return d.cfg.openai_enabled && d.login.state == "ready"; }
@@ -97,28 +100,28 @@ ordered_json save_failure_json(const LoginFacts& l) {
 ordered_json auth_json(const Data& d) {
   const LoginFacts& l = d.login;
   bool stored = l.state != "signed_out";
-  ordered_json a = {{"enabled", d.cfg.openai_enabled},
-                    {"models_cache", models_cache_json(d.cfg)},
-                    {"authenticated", stored},
-                    {"credentials_present", stored},
-                    {"account_bound", stored && !l.account_id.empty()},
-                    {"ready_for_requests", ready(d)},
-                    {"email", or_null(l.email)},
-                    {"plan_type", or_null(l.plan)},
-                    {"account_id", or_null(l.account_id)},
-                    {"bound_account_id", or_null(l.account_id)},
-                    {"last_refresh", l.last_refresh ? ordered_json(iso8601(*l.last_refresh))
-                                                    : ordered_json()},
-                    {"auth_store_path", d.auth_file},
-                    {"keyring_service", k_keyring_service},
-                    {"storage_mode", d.cfg.storage},
-                    {"state", l.state},
-                    {"login_required_reason", or_null(l.login_required_reason)},
-                    {"access_token_expires_at",
-                     l.access_token_expires_at ? ordered_json(iso8601(*l.access_token_expires_at))
-                                               : ordered_json()},
-                    {"stored_in", or_null(l.storage)},
-                    {"storage_problem", or_null(l.storage_problem)}};
+  ordered_json a = {
+      {"enabled", d.cfg.openai_enabled},
+      {"models_cache", models_cache_json(d.cfg)},
+      {"authenticated", stored},
+      {"credentials_present", stored},
+      {"account_bound", stored && !l.account_id.empty()},
+      {"ready_for_requests", ready(d)},
+      {"email", or_null(l.email)},
+      {"plan_type", or_null(l.plan)},
+      {"account_id", or_null(l.account_id)},
+      {"bound_account_id", or_null(l.account_id)},
+      {"last_refresh", l.last_refresh ? ordered_json(iso8601(*l.last_refresh)) : ordered_json()},
+      {"auth_store_path", d.auth_file},
+      {"keyring_service", k_keyring_service},
+      {"storage_mode", d.cfg.storage},
+      {"state", l.state},
+      {"login_required_reason", or_null(l.login_required_reason)},
+      {"access_token_expires_at", l.access_token_expires_at
+                                      ? ordered_json(iso8601(*l.access_token_expires_at))
+                                      : ordered_json()},
+      {"stored_in", or_null(l.storage)},
+      {"storage_problem", or_null(l.storage_problem)}};
   a["save_failure"] = save_failure_json(l);
   return a;
 }

@@ -4,10 +4,10 @@
 // allowed), tools are flattened, response_format becomes text.format. Parameters the backend
 // cannot honour are either rejected (they would change what the client gets) or dropped and
 // disclosed — never dropped silently.
+#include "translate_chat_messages.hpp"
+
 #include <airelays/responses.hpp>
 #include <airelays/translate_chat.hpp>
-
-#include "translate_chat_messages.hpp"
 
 #include <algorithm>
 #include <set>
@@ -32,8 +32,8 @@ std::optional<ApiError> reject_unservable(const json& body) {
       names += (names.empty() ? "" : ", ") + std::string(key);
     }
   }
-  if (auto m = body.find("modalities"); m != body.end() && !m->is_null() &&
-                                        *m != json::array({"text"})) {
+  if (auto m = body.find("modalities");
+      m != body.end() && !m->is_null() && *m != json::array({"text"})) {
     names += (names.empty() ? "" : ", ") + std::string("modalities");
   }
   if (!names.empty()) {
@@ -53,8 +53,8 @@ std::optional<ApiError> reject_unservable(const json& body) {
 }
 
 std::optional<ApiError> check_basics(const json& body, ChatPlan& plan) {
-  if (auto s = body.find("store"); s != body.end() && !s->is_null() &&
-                                   (!s->is_boolean() || s->get<bool>())) {
+  if (auto s = body.find("store");
+      s != body.end() && !s->is_null() && (!s->is_boolean() || s->get<bool>())) {
     return api_error::bad_request("The subscription backend requires `store=false`.", "store");
   }
   auto messages = body.find("messages");
@@ -149,12 +149,30 @@ std::optional<ApiError> copy_options(const json& body, json& up) {
 
 // Everything the translation above uses; any other key is dropped and disclosed.
 void disclose_dropped(const json& body, std::vector<std::string>& ignored) {
-  static const std::set<std::string> k_handled = {
-      "model",     "messages",       "tools",       "functions",         "tool_choice",
-      "function_call", "parallel_tool_calls", "response_format", "reasoning_effort",
-      "verbosity", "stream",         "stream_options", "store",         "n",
-      "metadata",  "service_tier",   "prompt_cache_key", "conversation", "instructions",
-      "modalities", "logprobs",      "top_logprobs", "audio",            "prediction"};
+  static const std::set<std::string> k_handled = {"model",
+                                                  "messages",
+                                                  "tools",
+                                                  "functions",
+                                                  "tool_choice",
+                                                  "function_call",
+                                                  "parallel_tool_calls",
+                                                  "response_format",
+                                                  "reasoning_effort",
+                                                  "verbosity",
+                                                  "stream",
+                                                  "stream_options",
+                                                  "store",
+                                                  "n",
+                                                  "metadata",
+                                                  "service_tier",
+                                                  "prompt_cache_key",
+                                                  "conversation",
+                                                  "instructions",
+                                                  "modalities",
+                                                  "logprobs",
+                                                  "top_logprobs",
+                                                  "audio",
+                                                  "prediction"};
   responses::disclose_unhandled(body, k_handled, ignored);
 }
 

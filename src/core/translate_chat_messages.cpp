@@ -102,11 +102,13 @@ std::variant<json, ApiError> content_part(const json& part, const std::string& r
   bool assistant = role == "assistant";
   if (is_text_part(type)) {
     std::string text = str(part, "text");
-    return text.empty() ? json() : json{{"type", assistant ? "output_text" : "input_text"}, {"text", text}};
+    return text.empty() ? json()
+                        : json{{"type", assistant ? "output_text" : "input_text"}, {"text", text}};
   }
   if (type == "refusal") {
     if (!assistant) {
-      return api_error::bad_request("Only assistant messages can include `refusal` content.", param);
+      return api_error::bad_request("Only assistant messages can include `refusal` content.",
+                                    param);
     }
     std::string text = part.contains("refusal") ? str(part, "refusal") : str(part, "text");
     return text.empty() ? json() : json{{"type", "refusal"}, {"refusal", text}};
@@ -143,8 +145,7 @@ std::variant<json, ApiError> message_parts(const json& msg, const std::string& r
     }
   } else if (content->is_array()) {
     for (size_t i = 0; i < content->size(); ++i) {
-      auto part = content_part((*content)[i], role,
-                               param + ".content[" + std::to_string(i) + "]");
+      auto part = content_part((*content)[i], role, param + ".content[" + std::to_string(i) + "]");
       if (auto* err = std::get_if<ApiError>(&part)) {
         return *err;
       }
@@ -155,7 +156,8 @@ std::variant<json, ApiError> message_parts(const json& msg, const std::string& r
   } else {
     return api_error::bad_request("Unsupported chat message content.", param + ".content");
   }
-  if (auto r = msg.find("refusal"); r != msg.end() && r->is_string() && !r->get<std::string>().empty()) {
+  if (auto r = msg.find("refusal");
+      r != msg.end() && r->is_string() && !r->get<std::string>().empty()) {
     if (role != "assistant") {
       return api_error::bad_request("Only assistant messages can include `refusal`.", param);
     }
@@ -183,7 +185,8 @@ std::optional<ApiError> append_tool_calls(const json& msg, const std::string& ro
     if (!call.is_object() || (call.contains("type") && call["type"] != "function")) {
       return api_error::unprocessable("Only function tool calls are supported.", cparam);
     }
-    json fn = call.contains("function") && call["function"].is_object() ? call["function"] : json::object();
+    json fn = call.contains("function") && call["function"].is_object() ? call["function"]
+                                                                        : json::object();
     std::string id = str(call, "id");
     json args = fn.contains("arguments") ? fn["arguments"] : json("{}");
     input.push_back({{"type", "function_call"},
@@ -215,7 +218,8 @@ std::optional<ApiError> convert_one(const json& msg, const std::string& param, C
       return api_error::bad_request("Tool messages must include `tool_call_id`.",
                                     param + ".tool_call_id");
     }
-    out.input.push_back({{"type", "function_call_output"}, {"call_id", call_id}, {"output", *text}});
+    out.input.push_back(
+        {{"type", "function_call_output"}, {"call_id", call_id}, {"output", *text}});
     return std::nullopt;
   }
   if (role != "user" && role != "assistant") {
@@ -309,7 +313,8 @@ std::optional<ApiError> translate_tools(const json& body, json& up, bool no_tool
   json tools = json::array();
   if (auto list = body.find(key); list != body.end() && !list->is_null()) {
     if (!list->is_array()) {
-      return api_error::bad_request("`" + std::string(key) + "` must be an array when provided.", key);
+      return api_error::bad_request("`" + std::string(key) + "` must be an array when provided.",
+                                    key);
     }
     for (size_t i = 0; i < list->size(); ++i) {
       auto t = translate_tool((*list)[i], std::string(key) + "[" + std::to_string(i) + "]");
@@ -319,7 +324,9 @@ std::optional<ApiError> translate_tools(const json& body, json& up, bool no_tool
       tools.push_back(std::get<json>(std::move(t)));
     }
   }
-  const char* ckey = body.contains("tool_choice") && !body["tool_choice"].is_null() ? "tool_choice" : "function_call";
+  const char* ckey = body.contains("tool_choice") && !body["tool_choice"].is_null()
+                         ? "tool_choice"
+                         : "function_call";
   json choice = tools.empty() ? json("none") : json("auto");
   if (auto c = body.find(ckey); c != body.end() && !c->is_null()) {
     auto t = translate_choice(*c, ckey);

@@ -4,6 +4,7 @@
 #include <airelays/api_error.hpp>
 
 #include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <variant>
@@ -11,8 +12,8 @@
 namespace airelays::translate_chat {
 
 struct Converted {
-  std::string instructions;                          // top-level instructions + system texts
-  nlohmann::json input = nlohmann::json::array();    // Responses input items
+  std::string instructions;                       // top-level instructions + system texts
+  nlohmann::json input = nlohmann::json::array(); // Responses input items
 };
 
 // body.messages (a non-empty array) → instructions and input items.

@@ -45,14 +45,14 @@ json usage_from_responses(const json& usage) {
   long prompt = number(usage, "input_tokens");
   long completion = number(usage, "output_tokens");
   long total = usage.contains("total_tokens") ? number(usage, "total_tokens") : prompt + completion;
-  return {{"prompt_tokens", prompt},
-          {"completion_tokens", completion},
-          {"total_tokens", total},
-          {"prompt_tokens_details",
-           {{"cached_tokens", number(child(usage, "input_tokens_details"), "cached_tokens")}}},
-          {"completion_tokens_details",
-           {{"reasoning_tokens",
-             number(child(usage, "output_tokens_details"), "reasoning_tokens")}}}};
+  return {
+      {"prompt_tokens", prompt},
+      {"completion_tokens", completion},
+      {"total_tokens", total},
+      {"prompt_tokens_details",
+       {{"cached_tokens", number(child(usage, "input_tokens_details"), "cached_tokens")}}},
+      {"completion_tokens_details",
+       {{"reasoning_tokens", number(child(usage, "output_tokens_details"), "reasoning_tokens")}}}};
 }
 
 std::string finish_reason(const json& response) {
@@ -80,14 +80,17 @@ json completion_from_response(const json& response, const std::string& id, long 
     json list = json::array();
     for (const auto& call : calls) {
       std::string args = string_or_empty(call, "arguments");
-      list.push_back({{"id", string_or_empty(call, "call_id")},
-                      {"type", "function"},
-                      {"function", {{"name", string_or_empty(call, "name")}, {"arguments", args.empty() ? "{}" : args}}}});
+      list.push_back(
+          {{"id", string_or_empty(call, "call_id")},
+           {"type", "function"},
+           {"function",
+            {{"name", string_or_empty(call, "name")}, {"arguments", args.empty() ? "{}" : args}}}});
     }
     message["tool_calls"] = std::move(list);
   }
   std::string refusal;
-  for (const auto& item : child(response, "output").is_array() ? response["output"] : json::array()) {
+  for (const auto& item :
+       child(response, "output").is_array() ? response["output"] : json::array()) {
     const json& content = child(item, "content");
     for (const auto& part : content.is_array() ? content : json::array()) {
       if (string_or_empty(part, "type") == "refusal") {

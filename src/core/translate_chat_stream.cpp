@@ -97,10 +97,8 @@ ChatStream::ChatStream(std::string id, long created, std::string model, bool inc
                   include_usage) {}
 
 std::string ChatStream::chunk(const json& delta, const json& finish_reason) {
-  return frame(json::array({{{"index", 0},
-                             {"delta", delta},
-                             {"logprobs", nullptr},
-                             {"finish_reason", finish_reason}}}));
+  return frame(json::array(
+      {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}}));
 }
 
 std::string ChatStream::content(const json& delta, const json& finish_reason) {
@@ -177,8 +175,7 @@ std::string ChatStream::on_item_added(const json& data) {
 ChatStream::ToolCall* ChatStream::find_call(const std::string& item_id, long output_index) {
   for (auto& call : m_calls) {
     bool by_id = !item_id.empty() && !call.item_id.empty();
-    if (by_id ? call.item_id == item_id
-              : output_index >= 0 && call.output_index == output_index) {
+    if (by_id ? call.item_id == item_id : output_index >= 0 && call.output_index == output_index) {
       return &call;
     }
   }

@@ -71,13 +71,13 @@ std::variant<std::string, ApiError> prompt_of(const json& body) {
     return ApiError(api_error::unprocessable(
         "Only a single string prompt is supported (not several prompts or token ids).", "prompt"));
   }
-  return ApiError(api_error::bad_request(
-      "`prompt` must be a string or a single-item string array.", "prompt"));
+  return ApiError(
+      api_error::bad_request("`prompt` must be a string or a single-item string array.", "prompt"));
 }
 
 std::optional<ApiError> check_basics(const json& body, CompletionsPlan& plan) {
-  if (auto s = body.find("store"); s != body.end() && !s->is_null() &&
-                                   (!s->is_boolean() || s->get<bool>())) {
+  if (auto s = body.find("store");
+      s != body.end() && !s->is_null() && (!s->is_boolean() || s->get<bool>())) {
     return api_error::bad_request("The subscription backend requires `store=false`.", "store");
   }
   plan.model = str(body, "model");
@@ -111,9 +111,10 @@ void build_upstream(const json& body, const std::string& prompt, CompletionsPlan
   json& up = plan.upstream;
   up = {{"model", plan.model},
         {"instructions", instructions},
-        {"input", json::array({{{"type", "message"},
-                                {"role", "user"},
-                                {"content", json::array({{{"type", "input_text"}, {"text", prompt}}})}}})},
+        {"input",
+         json::array({{{"type", "message"},
+                       {"role", "user"},
+                       {"content", json::array({{{"type", "input_text"}, {"text", prompt}}})}}})},
         {"tools", json::array()},
         {"tool_choice", "none"},
         {"parallel_tool_calls", false},
@@ -131,11 +132,22 @@ void build_upstream(const json& body, const std::string& prompt, CompletionsPlan
 }
 
 void disclose_dropped(const json& body, std::vector<std::string>& ignored) {
-  static const std::set<std::string> k_handled = {
-      "model",     "prompt",       "stream",        "stream_options", "store",
-      "n",         "best_of",      "echo",          "logprobs",       "suffix",
-      "metadata",  "service_tier", "prompt_cache_key", "conversation", "instructions",
-      "reasoning_effort"};
+  static const std::set<std::string> k_handled = {"model",
+                                                  "prompt",
+                                                  "stream",
+                                                  "stream_options",
+                                                  "store",
+                                                  "n",
+                                                  "best_of",
+                                                  "echo",
+                                                  "logprobs",
+                                                  "suffix",
+                                                  "metadata",
+                                                  "service_tier",
+                                                  "prompt_cache_key",
+                                                  "conversation",
+                                                  "instructions",
+                                                  "reasoning_effort"};
   responses::disclose_unhandled(body, k_handled, ignored);
 }
 
@@ -167,14 +179,15 @@ json completion_from_response(const json& response, const std::string& id, long 
                               const std::string& model) {
   std::string up_model = str(response, "model");
   std::string reason = translate_chat::finish_reason(response);
-  json out = {{"id", id},
-              {"object", "text_completion"},
-              {"created", created},
-              {"model", up_model.empty() ? model : up_model},
-              {"choices", json::array({{{"text", responses::output_text(response)},
-                                        {"index", 0},
-                                        {"logprobs", nullptr},
-                                        {"finish_reason", reason == "tool_calls" ? "stop" : reason}}})}};
+  json out = {
+      {"id", id},
+      {"object", "text_completion"},
+      {"created", created},
+      {"model", up_model.empty() ? model : up_model},
+      {"choices", json::array({{{"text", responses::output_text(response)},
+                                {"index", 0},
+                                {"logprobs", nullptr},
+                                {"finish_reason", reason == "tool_calls" ? "stop" : reason}}})}};
   json usage = translate_chat::usage_from_responses(
       response.is_object() && response.contains("usage") ? response["usage"] : json());
   if (!usage.is_null()) {

@@ -35,10 +35,8 @@ CompletionsStream::CompletionsStream(std::string id, long created, std::string m
     : ChunkStream(std::move(id), "text_completion", created, std::move(model), include_usage) {}
 
 std::string CompletionsStream::chunk(const std::string& text, const json& finish_reason) {
-  return frame(json::array({{{"text", text},
-                             {"index", 0},
-                             {"logprobs", nullptr},
-                             {"finish_reason", finish_reason}}}));
+  return frame(json::array(
+      {{{"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}}));
 }
 
 std::string CompletionsStream::feed(const sse::Event& event) {

@@ -9,6 +9,7 @@
 #include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_messages.hpp>
+
 #include <set>
 
 namespace airelays::translate_messages {
@@ -19,9 +20,7 @@ using api_error::ApiError;
 using json_util::string_or_empty;
 using nlohmann::json;
 
-bool contains(const std::string& s, const char* part) {
-  return s.find(part) != std::string::npos;
-}
+bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
 
 std::optional<ApiError> check_basics(const json& body, MessagesPlan& plan) {
   auto model = body.find("model");

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <airelays/api_error.hpp>
+
 #include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <variant>

@@ -8,6 +8,7 @@
 #include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_messages.hpp>
+
 #include <algorithm>
 
 namespace airelays::translate_messages {

@@ -1,7 +1,6 @@
 // Reading and rendering the backend's usage-window headers (see usage_windows.hpp).
-#include <airelays/usage_windows.hpp>
-
 #include <airelays/status_report.hpp>
+#include <airelays/usage_windows.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -73,9 +72,10 @@ nlohmann::json window_json(const std::optional<Window>& w) {
   if (!w) {
     return nullptr;
   }
-  nlohmann::json j = {{"used_percent", w->used_percent},
-                      {"window_minutes", w->window_minutes ? nlohmann::json(*w->window_minutes) : nlohmann::json()},
-                      {"reset_at", w->reset_at ? nlohmann::json(*w->reset_at) : nlohmann::json()}};
+  nlohmann::json j = {
+      {"used_percent", w->used_percent},
+      {"window_minutes", w->window_minutes ? nlohmann::json(*w->window_minutes) : nlohmann::json()},
+      {"reset_at", w->reset_at ? nlohmann::json(*w->reset_at) : nlohmann::json()}};
   j["reset_at_iso"] =
       w->reset_at ? nlohmann::json(status_report::iso8601(*w->reset_at)) : nlohmann::json();
   return j;

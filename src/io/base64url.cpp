@@ -7,7 +7,8 @@ namespace airelays::base64url {
 
 std::string encode(const unsigned char* data, size_t n) {
   std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+  int len =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
   out.resize(static_cast<size_t>(len));
   for (auto& c : out) {
     c = c == '+' ? '-' : c == '/' ? '_' : c;

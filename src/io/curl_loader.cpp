@@ -15,10 +15,11 @@
 // (the dynamic loader used to refuse to start the binary at all).
 #ifndef __APPLE__
 
+#include <curl/curl.h>
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <curl/curl.h>
 #include <dlfcn.h>
 
 #define AIRELAYS_CURL_SHIM extern "C" __attribute__((visibility("hidden")))
@@ -107,16 +108,12 @@ const Api& api() {
 
 // libcurl is initialised when it is loaded, by the first call that needs it: an early call
 // (http_client::global_init at the start of every command) must not load it.
-AIRELAYS_CURL_SHIM CURLcode curl_global_init(long) {
-  return CURLE_OK;
-}
+AIRELAYS_CURL_SHIM CURLcode curl_global_init(long) { return CURLE_OK; }
 
 // libcurl stays loaded and initialised until the process ends.
 AIRELAYS_CURL_SHIM void curl_global_cleanup(void) {}
 
-AIRELAYS_CURL_SHIM CURL* curl_easy_init(void) {
-  return api().easy_init();
-}
+AIRELAYS_CURL_SHIM CURL* curl_easy_init(void) { return api().easy_init(); }
 
 // The option's type range says what curl reads: a long, a pointer (objects, strings, lists,
 // callbacks), a curl_off_t, or a blob pointer.
@@ -137,9 +134,7 @@ AIRELAYS_CURL_SHIM CURLcode curl_easy_setopt(CURL* curl, CURLoption option, ...)
   return rc;
 }
 
-AIRELAYS_CURL_SHIM CURLcode curl_easy_perform(CURL* curl) {
-  return api().easy_perform(curl);
-}
+AIRELAYS_CURL_SHIM CURLcode curl_easy_perform(CURL* curl) { return api().easy_perform(curl); }
 
 // Every CURLINFO takes a pointer to the result.
 AIRELAYS_CURL_SHIM CURLcode curl_easy_getinfo(CURL* curl, CURLINFO info, ...) {
@@ -154,25 +149,17 @@ AIRELAYS_CURL_SHIM const char* curl_easy_strerror(CURLcode code) {
   return api().easy_strerror(code);
 }
 
-AIRELAYS_CURL_SHIM void curl_easy_cleanup(CURL* curl) {
-  api().easy_cleanup(curl);
-}
+AIRELAYS_CURL_SHIM void curl_easy_cleanup(CURL* curl) { api().easy_cleanup(curl); }
 
-AIRELAYS_CURL_SHIM void curl_easy_reset(CURL* curl) {
-  api().easy_reset(curl);
-}
+AIRELAYS_CURL_SHIM void curl_easy_reset(CURL* curl) { api().easy_reset(curl); }
 
 AIRELAYS_CURL_SHIM curl_slist* curl_slist_append(curl_slist* list, const char* data) {
   return api().slist_append(list, data);
 }
 
-AIRELAYS_CURL_SHIM void curl_slist_free_all(curl_slist* list) {
-  api().slist_free_all(list);
-}
+AIRELAYS_CURL_SHIM void curl_slist_free_all(curl_slist* list) { api().slist_free_all(list); }
 
-AIRELAYS_CURL_SHIM CURLSH* curl_share_init(void) {
-  return api().share_init();
-}
+AIRELAYS_CURL_SHIM CURLSH* curl_share_init(void) { return api().share_init(); }
 
 // CURLSHOPT_SHARE and _UNSHARE take an int (a curl_lock_data); the others a pointer.
 AIRELAYS_CURL_SHIM CURLSHcode curl_share_setopt(CURLSH* share, CURLSHoption option, ...) {
@@ -192,13 +179,9 @@ AIRELAYS_CURL_SHIM CURLSHcode curl_share_cleanup(CURLSH* share) {
   return api().share_cleanup(share);
 }
 
-AIRELAYS_CURL_SHIM CURLM* curl_multi_init(void) {
-  return api().multi_init();
-}
+AIRELAYS_CURL_SHIM CURLM* curl_multi_init(void) { return api().multi_init(); }
 
-AIRELAYS_CURL_SHIM CURLMcode curl_multi_cleanup(CURLM* multi) {
-  return api().multi_cleanup(multi);
-}
+AIRELAYS_CURL_SHIM CURLMcode curl_multi_cleanup(CURLM* multi) { return api().multi_cleanup(multi); }
 
 AIRELAYS_CURL_SHIM CURLMcode curl_multi_add_handle(CURLM* multi, CURL* curl) {
   return api().multi_add_handle(multi, curl);

@@ -5,11 +5,12 @@
 // connection, DNS and TLS-session caches between transfers.
 #include <airelays/http_client.hpp>
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
-#include <curl/curl.h>
 #include <cstdlib>
 #include <mutex>
 #include <string_view>
@@ -129,7 +130,8 @@ Response perform_with(const Request& request, CURLSH* share) {
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method == "POST" || !request.body.empty()) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, request.connect_timeout_ms);
@@ -251,7 +253,7 @@ struct Stream::Impl {
   CURL* easy = nullptr;
   Session* session = nullptr; // the pool the slot returns to, or none (freed)
   curl_slist* header_list = nullptr;
-  std::string body; // the request body (curl reads it in place)
+  std::string body;    // the request body (curl reads it in place)
   std::string pending; // body bytes received and not yet handed out
   HeaderList headers;
   int status_line = 0; // status of the latest status line
@@ -259,8 +261,8 @@ struct Stream::Impl {
   bool finished = false;
   Failure failure = Failure::none;
   std::string error;
-  std::string url;                     // for error messages
-  char errbuf[CURL_ERROR_SIZE] = {};   // curl's detailed error message
+  std::string url;                   // for error messages
+  char errbuf[CURL_ERROR_SIZE] = {}; // curl's detailed error message
   StreamOptions options;
   std::chrono::steady_clock::time_point last_abort_check{};
   std::chrono::steady_clock::time_point last_data{}; // start, then each byte from upstream
@@ -284,7 +286,9 @@ size_t Stream::Impl::on_header_line(char* data, size_t size, size_t n, void* use
   std::string_view line(data, size * n);
   if (line.rfind("HTTP/", 0) == 0) {
     auto space = line.find(' ');
-    self->status_line = space == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
+    self->status_line = space == std::string_view::npos
+                            ? 0
+                            : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
     self->headers.clear();
     return size * n;
   }
@@ -356,8 +360,8 @@ void Stream::Impl::step() {
   auto idle_limit = std::chrono::milliseconds(options.idle_timeout_s * 1000);
   auto idle = std::chrono::steady_clock::now() - last_data;
   if (idle >= idle_limit) {
-    finish(Failure::timeout, "no data from upstream for " + std::to_string(options.idle_timeout_s) +
-                                 " s");
+    finish(Failure::timeout,
+           "no data from upstream for " + std::to_string(options.idle_timeout_s) + " s");
     return;
   }
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(idle_limit - idle).count() + 1;

@@ -1,6 +1,7 @@
 // See loopback_probe.hpp. A non-blocking socket driven by poll() against one deadline:
 // connect, send the request, read until the status line is complete.
 #include <airelays/loopback_probe.hpp>
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>

@@ -10,7 +10,8 @@ namespace airelays::random_hex {
 
 std::string make(size_t chars) {
   std::string bytes((chars + 1) / 2, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) != 1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) !=
+      1) {
     throw std::runtime_error("the system random generator failed");
   }
   static const char* k_digits = "0123456789abcdef";

@@ -2,14 +2,15 @@
 #include <airelays/auth_record.hpp>
 #include <airelays/secret_store.hpp>
 
+#include <openssl/evp.h>
+
 #include <cerrno>
 #include <chrono>
-#include <thread>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <openssl/evp.h>
 #include <sys/file.h>
+#include <thread>
 #include <unistd.h>
 
 namespace airelays::secret_store {
@@ -86,7 +87,8 @@ public:
 private:
   // Both places hold a record (a fallback left one behind): the newer one wins, the stale
   // copy is replaced by it (keyring) or removed (file).
-  Result<std::optional<std::string>> newest_of(const std::string& keyring, const std::string& file) {
+  Result<std::optional<std::string>> newest_of(const std::string& keyring,
+                                               const std::string& file) {
     if (!newer(file, keyring)) {
       m_place = "keyring";
       (void)m_file->remove();

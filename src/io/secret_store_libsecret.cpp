@@ -69,19 +69,26 @@ Status available(const char* what) {
 }
 
 const SecretSchema* generic_schema() {
-  static const SecretSchema k_schema = {
-      "org.freedesktop.Secret.Generic",
-      SECRET_SCHEMA_DONT_MATCH_NAME,
-      {{"service", SECRET_SCHEMA_ATTRIBUTE_STRING},
-       {"username", SECRET_SCHEMA_ATTRIBUTE_STRING},
-       {nullptr, SECRET_SCHEMA_ATTRIBUTE_STRING}},
-      0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+  static const SecretSchema k_schema = {"org.freedesktop.Secret.Generic",
+                                        SECRET_SCHEMA_DONT_MATCH_NAME,
+                                        {{"service", SECRET_SCHEMA_ATTRIBUTE_STRING},
+                                         {"username", SECRET_SCHEMA_ATTRIBUTE_STRING},
+                                         {nullptr, SECRET_SCHEMA_ATTRIBUTE_STRING}},
+                                        0,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr};
   return &k_schema;
 }
 
 Error keyring_error(const char* what, GError* err) {
-  std::string message = std::string("keyring ") + what + " failed: " +
-                        (err != nullptr && err->message != nullptr ? err->message : "unknown error");
+  std::string message =
+      std::string("keyring ") + what +
+      " failed: " + (err != nullptr && err->message != nullptr ? err->message : "unknown error");
   if (err != nullptr) {
     api().error_free(err);
   }
@@ -93,8 +100,8 @@ Result<std::optional<std::string>> lookup(const char* service, const std::string
     return ok.error();
   }
   GError* err = nullptr;
-  gchar* value = api().lookup_sync(generic_schema(), nullptr, &err, "service", service,
-                                   "username", user.c_str(), nullptr);
+  gchar* value = api().lookup_sync(generic_schema(), nullptr, &err, "service", service, "username",
+                                   user.c_str(), nullptr);
   if (err != nullptr) {
     return keyring_error("lookup", err);
   }
@@ -112,9 +119,9 @@ Status store(const char* service, const std::string& user, const std::string& va
   }
   GError* err = nullptr;
   std::string label = "Password for '" + user + "' on '" + service + "'";
-  gboolean ok = api().store_sync(generic_schema(), SECRET_COLLECTION_DEFAULT, label.c_str(),
-                                 value.c_str(), nullptr, &err, "service", service, "username",
-                                 user.c_str(), nullptr);
+  gboolean ok =
+      api().store_sync(generic_schema(), SECRET_COLLECTION_DEFAULT, label.c_str(), value.c_str(),
+                       nullptr, &err, "service", service, "username", user.c_str(), nullptr);
   if (err != nullptr || !ok) {
     return keyring_error("store", err);
   }

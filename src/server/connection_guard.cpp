@@ -15,6 +15,7 @@
 
 #include <airelays/worker_pool.hpp>
 
+#include <climits>
 #include <httplib.h>
 
 #include <algorithm>
@@ -22,15 +23,14 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <climits>
 #include <cstring>
 #include <fcntl.h>
 #include <map>
 #include <mutex>
-#include <optional>
-#include <string_view>
 #include <netdb.h>
+#include <optional>
 #include <poll.h>
+#include <string_view>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <thread>
@@ -76,9 +76,9 @@ struct Conn {
   int port = 0;
   std::string local_ip; // the listener's address as this connection reached it
   int local_port = 0;
-  std::string buf;         // bytes read and not yet consumed by a request
-  request_head::Scan scan; // of the head at the start of buf
-  bool idle = false;       // keep-alive, waiting for the first byte of a request
+  std::string buf;                 // bytes read and not yet consumed by a request
+  request_head::Scan scan;         // of the head at the start of buf
+  bool idle = false;               // keep-alive, waiting for the first byte of a request
   Clock::time_point head_deadline; // the whole head by then
   Clock::time_point deadline;      // closed when nothing happened by then
   Clock::time_point parked_at;
@@ -106,7 +106,8 @@ bool peer_gone(int fd) {
 // httplib's Stream over a guarded connection: the buffered bytes first, then the socket.
 class ConnStream final : public httplib::Stream {
 public:
-  ConnStream(Conn& c, int read_ms, int write_ms) : m_c(c), m_read_ms(read_ms), m_write_ms(write_ms) {}
+  ConnStream(Conn& c, int read_ms, int write_ms)
+      : m_c(c), m_read_ms(read_ms), m_write_ms(write_ms) {}
   ~ConnStream() { m_c.buf.erase(0, m_off); }
   // No `override` on these: the set of virtuals differs between httplib versions (0.11 has
   // is_readable/is_writable; newer ones add wait_readable/wait_writable/duration).
@@ -195,7 +196,8 @@ private:
 
 // httplib's task queue: runs each job at once on the accept thread (the job only parks the
 // new connection); shutdown() stops the guard.
-using EnqueueResult = decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
+using EnqueueResult =
+    decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
 
 class InlineQueue final : public httplib::TaskQueue {
 public:
@@ -311,7 +313,8 @@ private:
   void start_head(Conn& c) const {
     auto now = Clock::now();
     c.head_deadline = now + std::chrono::seconds(m_limits.head_timeout_seconds);
-    c.deadline = std::min(c.head_deadline, now + std::chrono::seconds(m_limits.read_timeout_seconds));
+    c.deadline =
+        std::min(c.head_deadline, now + std::chrono::seconds(m_limits.read_timeout_seconds));
   }
 
   // One request through httplib; false when the connection must close.
@@ -323,10 +326,9 @@ private:
       ConnStream strm(*c, static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
                       static_cast<int>(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
       t_current = c;
-      ok = call_process_request(*this, strm, *c, close_after, closed,
-                                [&c](httplib::Request& req) {
-                                  restore_raw_headers(req, c->raw_headers);
-                                });
+      ok = call_process_request(*this, strm, *c, close_after, closed, [&c](httplib::Request& req) {
+        restore_raw_headers(req, c->raw_headers);
+      });
       t_current.reset();
     }
     return ok && !closed && !close_after && m_running;
@@ -349,8 +351,7 @@ private:
   }
 
   // httplib 0.11 percent-decodes header values; the relay compares them as sent.
-  static void restore_raw_headers(httplib::Request& req,
-                                  const request_head::RawHeaders& raw) {
+  static void restore_raw_headers(httplib::Request& req, const request_head::RawHeaders& raw) {
     httplib::Headers kept;
     for (const char* name : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
       auto it = req.headers.find(name);

@@ -6,13 +6,12 @@
 // keep-alive connection waits in one parking thread, its head read against a deadline, a size
 // cap and a line cap and checked strictly (duplicate Content-Length, Content-Length with
 // Transfer-Encoding, whitespace before a colon, folded lines: 400); only a request whose head
-// is whole and sound takes a worker (the checks: request_head.hpp). Open connections are capped in total and per client IP
-// (the oldest parked connection makes room for a new one). While a request runs, its client
-// closing the connection is visible to the request path (client_watch()), so an abandoned
-// request lets go of its upstream call.
-// connection_guard.cpp is the only file that knows httplib's private seam (the virtual
-// process_and_close_socket and the protected process_request of 0.11.4); a newer httplib
-// changes those two signatures and nothing else here.
+// is whole and sound takes a worker (the checks: request_head.hpp). Open connections are capped in
+// total and per client IP (the oldest parked connection makes room for a new one). While a request
+// runs, its client closing the connection is visible to the request path (client_watch()), so an
+// abandoned request lets go of its upstream call. connection_guard.cpp is the only file that knows
+// httplib's private seam (the virtual process_and_close_socket and the protected process_request of
+// 0.11.4); a newer httplib changes those two signatures and nothing else here.
 #pragma once
 
 #include <cstddef>

@@ -5,8 +5,7 @@ namespace airelays::server {
 
 using nlohmann::json;
 
-GenerationJob::GenerationJob(AppState& state, GenerationRoute r,
-                             std::shared_ptr<json> annotations)
+GenerationJob::GenerationJob(AppState& state, GenerationRoute r, std::shared_ptr<json> annotations)
     : route(r), m_state(state), m_annotations(std::move(annotations)) {}
 
 expansion::Context GenerationJob::context() const {
@@ -148,8 +147,7 @@ bool GenerationJob::fail_internally(http::ChunkSink& sink, const char* what) noe
 }
 
 bool GenerationJob::pump(http::ChunkSink& sink) {
-  stream->set_abort_check(
-      [this, &sink] { return m_state.stopping.load() || !sink.is_writable(); });
+  stream->set_abort_check([this, &sink] { return m_state.stopping.load() || !sink.is_writable(); });
   // Events that arrived together leave in one write; whatever is gathered is written before
   // waiting for the upstream, so nothing is held back.
   std::string out;
@@ -181,7 +179,7 @@ bool GenerationJob::pump(http::ChunkSink& sink) {
   if (!flush()) {
     return finish_stream("client_gone");
   }
-  bool ok = m_chat ? m_chat->succeeded()
+  bool ok = m_chat          ? m_chat->succeeded()
             : m_completions ? m_completions->succeeded()
             : m_messages    ? m_messages->succeeded()
                             : m_acc.succeeded() && !stream->error();

@@ -3,11 +3,11 @@
 // GET/POST/DELETE /v1/conversations/{id}, GET/POST /v1/conversations/{id}/items and
 // GET/DELETE /v1/conversations/{id}/items/{item_id}. The items are what a /v1/responses call
 // with `conversation` sends upstream before its new input (see expansion.hpp).
+#include "list_page.hpp"
+
 #include <airelays/app_state.hpp>
 #include <airelays/conversation_store.hpp>
 #include <airelays/file_store.hpp>
-
-#include "list_page.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -18,8 +18,8 @@ namespace airelays::server {
 
 namespace {
 
-using nlohmann::json;
 using conversation_store::Conversation;
+using nlohmann::json;
 
 http::Response fail(const api_error::ApiError& e) { return http::error(e); }
 
@@ -221,7 +221,8 @@ http::Response delete_item(AppState& s, http::Request& req) {
     if (auto* r = std::get_if<http::Response>(&c)) {
       return std::move(*r);
     }
-    return fail(api_error::make(404, "No item found with id '" + item_id + "' in this conversation.",
+    return fail(api_error::make(404,
+                                "No item found with id '" + item_id + "' in this conversation.",
                                 std::string("item_not_found"), std::string("item_id")));
   }
   return retrieve(s, req);
@@ -236,7 +237,8 @@ void open_store(AppState& s) {
   if (!store) {
     throw std::runtime_error(store.error().message);
   }
-  s.conversations = std::shared_ptr<conversation_store::ConversationStore>(std::move(store.value()));
+  s.conversations =
+      std::shared_ptr<conversation_store::ConversationStore>(std::move(store.value()));
 }
 
 } // namespace
@@ -259,10 +261,11 @@ void register_conversation_routes(Router& r, AppState& s) {
   for (const auto& [method, path, fn] : routes) {
     r.add(method, path, [&s, fn = fn](http::Request& req) {
       if (!s.conversations) {
-        return http::error(api_error::make(
-            501, "Conversations are available only when the OpenAI runtime is enabled "
-                 "([providers.openai] enabled = true).",
-            std::string("unsupported_error")));
+        return http::error(
+            api_error::make(501,
+                            "Conversations are available only when the OpenAI runtime is enabled "
+                            "([providers.openai] enabled = true).",
+                            std::string("unsupported_error")));
       }
       return fn(s, req);
     });

@@ -4,11 +4,11 @@
 // filter, `limit`/`after` paging), GET /v1/files/{id}, GET /v1/files/{id}/content (the
 // original bytes and content type), DELETE /v1/files/{id}. The server caps the multipart body
 // near max_upload_bytes before buffering it; the store checks both limits again.
+#include "list_page.hpp"
+
 #include <airelays/app_state.hpp>
 #include <airelays/file_store.hpp>
 #include <airelays/file_type.hpp>
-
-#include "list_page.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -33,8 +33,8 @@ api_error::ApiError no_such_file(const std::string& id) {
 
 bool valid_purpose(const std::string& p) {
   return !p.empty() && p.size() <= 64 && std::all_of(p.begin(), p.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-         });
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
 }
 
 // purpose: the form field, else ?purpose=, else "assistants" (what AIRelays recorded).
@@ -68,9 +68,8 @@ std::optional<api_error::ApiError> unstorable(const http::FormPart& file) {
     return api_error::bad_request("The `file` part's filename must be UTF-8 text.",
                                   std::string("file"));
   }
-  bool printable = std::all_of(file.content_type.begin(), file.content_type.end(), [](char c) {
-    return c == '\t' || (c >= 0x20 && c < 0x7f);
-  });
+  bool printable = std::all_of(file.content_type.begin(), file.content_type.end(),
+                               [](char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
   if (!printable) {
     return api_error::bad_request("The `file` part's Content-Type must be printable ASCII.",
                                   std::string("file"));
@@ -98,8 +97,8 @@ http::Response upload(AppState& s, http::Request& req) {
     return fail(*e);
   }
   std::string filename = file->filename.empty() ? "upload.bin" : file->filename;
-  auto added = s.files->add({filename, std::get<std::string>(purpose),
-                             content_type_of(*file, filename), file->content});
+  auto added = s.files->add(
+      {filename, std::get<std::string>(purpose), content_type_of(*file, filename), file->content});
   if (auto* e = std::get_if<api_error::ApiError>(&added)) {
     return fail(*e);
   }
@@ -156,7 +155,8 @@ http::Response content(AppState& s, http::Request& req) {
   }
   http::Response res;
   res.content_type = info->content_type.empty() ? "application/octet-stream" : info->content_type;
-  if (res.content_type.rfind("text/", 0) == 0 && res.content_type.find("charset") == std::string::npos) {
+  if (res.content_type.rfind("text/", 0) == 0 &&
+      res.content_type.find("charset") == std::string::npos) {
     res.content_type += "; charset=utf-8";
   }
   // The bytes are the client's, and so is the declared type: a browser must neither sniff
@@ -198,10 +198,8 @@ void open_store(AppState& s) {
 void register_file_routes(Router& r, AppState& s) {
   using Fn = http::Response (*)(AppState&, http::Request&);
   const std::vector<std::tuple<const char*, const char*, Fn>> routes = {
-      {"POST", "/v1/files", upload},
-      {"GET", "/v1/files", list},
-      {"GET", "/v1/files/{id}", retrieve},
-      {"GET", "/v1/files/{id}/content", content},
+      {"POST", "/v1/files", upload},        {"GET", "/v1/files", list},
+      {"GET", "/v1/files/{id}", retrieve},  {"GET", "/v1/files/{id}/content", content},
       {"DELETE", "/v1/files/{id}", remove},
   };
   if (s.config.openai_enabled) {
@@ -210,10 +208,11 @@ void register_file_routes(Router& r, AppState& s) {
   for (const auto& [method, path, fn] : routes) {
     r.add(method, path, [&s, fn = fn](http::Request& req) {
       if (!s.files) {
-        return http::error(api_error::make(
-            501, "Files are available only when the OpenAI runtime is enabled "
-                 "([providers.openai] enabled = true).",
-            std::string("unsupported_error")));
+        return http::error(
+            api_error::make(501,
+                            "Files are available only when the OpenAI runtime is enabled "
+                            "([providers.openai] enabled = true).",
+                            std::string("unsupported_error")));
       }
       return fn(s, req);
     });

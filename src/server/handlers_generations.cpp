@@ -7,6 +7,8 @@
 // writing each translated event as it arrives. Non-stream requests rebuild the object from
 // the same stream. After the first byte, failures are in-band and a stream that ends without
 // a terminal event is an error, never a clean finish.
+#include "generation_stream.hpp"
+
 #include <airelays/app_state.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/reasoning_effort.hpp>
@@ -16,8 +18,6 @@
 #include <airelays/translate_completions.hpp>
 #include <airelays/translate_messages.hpp>
 #include <airelays/upstream.hpp>
-
-#include "generation_stream.hpp"
 
 #include <ctime>
 #include <random>
@@ -66,8 +66,7 @@ std::variant<Planned, api_error::ApiError> plan_messages(const json& body,
 }
 
 // Takes the client's tree: the chat translation works on it in place (no copy of a big body).
-std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, json&& body,
-                                                bool no_tools) {
+std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, json&& body, bool no_tools) {
   if (route == GenerationRoute::responses) {
     auto r = responses::plan_request(body, no_tools);
     if (auto* e = std::get_if<api_error::ApiError>(&r)) {
@@ -82,14 +81,16 @@ std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, json&& bo
       return *e;
     }
     auto& p = std::get<translate_chat::ChatPlan>(r);
-    return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model, {}};
+    return Planned{
+        std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model, {}};
   }
   auto r = translate_completions::plan_request(body);
   if (auto* e = std::get_if<api_error::ApiError>(&r)) {
     return *e;
   }
   auto& p = std::get<translate_completions::CompletionsPlan>(r);
-  return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model, {}};
+  return Planned{
+      std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model, {}};
 }
 
 const char* route_name(GenerationRoute route) {
@@ -206,8 +207,8 @@ http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& 
     out = translate_chat::completion_from_response(response, new_id("chatcmpl-"), job.created,
                                                    job.model);
   } else {
-    out = translate_completions::completion_from_response(response, new_id("cmpl-"),
-                                                          job.created, job.model);
+    out = translate_completions::completion_from_response(response, new_id("cmpl-"), job.created,
+                                                          job.model);
   }
   return http::json(200, out);
 }
@@ -219,8 +220,7 @@ void note_client_gone(http::Request& req) {
   }
 }
 
-http::Response generate(AppState& state, http::Request& req, GenerationRoute route,
-                        bool no_tools) {
+http::Response generate(AppState& state, http::Request& req, GenerationRoute route, bool no_tools) {
   json body;
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
@@ -234,9 +234,9 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   auto& p = std::get<Planned>(planned);
   (*req.annotations)["model"] = p.model;
   if (!state.config.openai_enabled) { // AIRelays' answer: no runtime knows the model
-    return fail(req, api_error::make(422, "Unknown model `" + p.model +
-                                              "` and the OpenAI runtime is disabled.",
-                                      std::string("model_not_found"), std::string("model")));
+    return fail(req, api_error::make(
+                         422, "Unknown model `" + p.model + "` and the OpenAI runtime is disabled.",
+                         std::string("model_not_found"), std::string("model")));
   }
   auto job = std::make_shared<GenerationJob>(state, route, req.annotations);
   job->model = p.model;
@@ -313,14 +313,14 @@ http::Response alpha_search(AppState& state, http::Request& req) {
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
   }
-  auto res = state.upstream->post_passthrough("alpha/search", req.body,
-                                              client_headers_to_forward(req));
+  auto res =
+      state.upstream->post_passthrough("alpha/search", req.body, client_headers_to_forward(req));
   (*req.annotations)["upstream_status"] = res.status;
   http::Response out;
   out.status = res.status;
   out.body = res.body;
-  out.content_type = res.header("content-type").empty() ? "application/json"
-                                                        : res.header("content-type");
+  out.content_type =
+      res.header("content-type").empty() ? "application/json" : res.header("content-type");
   for (const auto& [k, v] : res.headers) {
     out.set_header(k, v);
   }
@@ -341,9 +341,8 @@ http::Response count_message_tokens(AppState& state, http::Request& req) {
 }
 
 void add(Router& r, AppState& s, const std::string& path, GenerationRoute route, bool no_tools) {
-  r.add("POST", path, [&s, route, no_tools](http::Request& req) {
-    return generate(s, req, route, no_tools);
-  });
+  r.add("POST", path,
+        [&s, route, no_tools](http::Request& req) { return generate(s, req, route, no_tools); });
 }
 
 } // namespace
@@ -360,9 +359,8 @@ void register_generation_routes(Router& r, AppState& s) {
   }
   r.add("POST", "/v1/alpha/search", [&s](http::Request& req) { return alpha_search(s, req); });
   add(r, s, "/v1/messages", GenerationRoute::messages, false);
-  r.add("POST", "/v1/messages/count_tokens", [&s](http::Request& req) {
-    return count_message_tokens(s, req);
-  });
+  r.add("POST", "/v1/messages/count_tokens",
+        [&s](http::Request& req) { return count_message_tokens(s, req); });
 }
 
 } // namespace airelays::server

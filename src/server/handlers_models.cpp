@@ -55,19 +55,23 @@ json reasoning_block(const json* entry) {
 
 json model_record(const std::string& id, const json& catalog) {
   const json* entry = catalog_entry(catalog, id);
-  json routes = {{"responses", true},     {"chat_completions", true}, {"completions", true},
-                 {"files", true},         {"conversations", true},    {"subscription_status", true}};
+  json routes = {{"responses", true}, {"chat_completions", true}, {"completions", true},
+                 {"files", true},     {"conversations", true},    {"subscription_status", true}};
   json block = {{"provider", "openai"},
                 {"upstream_model", id},
                 {"capabilities", {{"routes", routes}, {"stateful_conversations", true}}},
                 {"reasoning", reasoning_block(entry)},
                 {"structured_output",
                  {{"parameter", "response_format"}, {"types", {"json_schema", "json_object"}}}}};
-  if (entry != nullptr && entry->contains("context_window") && (*entry)["context_window"].is_number()) {
+  if (entry != nullptr && entry->contains("context_window") &&
+      (*entry)["context_window"].is_number()) {
     block["context_window"] = (*entry)["context_window"];
   }
-  return {{"id", id}, {"object", "model"}, {"created", 0},
-          {"owned_by", "airelays-openai-subscription"}, {"airelays", block}};
+  return {{"id", id},
+          {"object", "model"},
+          {"created", 0},
+          {"owned_by", "airelays-openai-subscription"},
+          {"airelays", block}};
 }
 
 // The latest usage windows the backend reported, as x-ratelimit-* headers (docs/api.md).
@@ -83,15 +87,18 @@ void add_latest_ratelimit_headers(AppState& s, http::Response& res) {
 // The claude-* families /v1/messages serves and the GPT model each runs on ([messages]).
 json messages_aliases(const config::Config& c) {
   json out = json::array();
-  for (const auto& [family, model] :
-       {std::pair{"claude-opus", c.messages_opus_model}, {"claude-sonnet", c.messages_sonnet_model},
-        {"claude-haiku", c.messages_haiku_model}}) {
+  for (const auto& [family, model] : {std::pair{"claude-opus", c.messages_opus_model},
+                                      {"claude-sonnet", c.messages_sonnet_model},
+                                      {"claude-haiku", c.messages_haiku_model}}) {
     json block = {{"provider", "openai"},
                   {"upstream_model", model},
                   {"alias", {{"matches", std::string(family) + "-*"}, {"route", "/v1/messages"}}},
                   {"capabilities", {{"routes", {{"messages", true}}}}}};
-    out.push_back({{"id", family}, {"object", "model"}, {"created", 0},
-                   {"owned_by", "airelays-openai-subscription"}, {"airelays", block}});
+    out.push_back({{"id", family},
+                   {"object", "model"},
+                   {"created", 0},
+                   {"owned_by", "airelays-openai-subscription"},
+                   {"airelays", block}});
   }
   return out;
 }
@@ -146,7 +153,8 @@ http::Response get_model(AppState& s, http::Request& req) {
 
 json nonempty_string(const json& obj, const char* key) {
   auto it = obj.find(key);
-  return it != obj.end() && it->is_string() && !it->get<std::string>().empty() ? *it : json(nullptr);
+  return it != obj.end() && it->is_string() && !it->get<std::string>().empty() ? *it
+                                                                               : json(nullptr);
 }
 
 json boolean(const json& obj, const char* key) {
@@ -213,7 +221,8 @@ json window(const json& w) {
   out["reset_after_seconds"] = after.is_null() ? integer(w, "resets_in_seconds") : after;
   json at = integer(w, "reset_at");
   out["reset_at"] = at;
-  out["reset_at_iso"] = at.is_number() && at.get<long>() > 0 ? json(iso_utc(at.get<long>())) : json(nullptr);
+  out["reset_at_iso"] =
+      at.is_number() && at.get<long>() > 0 ? json(iso_utc(at.get<long>())) : json(nullptr);
   return out;
 }
 
@@ -239,7 +248,7 @@ json credits(const json& c) {
   return {{"has_credits", boolean(c, "has_credits")},
           {"unlimited", boolean(c, "unlimited")},
           {"overage_limit_reached", boolean(c, "overage_limit_reached")},
-          {"balance", balance != c.end() && balance->is_string() ? *balance
+          {"balance", balance != c.end() && balance->is_string()   ? *balance
                       : balance != c.end() && balance->is_number() ? json(balance->dump())
                                                                    : json(nullptr)},
           {"approx_local_messages", array_or_null("approx_local_messages")},
@@ -277,13 +286,15 @@ json normalise_usage(const json& u, const std::string& upstream_path) {
   return {{"object", "subscription_status"},
           {"captured_at", captured_now()},
           {"source", {{"kind", "chatgpt_subscription"}, {"upstream_path", upstream_path}}},
-          {"account", {{"user_id", nonempty_string(u, "user_id")},
-                       {"account_id", nonempty_string(u, "account_id")},
-                       {"email", nonempty_string(u, "email")},
-                       {"plan_type", nonempty_string(u, "plan_type")}}},
-          {"rate_limits", {{"default", rate_limit(u.value("rate_limit", json()))},
-                           {"code_review", rate_limit(u.value("code_review_rate_limit", json()))},
-                           {"additional", additional}}},
+          {"account",
+           {{"user_id", nonempty_string(u, "user_id")},
+            {"account_id", nonempty_string(u, "account_id")},
+            {"email", nonempty_string(u, "email")},
+            {"plan_type", nonempty_string(u, "plan_type")}}},
+          {"rate_limits",
+           {{"default", rate_limit(u.value("rate_limit", json()))},
+            {"code_review", rate_limit(u.value("code_review_rate_limit", json()))},
+            {"additional", additional}}},
           {"credits", credits(u.value("credits", json()))},
           {"spend_control", object_or_null(u, "spend_control")},
           {"rate_limit_reached_type", nonempty_string(u, "rate_limit_reached_type")},

@@ -23,8 +23,9 @@ using nlohmann::json;
 
 // OpenAI API families the relay does not serve: every method, every depth below them.
 const char* const k_unsupported[] = {
-    "embeddings", "images",  "audio",   "realtime",  "moderations", "fine_tuning", "fine-tunes",
-    "batches",    "assistants", "threads", "vector_stores", "uploads", "evals",
+    "embeddings",    "images",     "audio",   "realtime",   "moderations",
+    "fine_tuning",   "fine-tunes", "batches", "assistants", "threads",
+    "vector_stores", "uploads",    "evals",
 };
 constexpr int k_unsupported_depth = 5; // /v1/threads/{a}/runs/{b}/steps
 
@@ -33,8 +34,7 @@ double uptime_seconds(const AppState& s) {
 }
 
 double steady_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 json login_json(AppState& s) {
@@ -98,8 +98,7 @@ http::Response relay_status(AppState& s, const http::Request& req) {
       {"stopping", s.stopping.load()},
       {"login", login_json(s)},
       {"security", security_json(s, req.client_ip)},
-      {"upstream",
-       {{"base_url", s.config.base_url}, {"models_cache", models_cache_json(s)}}},
+      {"upstream", {{"base_url", s.config.base_url}, {"models_cache", models_cache_json(s)}}},
       {"logging",
        {{"dir", s.config.logs_dir},
         {"content", s.config.log_content},
@@ -126,9 +125,7 @@ http::Response metrics_text(AppState& s) {
 
 void add_unsupported(Router& r, const std::string& prefix, const std::string& family) {
   std::string pattern = prefix + "/" + family;
-  Handler answer = [](http::Request& req) {
-    return http::error(api_error::unsupported(req.path));
-  };
+  Handler answer = [](http::Request& req) { return http::error(api_error::unsupported(req.path)); };
   for (int depth = 0; depth <= k_unsupported_depth; ++depth) {
     for (const char* method : {"GET", "POST", "DELETE"}) {
       r.add(method, pattern, answer);
@@ -147,7 +144,8 @@ void register_public_routes(Router& r, AppState& s) {
     return res;
   });
   r.add("GET", "/healthz", [](http::Request&) {
-    return http::json(200, {{"ok", true}, {"app_name", status_report::k_product}, {"version", AIRELAYS_VERSION}});
+    return http::json(
+        200, {{"ok", true}, {"app_name", status_report::k_product}, {"version", AIRELAYS_VERSION}});
   });
   r.add("GET", "/v1/relay/status", [&s](http::Request& req) { return relay_status(s, req); });
   r.add("GET", "/metrics", [&s](http::Request&) { return metrics_text(s); });

@@ -34,8 +34,8 @@ std::string chip(const Chip& c) {
 std::string base_url(const AppState& s, const http::Request& req) {
   std::string host = req.header("Host");
   if (host.empty()) {
-    std::string h = s.config.host.find(':') != std::string::npos ? "[" + s.config.host + "]"
-                                                                  : s.config.host;
+    std::string h =
+        s.config.host.find(':') != std::string::npos ? "[" + s.config.host + "]" : s.config.host;
     host = h + ":" + std::to_string(s.config.port);
   }
   return "http://" + host + "/v1";
@@ -59,12 +59,23 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out.push_back(c);
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out.push_back(c);
     }
   }
   return out;
@@ -91,16 +102,16 @@ std::string home_page(AppState& s, const http::Request& req) {
                              : login == token_manager::LoginState::login_required
                                  ? "needs airelays login"
                                  : "missing")})
-    << chip(c.require_bearer_auth
-                ? Chip{token_present, std::string("Relay client token ") +
-                                          (token_present ? "ready" : "missing")}
-                : Chip{true, "Relay auth disabled"})
+    << chip(c.require_bearer_auth ? Chip{token_present, std::string("Relay client token ") +
+                                                            (token_present ? "ready" : "missing")}
+                                  : Chip{true, "Relay auth disabled"})
     << "</p>\n<p id=\"next\"><b>Next:</b> " << next_step(login, token_ok) << "</p>\n"
     << "<h2>Client setup</h2>\n<p>Base URL: <code id=\"base-url\">" << html_escape(base)
     << "</code></p>\n<pre id=\"snippet\"><code>export OPENAI_BASE_URL=" << html_escape(base)
     << "\n";
   if (c.require_bearer_auth) {
-    h << "export OPENAI_API_KEY=\"$(airelays token show --json | jq -r .relay_token)\"</code></pre>\n"
+    h << "export OPENAI_API_KEY=\"$(airelays token show --json | jq -r "
+         ".relay_token)\"</code></pre>\n"
       << "<p>The relay token is shown by <code>airelays token show</code> (kept in <code>"
       << html_escape(c.bearer_token_file) << "</code>); send it as <code>Authorization: Bearer "
       << "&lt;token&gt;</code>. <code>airelays token rotate</code> issues a new one.</p>\n";

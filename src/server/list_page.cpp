@@ -50,7 +50,10 @@ json page(const json& items, const Query& q) {
   bool has_more = start + data.size() < items.size();
   json first = data.empty() ? json(nullptr) : data.front().value("id", json(nullptr));
   json last = data.empty() ? json(nullptr) : data.back().value("id", json(nullptr));
-  return {{"object", "list"}, {"data", data}, {"first_id", first}, {"last_id", last},
+  return {{"object", "list"},
+          {"data", data},
+          {"first_id", first},
+          {"last_id", last},
           {"has_more", has_more}};
 }
 

@@ -7,6 +7,7 @@
 #include <airelays/http_types.hpp>
 
 #include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <variant>

@@ -166,8 +166,7 @@ std::string Flow::client_ip(const std::string& remote_addr,
 }
 
 double Flow::now() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::unique_ptr<Exchange> Flow::begin(http::Request req) {
@@ -300,14 +299,13 @@ http::Response Flow::dispatch(Exchange& ex) {
     return (*handler)(ex.req);
   } catch (const std::exception& err) {
     return http::error(ex.req, api_error::make(500, std::string("Internal error: ") + err.what(),
-                                       std::string("internal_error")));
+                                               std::string("internal_error")));
   }
 }
 
-nlohmann::json Flow::summary(const Exchange& ex, int status, size_t response_bytes,
-                             bool streamed, bool completed, const http::Response* response) const {
-  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                      ex.started)
+nlohmann::json Flow::summary(const Exchange& ex, int status, size_t response_bytes, bool streamed,
+                             bool completed, const http::Response* response) const {
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ex.started)
                 .count();
   nlohmann::json rec = {{"phase", "request"},
                         {"request_id", ex.req.request_id},

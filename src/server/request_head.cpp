@@ -34,8 +34,10 @@ Verdict refused(int status, std::string message, std::string code) {
 Verdict too_large(const Limits& l) {
   return refused(431,
                  "Request header fields too large: the head may have at most " +
-                     std::to_string(l.max_head_bytes) + " bytes ([server] max_request_head_bytes) "
-                     "and " + std::to_string(l.max_header_lines) +
+                     std::to_string(l.max_head_bytes) +
+                     " bytes ([server] max_request_head_bytes) "
+                     "and " +
+                     std::to_string(l.max_header_lines) +
                      " header lines ([server] max_request_header_lines).",
                  "request_header_fields_too_large");
 }
@@ -68,8 +70,7 @@ std::optional<std::string> header_line_error(std::string_view line, std::string&
 }
 
 // The strict checks of a whole head; fills the raw headers.
-std::optional<std::string> head_error(std::string_view head,
-                                      RawHeaders& out) {
+std::optional<std::string> head_error(std::string_view head, RawHeaders& out) {
   int content_lengths = 0;
   bool transfer_encoding = false;
   size_t pos = 0;
@@ -110,16 +111,16 @@ std::optional<std::string> head_error(std::string_view head,
   return std::nullopt;
 }
 
-}  // namespace
+} // namespace
 
 Verdict check(const std::string& bytes, const Limits& limits, Scan& scan, RawHeaders* raw_out) {
   size_t from = scan.scanned > 2 ? scan.scanned - 2 : 0;
   size_t end = bytes.find("\n\r\n", from);
   size_t length = end == std::string::npos ? 0 : end + 3;
   size_t upto = end == std::string::npos ? bytes.size() : length;
-  scan.lines += std::count(bytes.begin() + static_cast<std::ptrdiff_t>(scan.scanned),
-                           bytes.begin() + static_cast<std::ptrdiff_t>(std::max(upto, scan.scanned)),
-                           '\n');
+  scan.lines +=
+      std::count(bytes.begin() + static_cast<std::ptrdiff_t>(scan.scanned),
+                 bytes.begin() + static_cast<std::ptrdiff_t>(std::max(upto, scan.scanned)), '\n');
   scan.scanned = std::max(upto, scan.scanned);
   if ((end == std::string::npos && bytes.size() > limits.max_head_bytes) ||
       length > limits.max_head_bytes ||

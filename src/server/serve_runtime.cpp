@@ -61,7 +61,8 @@ void print_banner(const AppState& s, int port) {
   const auto& c = s.config;
   std::string base = "http://" + url_host(c.host) + ":" + std::to_string(port);
   auto login = s.tokens ? s.tokens->summary().state : token_manager::LoginState::signed_out;
-  std::cout << "airelays " << AIRELAYS_VERSION << ": an OpenAI-compatible relay for your ChatGPT subscription\n"
+  std::cout << "airelays " << AIRELAYS_VERSION
+            << ": an OpenAI-compatible relay for your ChatGPT subscription\n"
             << "  Base URL:      " << base << "/v1\n"
             << "  Bearer auth:   "
             << (c.require_bearer_auth
@@ -89,8 +90,7 @@ Result<config::Config> prepare(const config::Config& cfg, const ServeOptions& op
                       "(AIRELAYS_ALLOW_NON_LOOPBACK=true) to confirm, or use --host 127.0.0.1.");
   }
   if (c.port < 0 || c.port > 65535) {
-    return make_error("invalid port " + std::to_string(c.port) + ": use 0-65535",
-                      ExitCode::usage);
+    return make_error("invalid port " + std::to_string(c.port) + ": use 0-65535", ExitCode::usage);
   }
   if (auto dir = paths::ensure_private_dir(c.data_dir); !dir) {
     return dir.error();
@@ -125,7 +125,8 @@ Status Runtime::started(int port) {
       {"pid", static_cast<long>(::getpid())},
       {"host", c.host},
       {"port", port},
-      {"started_at", std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()}};
+      {"started_at",
+       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()}};
   if (auto w = atomic_file::write(m_state.layout.runtime_file, runtime.dump() + "\n", 0600); !w) {
     std::cerr << "airelays: warning: cannot write " << m_state.layout.runtime_file << ": "
               << w.error().message << std::endl;

@@ -148,11 +148,11 @@ class Wiring {
 public:
   Wiring(AppState& state, Flow& flow, const ServeOptions& options)
       : m_state(state), m_flow(flow),
-        m_svr(connection_guard::make_server(limits(state.config, options),
-                                            [this](int status, const std::string& message,
-                                                   const std::string& code) {
-                                              return refusal(status, message, code);
-                                            })) {
+        m_svr(connection_guard::make_server(
+            limits(state.config, options),
+            [this](int status, const std::string& message, const std::string& code) {
+              return refusal(status, message, code);
+            })) {
     configure(options);
   }
   httplib::Server& server() { return *m_svr; }
@@ -238,13 +238,13 @@ void Wiring::configure(const ServeOptions& options) {
   svr.Delete(any, body_handler);
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request&, httplib::Response& res) { return library_error(res); }));
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                 std::exception_ptr) {
-    res.status = 500;
-    res.set_content(api_error::body(api_error::make(500, "Internal server error.",
-                                                    std::string("internal_error"))),
-                    "application/json");
-  });
+  svr.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content(api_error::body(api_error::make(500, "Internal server error.",
+                                                        std::string("internal_error"))),
+                        "application/json");
+      });
 }
 
 httplib::Server::HandlerResponse Wiring::pre_route(const httplib::Request& hr,
@@ -261,7 +261,9 @@ httplib::Server::HandlerResponse Wiring::pre_route(const httplib::Request& hr,
   }
   auto len = content_length(hr);
   if (len && *len < 0) {
-    send(res, ex, m_flow.refuse(*ex, api_error::bad_request("Invalid Content-Length header."), "bad_length"), true);
+    send(res, ex,
+         m_flow.refuse(*ex, api_error::bad_request("Invalid Content-Length header."), "bad_length"),
+         true);
     return HR::Handled;
   }
   int64_t cap = m_flow.body_cap(*ex);
@@ -451,10 +453,10 @@ Result<int> serve(const config::Config& cfg, const ServeOptions& options) {
   Flow flow(state, router);
   Wiring wiring(state, flow, options);
   auto& svr = wiring.server();
-  int port = state.config.port == 0 ? svr.bind_to_any_port(state.config.host)
-                                    : (svr.bind_to_port(state.config.host, state.config.port)
-                                           ? state.config.port
-                                           : -1);
+  int port =
+      state.config.port == 0
+          ? svr.bind_to_any_port(state.config.host)
+          : (svr.bind_to_port(state.config.host, state.config.port) ? state.config.port : -1);
   if (port < 0) {
     return make_error("cannot listen on " + state.config.host + ":" +
                       std::to_string(state.config.port) +

@@ -4,7 +4,6 @@
 #include <airelays/paths.hpp>
 #include <airelays/random_hex.hpp>
 
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -24,8 +23,8 @@ bool is_conversation_id(const std::string& id) {
 // Response ids come from the upstream ("resp_…"); only safe file-name characters are used.
 bool is_safe_response_id(const std::string& id) {
   return !id.empty() && id.size() <= 200 && std::all_of(id.begin(), id.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-         });
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
 }
 
 nlohmann::json to_disk(const Conversation& c) {
@@ -75,8 +74,8 @@ void assign_item_ids(nlohmann::json& items) {
       continue;
     }
     auto type = item.find("type");
-    bool message = (type == item.end() && item.contains("role")) ||
-                   (type != item.end() && *type == "message");
+    bool message =
+        (type == item.end() && item.contains("role")) || (type != item.end() && *type == "message");
     item["id"] = (message ? "msg_" : "item_") + random_hex::make(32);
   }
 }
@@ -84,9 +83,8 @@ void assign_item_ids(nlohmann::json& items) {
 ConversationStore::ConversationStore(std::string dir, int max_responses, Clock now)
     : m_dir(std::move(dir)), m_max_responses(std::max(max_responses, 0)), m_now(std::move(now)) {}
 
-Result<std::unique_ptr<ConversationStore>> ConversationStore::open(std::string dir,
-                                                                   int max_stored_responses,
-                                                                   Clock now) {
+Result<std::unique_ptr<ConversationStore>>
+ConversationStore::open(std::string dir, int max_stored_responses, Clock now) {
   for (const auto& d : {dir, dir + "/responses"}) {
     Status made = paths::ensure_private_dir(d);
     if (!made) {
@@ -122,9 +120,8 @@ Status ConversationStore::load_responses() {
       fs::remove(entry.path(), rm); // the temp file of a write a crash interrupted
       continue;
     }
-    bool digits = name.size() > 18 && std::all_of(name.begin(), name.begin() + 12, [](char c) {
-      return c >= '0' && c <= '9';
-    });
+    bool digits = name.size() > 18 && std::all_of(name.begin(), name.begin() + 12,
+                                                  [](char c) { return c >= '0' && c <= '9'; });
     if (!digits || name[12] != '-' || name.compare(name.size() - 5, 5, ".json") != 0) {
       continue;
     }
@@ -142,8 +139,9 @@ Status ConversationStore::load_responses() {
 
 void ConversationStore::evict_locked() {
   while (m_responses.size() > static_cast<size_t>(m_max_responses)) {
-    auto oldest = std::min_element(m_responses.begin(), m_responses.end(),
-                                   [](const auto& a, const auto& b) { return a.second < b.second; });
+    auto oldest =
+        std::min_element(m_responses.begin(), m_responses.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
     (void)atomic_file::remove(response_path(oldest->second, oldest->first));
     m_responses.erase(oldest);
   }
@@ -191,8 +189,8 @@ Result<std::optional<Conversation>> ConversationStore::get(const std::string& id
   return read_locked(id);
 }
 
-Result<std::optional<Conversation>> ConversationStore::update_metadata(const std::string& id,
-                                                                       const nlohmann::json& metadata) {
+Result<std::optional<Conversation>>
+ConversationStore::update_metadata(const std::string& id, const nlohmann::json& metadata) {
   std::lock_guard lock(m_mutex);
   auto c = read_locked(id);
   if (!c || !*c) {

@@ -2,17 +2,17 @@
 // History first: the conversation's items or the previous response's input and output are
 // prepended to the client's new input; then every file reference in the whole input is
 // resolved, so an item stored with a file_id is expanded afresh on each turn.
+#include "expansion_files.hpp"
+
 #include <airelays/conversation_store.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/file_store.hpp>
 #include <airelays/json_util.hpp>
 
-#include "expansion_files.hpp"
-
 namespace airelays::expansion {
 
-using nlohmann::json;
 using api_error::ApiError;
+using nlohmann::json;
 
 namespace {
 

@@ -13,9 +13,9 @@
 
 namespace airelays::expansion {
 
-using nlohmann::json;
 using api_error::ApiError;
 using file_type::Kind;
+using nlohmann::json;
 
 namespace {
 
@@ -69,42 +69,42 @@ ApiError unsupported_type(const FileBytes& f, const file_type::Detected& d,
 std::variant<json, ApiError> convert(const FileBytes& f, const json& part, bool want_image,
                                      const std::string& param) {
   auto d = file_type::detect(f.bytes, f.filename, f.declared_type);
-  bool image = d.kind == Kind::png || d.kind == Kind::jpeg || d.kind == Kind::gif ||
-               d.kind == Kind::webp;
+  bool image =
+      d.kind == Kind::png || d.kind == Kind::jpeg || d.kind == Kind::gif || d.kind == Kind::webp;
   if (image) {
     std::string detail = string_at(part, "detail").value_or("auto");
-    return json{{"type", "input_image"}, {"image_url", data_url(d.mime, f.bytes)}, {"detail", detail}};
+    return json{
+        {"type", "input_image"}, {"image_url", data_url(d.mime, f.bytes)}, {"detail", detail}};
   }
   if (want_image && d.kind != Kind::other) {
     return unusable("File `" + f.filename + "` is not an image (it is " +
-                        file_type::kind_name(d.kind) +
-                        ", " + d.mime + "); input_image takes PNG, JPEG, GIF or WebP.",
+                        file_type::kind_name(d.kind) + ", " + d.mime +
+                        "); input_image takes PNG, JPEG, GIF or WebP.",
                     param);
   }
   if (d.kind == Kind::text) {
     return text_part(f, d.mime, param);
   }
   if (d.kind == Kind::pdf) {
-    return json{{"type", "input_file"}, {"filename", f.filename},
-                {"file_data", data_url(d.mime, f.bytes)}};
+    return json{
+        {"type", "input_file"}, {"filename", f.filename}, {"file_data", data_url(d.mime, f.bytes)}};
   }
   return unsupported_type(f, d, param);
 }
 
 std::variant<FileBytes, ApiError> stored_by_id(const file_store::FileStore* files,
                                                const std::string& id, const std::string& param) {
-  auto missing = api_error::make(404,
-                                 "No file found with id '" + id +
-                                     "'. Upload it first with POST /v1/files.",
-                                 std::string("file_not_found"), param);
+  auto missing = api_error::make(
+      404, "No file found with id '" + id + "'. Upload it first with POST /v1/files.",
+      std::string("file_not_found"), param);
   if (!files) {
     return missing;
   }
   auto info = files->get(id);
   auto bytes = files->read(id);
   if (!bytes) {
-    return api_error::make(500, "Could not read the stored file " + id + ": " +
-                                    bytes.error().message);
+    return api_error::make(500,
+                           "Could not read the stored file " + id + ": " + bytes.error().message);
   }
   if (!info || !bytes.value()) {
     return missing;
@@ -113,7 +113,8 @@ std::variant<FileBytes, ApiError> stored_by_id(const file_store::FileStore* file
 }
 
 std::variant<FileBytes, ApiError> stored_by_name(const file_store::FileStore* files,
-                                                 const std::string& name, const std::string& param) {
+                                                 const std::string& name,
+                                                 const std::string& param) {
   auto info = files ? files->find_by_filename(name) : std::nullopt;
   if (!info) {
     return api_error::make(404,
@@ -152,9 +153,8 @@ std::variant<FileBytes, ApiError> inline_data(const json& part, const std::strin
 }
 
 // The bytes a part refers to, or nullopt when the part refers to no file.
-std::optional<std::variant<FileBytes, ApiError>> source_of(const json& part,
-                                                           const file_store::FileStore* files,
-                                                           const std::string& param) {
+std::optional<std::variant<FileBytes, ApiError>>
+source_of(const json& part, const file_store::FileStore* files, const std::string& param) {
   auto type = string_at(part, "type").value_or("");
   auto file_id = string_at(part, "file_id");
   if (file_id && !file_id->empty()) {

@@ -10,6 +10,7 @@
 #include <airelays/api_error.hpp>
 
 #include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>

@@ -39,9 +39,9 @@ Result<std::optional<std::string>> read_entry(const std::string& dir, const char
   int open_errno = errno;
   ::close(dfd);
   if (fd < 0) {
-    return open_errno == ENOENT
-               ? Result<std::optional<std::string>>(std::nullopt)
-               : make_error(dir + "/" + name + " is not a plain file: " + std::strerror(open_errno));
+    return open_errno == ENOENT ? Result<std::optional<std::string>>(std::nullopt)
+                                : make_error(dir + "/" + name +
+                                             " is not a plain file: " + std::strerror(open_errno));
   }
   struct stat st {};
   std::string out;
@@ -85,8 +85,9 @@ bool is_file_id(const std::string& name) {
 }
 
 nlohmann::json meta_json(const FileInfo& f) {
-  return {{"id", f.id},           {"filename", f.filename}, {"purpose", f.purpose},
-          {"content_type", f.content_type}, {"bytes", f.bytes}, {"created_at", f.created_at},
+  return {{"id", f.id},           {"filename", f.filename},
+          {"purpose", f.purpose}, {"content_type", f.content_type},
+          {"bytes", f.bytes},     {"created_at", f.created_at},
           {"sha256", f.sha256},   {"sequence", f.sequence}};
 }
 
@@ -107,8 +108,7 @@ std::optional<FileInfo> parse_meta(const std::string& text) {
   };
   bool ok = str("id", f.id) && str("filename", f.filename) && str("purpose", f.purpose) &&
             str("content_type", f.content_type) && str("sha256", f.sha256) &&
-            num("bytes", f.bytes) && num("created_at", f.created_at) &&
-            num("sequence", f.sequence);
+            num("bytes", f.bytes) && num("created_at", f.created_at) && num("sequence", f.sequence);
   return ok ? std::optional<FileInfo>(f) : std::nullopt;
 }
 
@@ -123,9 +123,10 @@ api_error::ApiError too_large(int64_t size, int64_t limit) {
 api_error::ApiError over_quota(int64_t size, int64_t total, int64_t limit) {
   return api_error::make(413,
                          "Stored uploads would exceed the upload quota of " +
-                             std::to_string(limit) + " bytes ([uploads] max_total_upload_bytes): " +
-                             std::to_string(total) + " bytes are stored and this file is " +
-                             std::to_string(size) + " bytes. Delete files with DELETE /v1/files/{id}.",
+                             std::to_string(limit) +
+                             " bytes ([uploads] max_total_upload_bytes): " + std::to_string(total) +
+                             " bytes are stored and this file is " + std::to_string(size) +
+                             " bytes. Delete files with DELETE /v1/files/{id}.",
                          std::string("upload_quota_exceeded"), std::string("file"));
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 // Upper bounds, in seconds, of the histogram buckets: upstream calls take from tens of
 // milliseconds (models) to minutes (long generations).
-constexpr double k_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,  1,
+constexpr double k_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
                                 2.5,   5,    10,    30,   60,  120,  300};
 constexpr size_t k_bucket_count = sizeof(k_buckets) / sizeof(k_buckets[0]);
 

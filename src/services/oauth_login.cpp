@@ -7,10 +7,11 @@
 #include <airelays/jwt.hpp>
 #include <airelays/oauth_login.hpp>
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 
@@ -167,7 +168,8 @@ Result<Tokens> exchange_code(const Settings& s, const std::string& code,
     return make_error("Token exchange failed: " + issuer_detail(r));
   }
   auto j = nlohmann::json::parse(r.body, nullptr, false);
-  Tokens t{string_or_empty(j, "id_token"), string_or_empty(j, "access_token"), string_or_empty(j, "refresh_token")};
+  Tokens t{string_or_empty(j, "id_token"), string_or_empty(j, "access_token"),
+           string_or_empty(j, "refresh_token")};
   if (t.id_token.empty() || t.access_token.empty() || t.refresh_token.empty()) {
     return make_error("Token exchange failed: the issuer's token response is invalid (it must "
                       "carry id_token, access_token and refresh_token).");
@@ -245,7 +247,8 @@ Result<Tokens> poll_device_code(const Settings& s, const DeviceCode& code, const
     std::string auth_code = string_or_empty(j, "authorization_code");
     std::string verifier = string_or_empty(j, "code_verifier");
     if (auth_code.empty() || verifier.empty()) {
-      return make_error("Device-code login returned an unexpected payload (no authorization code).");
+      return make_error(
+          "Device-code login returned an unexpected payload (no authorization code).");
     }
     return exchange_code(s, auth_code, s.issuer + "/deviceauth/callback", verifier);
   }

@@ -1,15 +1,16 @@
 // The browser flow's loopback callback listener (see oauth_login.hpp): binds
-// 127.0.0.1:<callback_port> (port 0 = any, for tests) and the same port on ::1 when it can, checks `state`, exchanges the code
-// while the browser waits, and answers with a success or an error page; /cancel ends the
-// login. One of the two places httplib is used (the other is the server wiring).
+// 127.0.0.1:<callback_port> (port 0 = any, for tests) and the same port on ::1 when it can, checks
+// `state`, exchanges the code while the browser waits, and answers with a success or an error page;
+// /cancel ends the login. One of the two places httplib is used (the other is the server wiring).
 #include <airelays/oauth_login.hpp>
+
+#include <httplib.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <httplib.h>
 #include <mutex>
-#include <sys/socket.h>
 #include <optional>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -21,12 +22,23 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '&': out += "&amp;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out.push_back(c);
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out.push_back(c);
     }
   }
   return out;
@@ -35,8 +47,8 @@ std::string html_escape(const std::string& s) {
 std::string page(const std::string& title, const std::string& heading, const std::string& text) {
   return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + title +
          "</title></head><body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\">"
-         "<h1 id=\"result\">" + heading + "</h1><p id=\"detail\">" + html_escape(text) +
-         "</p></body></html>";
+         "<h1 id=\"result\">" +
+         heading + "</h1><p id=\"detail\">" + html_escape(text) + "</p></body></html>";
 }
 
 void send_page(httplib::Response& res, int status, const std::string& html) {
@@ -53,7 +65,8 @@ std::string error_page(const std::string& code, const std::string& message) {
 
 // The user-facing error for ?error=E&error_description=D.
 std::string callback_error(const std::string& error, const std::string& description) {
-  if (error == "access_denied" && description.find("missing_codex_entitlement") != std::string::npos) {
+  if (error == "access_denied" &&
+      description.find("missing_codex_entitlement") != std::string::npos) {
     return "Codex is not enabled for your ChatGPT workspace (missing entitlement). Contact your "
            "workspace administrator, or sign in with another account.";
   }
@@ -84,10 +97,10 @@ public:
     bool ok = port == 0 ? (port = m_server.bind_to_any_port("127.0.0.1")) > 0
                         : m_server.bind_to_port("127.0.0.1", port);
     if (!ok) {
-      return make_error("airelays could not bind localhost:" +
-                        std::to_string(m_settings.callback_port) +
-                        " for browser login. Another login flow may already be using that port. "
-                        "Retry later or use `airelays login --device`.");
+      return make_error(
+          "airelays could not bind localhost:" + std::to_string(m_settings.callback_port) +
+          " for browser login. Another login flow may already be using that port. "
+          "Retry later or use `airelays login --device`.");
     }
     m_redirect = "http://localhost:" + std::to_string(port) + "/auth/callback";
     m_url = authorize_url(m_settings, m_pkce, m_redirect);
@@ -106,7 +119,8 @@ public:
   const std::string& redirect_uri() const override { return m_redirect; }
 
   Result<Tokens> wait(const CancelFlag& cancel, const Notify& notify) override {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(m_settings.timeout_seconds);
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(m_settings.timeout_seconds);
     std::unique_lock lock(m_mutex);
     while (!m_result) {
       flush_notices(lock, notify);
@@ -114,9 +128,10 @@ public:
         return make_error("Login cancelled.", ExitCode::aborted);
       }
       if (std::chrono::steady_clock::now() >= deadline) {
-        return make_error("Browser login did not complete within " +
-                          std::to_string(std::max(1, m_settings.timeout_seconds / 60)) +
-                          " minute(s). Run `airelays login` again, or use `airelays login --device`.");
+        return make_error(
+            "Browser login did not complete within " +
+            std::to_string(std::max(1, m_settings.timeout_seconds / 60)) +
+            " minute(s). Run `airelays login` again, or use `airelays login --device`.");
       }
       m_cv.wait_for(lock, std::chrono::milliseconds(100));
     }

@@ -1,11 +1,12 @@
 // The relay's bearer token (see relay_token.hpp).
-#include <airelays/base64url.hpp>
 #include <airelays/atomic_file.hpp>
+#include <airelays/base64url.hpp>
 #include <airelays/relay_token.hpp>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+
 #include <stdexcept>
 
 namespace airelays::relay_token {

@@ -35,8 +35,8 @@ double now_unix() {
 }
 
 Steady::time_point after(double seconds) {
-  return Steady::now() + std::chrono::duration_cast<Steady::duration>(
-                             std::chrono::duration<double>(seconds));
+  return Steady::now() +
+         std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
 }
 
 Access failed(api_error::ApiError e) {
@@ -88,8 +88,8 @@ struct Stamp {
 class Manager final : public TokenManager {
 public:
   Manager(config::Config cfg, paths::Layout layout, metrics::Registry* metrics, Tuning tuning)
-      : m_cfg(std::move(cfg)), m_layout(std::move(layout)), m_metrics(metrics),
-        m_tuning(tuning), m_refresher(m_cfg, m_layout, m_tuning),
+      : m_cfg(std::move(cfg)), m_layout(std::move(layout)), m_metrics(metrics), m_tuning(tuning),
+        m_refresher(m_cfg, m_layout, m_tuning),
         m_store(secret_store::open(m_cfg.storage, m_layout.data_dir, m_layout.auth_file)) {}
 
   ~Manager() override {
@@ -132,10 +132,11 @@ public:
     }
     bool joining = m_in_flight || m_wanted;
     if (!joining && Steady::now() < m_forced_until) {
-      return failed(auth_error("upstream_auth_rejected", "rejected",
-                               "The upstream rejected the ChatGPT login again within " +
-                                   std::to_string(static_cast<int>(m_tuning.forced_cooldown_seconds)) +
-                                   " s of a refresh. Run `airelays login` if this persists."));
+      return failed(
+          auth_error("upstream_auth_rejected", "rejected",
+                     "The upstream rejected the ChatGPT login again within " +
+                         std::to_string(static_cast<int>(m_tuning.forced_cooldown_seconds)) +
+                         " s of a refresh. Run `airelays login` if this persists."));
     }
     if (!joining) {
       m_forced_until = after(m_tuning.forced_cooldown_seconds);
@@ -190,8 +191,8 @@ private:
       drop(missing());
       return;
     }
-    auto r = auth_record::parse(*text, m_store->place() == "keyring" ? "the keyring"
-                                                                      : m_layout.auth_file);
+    auto r = auth_record::parse(*text,
+                                m_store->place() == "keyring" ? "the keyring" : m_layout.auth_file);
     if (!r) {
       drop(failed(auth_error("upstream_auth_error", "", r.error().message)));
     } else if (!auth_record::authenticated(*r)) {
@@ -337,7 +338,8 @@ private:
       m_backoff_until = {};
       note_saved(o);
       count(o.kind == Kind::refreshed ? (o.unsaved ? "unsaved" : "ok")
-                                      : o.kind == Kind::reused ? "reused" : "saved",
+            : o.kind == Kind::reused  ? "reused"
+                                      : "saved",
             reason);
       break;
     case Kind::missing:
@@ -369,8 +371,7 @@ private:
         std::cerr << "airelays: warning: the refreshed ChatGPT login could not be stored ("
                   << o.save_error << "); it is kept in memory and the save is retried\n";
       }
-      m_save_delay = m_unsaved ? std::min(m_save_delay * 2, 60.0)
-                               : m_tuning.save_retry_seconds;
+      m_save_delay = m_unsaved ? std::min(m_save_delay * 2, 60.0) : m_tuning.save_retry_seconds;
       m_next_save = after(m_save_delay);
       m_save_error = o.save_error;
     } else if (m_unsaved) {

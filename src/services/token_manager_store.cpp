@@ -7,10 +7,11 @@
 #include <airelays/secret_store.hpp>
 #include <airelays/token_manager.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 namespace airelays::token_manager {

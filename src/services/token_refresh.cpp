@@ -11,14 +11,15 @@
 #include <airelays/jwt.hpp>
 #include <airelays/secret_store.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <ctime>
-#include <variant>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <variant>
 
 namespace airelays::token_manager::detail {
 
@@ -199,8 +200,8 @@ Outcome Refresher::refresh(const Job& job) {
   if (ours) { // before the next refresh, store the one that could not be stored
     saved_first = this->store(current, Kind::reused);
   }
-  double now = std::chrono::duration<double>(
-                   std::chrono::system_clock::now().time_since_epoch()).count();
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (current.access_token != job.stale_access && !needs_refresh(current, now, job.skew)) {
     if (ours) {
       return saved_first;
@@ -289,8 +290,7 @@ Outcome Refresher::call_issuer(const auth_record::Record& current, const std::st
   return o;
 }
 
-Outcome Refresher::accept(const auth_record::Record& current, const std::string& text,
-                          double now) {
+Outcome Refresher::accept(const auth_record::Record& current, const std::string& text, double now) {
   auto body = nlohmann::json::parse(text, nullptr, false);
   auto pick = [&body](const char* key, const std::string& old) {
     std::string v = string_or_empty(body, key);
@@ -347,9 +347,9 @@ Outcome Refresher::store(auth_record::Record record, Kind kind) {
   } else {
     o.unsaved = true;
     o.save_error = saved.error().message;
-    write_save_failure(m_layout, SaveFailure{auth_record::format_time(static_cast<double>(
-                                                 std::time(nullptr))),
-                                             o.save_error, static_cast<long>(::getpid())});
+    write_save_failure(
+        m_layout, SaveFailure{auth_record::format_time(static_cast<double>(std::time(nullptr))),
+                              o.save_error, static_cast<long>(::getpid())});
     mark_changed(m_layout);
   }
   o.record = std::move(record);

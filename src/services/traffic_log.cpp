@@ -2,14 +2,15 @@
 #include <airelays/http_types.hpp>
 #include <airelays/traffic_log.hpp>
 
+#include <openssl/sha.h>
+
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
 #include <iostream>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,8 +26,8 @@ constexpr int k_max_logged_depth = 256;
 // (so `apiKey`, `openai_api_key` and `X-Api-Key` all match): a key matches when it contains
 // one of k_secret_parts, ends with "token" (access_token, sessionToken; not max_tokens) or
 // is one of k_secret_names.
-const char* const k_secret_parts[] = {"apikey", "secret", "password", "passwd",
-                                      "authorization", "cookie"};
+const char* const k_secret_parts[] = {"apikey", "secret",        "password",
+                                      "passwd", "authorization", "cookie"};
 const char* const k_secret_names[] = {"filedata", "code"};
 // Query parameter names that carry keys in URLs (`?key=`) besides the above.
 const char* const k_secret_query_names[] = {"key", "sig", "signature"};
@@ -93,7 +94,8 @@ bool scrub_text(std::string& text) {
     size_t start = std::string::npos;
     size_t end = i;
     bool word_start = i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]));
-    if (word_start && i + 7 < text.size() && iequals(std::string_view(text).substr(i, 7), "bearer ")) {
+    if (word_start && i + 7 < text.size() &&
+        iequals(std::string_view(text).substr(i, 7), "bearer ")) {
       end = i + 7;
       while (end < text.size() && text[end] == ' ') {
         ++end;
@@ -229,8 +231,8 @@ nlohmann::json body_snapshot(std::string_view body, std::string_view content_typ
 
 std::string iso_time(TimePoint t) {
   std::tm tm = utc(t);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() %
-                1000000;
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,

@@ -73,7 +73,8 @@ std::string strip_suffix(std::string s, const std::string& suffix) {
   while (!s.empty() && s.back() == '/') {
     s.pop_back();
   }
-  if (s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) {
+  if (s.size() >= suffix.size() &&
+      s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) {
     s.resize(s.size() - suffix.size());
   }
   return s;
@@ -142,8 +143,9 @@ api_error::ApiError transport_error(http_client::Failure failure, const std::str
   if (failure == Failure::dns) {
     // Not transient within a request: retrying for 85 s only delays the answer.
     return api_error::make(502,
-                           "Upstream connection failed: " + text + ". Check the network (DNS) "
-                           "and [upstream] base_url.",
+                           "Upstream connection failed: " + text +
+                               ". Check the network (DNS) "
+                               "and [upstream] base_url.",
                            std::string("upstream_host_not_found"));
   }
   if (failure == Failure::tls) {
@@ -151,8 +153,10 @@ api_error::ApiError transport_error(http_client::Failure failure, const std::str
     // proxy/antivirus intercepting with its own certificate: say so, not just "SSL error".
     return api_error::make(502,
                            "Upstream connection failed: the TLS handshake with the upstream "
-                           "failed (" + text + "). Check that [upstream] base_url is the right "
-                           "https:// address and that nothing intercepts TLS on the way.",
+                           "failed (" +
+                               text +
+                               "). Check that [upstream] base_url is the right "
+                               "https:// address and that nothing intercepts TLS on the way.",
                            std::string("upstream_connection_failed"));
   }
   return api_error::make(502, "Upstream connection failed: " + text,
@@ -228,9 +232,7 @@ std::optional<sse::Event> EventStream::next() {
   return std::move(m_ready[m_next++]);
 }
 
-bool EventStream::aborted() const {
-  return m_transfer->failure() == http_client::Failure::aborted;
-}
+bool EventStream::aborted() const { return m_transfer->failure() == http_client::Failure::aborted; }
 
 void EventStream::set_abort_check(std::function<bool()> should_abort) {
   m_transfer->set_abort_check(std::move(should_abort));
@@ -296,9 +298,10 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
   rq.headers = headers(access.credentials->access_token, access.credentials->account_id, true);
   rq.headers.emplace_back("Content-Type", "application/json");
   rq.headers.emplace_back("Accept", "text/event-stream");
-  bool has_session = std::any_of(options.forward_headers.begin(), options.forward_headers.end(),
-                                 [](const auto& h) { return lower(h.first) == "session-id" ||
-                                                            lower(h.first) == "session_id"; });
+  bool has_session = std::any_of(
+      options.forward_headers.begin(), options.forward_headers.end(), [](const auto& h) {
+        return lower(h.first) == "session-id" || lower(h.first) == "session_id";
+      });
   if (!options.session_id.empty() && !has_session) {
     rq.headers.emplace_back("session_id", options.session_id);
   }
@@ -369,8 +372,8 @@ void Upstream::read_head(Attempt& a) {
 }
 
 bool Upstream::wait_backoff(double seconds, const CallOptions& options) const {
-  auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(seconds));
+  auto until = Clock::now() +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   while (Clock::now() < until) {
     if (options.should_abort && options.should_abort()) {
       return false;
@@ -411,7 +414,8 @@ Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& o
     }
     bool in_time =
         Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                           backoff_seconds(m_cfg.retry_backoff_seconds, retry))) < deadline;
+                           backoff_seconds(m_cfg.retry_backoff_seconds, retry))) <
+        deadline;
     if (!in_time || !may_retry(*a.error, retry, options)) {
       out.error = std::move(a.error);
       return out;
@@ -427,7 +431,8 @@ bool Upstream::retry_after_failure(const api_error::ApiError& e, const CallOptio
 
 // The policy, before and after the first event alike: a retriable status, budget left, a
 // quota that resets within the backoff ahead; then the wait (false when the server stops).
-bool Upstream::may_retry(const api_error::ApiError& e, int retry, const CallOptions& options) const {
+bool Upstream::may_retry(const api_error::ApiError& e, int retry,
+                         const CallOptions& options) const {
   return retriable(e) && retry < m_cfg.retry_attempts && retry_worthwhile(e, retry) &&
          wait_backoff(backoff_seconds(m_cfg.retry_backoff_seconds, retry), options);
 }
@@ -456,8 +461,8 @@ JsonResult Upstream::get_json(const std::string& url, bool with_version) {
     }
     http_client::Request rq;
     rq.url = url;
-    rq.headers = headers(access.credentials->access_token, access.credentials->account_id,
-                         with_version);
+    rq.headers =
+        headers(access.credentials->access_token, access.credentials->account_id, with_version);
     rq.headers.emplace_back("Accept", "application/json");
     rq.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
     rq.timeout_ms = static_cast<long>(m_cfg.request_timeout_seconds * 1000);
@@ -507,8 +512,8 @@ JsonResult Upstream::models(bool fresh) {
     out.value = *m_models_cache;
     return out;
   }
-  auto out = get_json(strip_suffix(m_cfg.base_url, "") + "/models?client_version=" +
-                          http_client::url_encode(m_cfg.client_version),
+  auto out = get_json(strip_suffix(m_cfg.base_url, "") +
+                          "/models?client_version=" + http_client::url_encode(m_cfg.client_version),
                       true);
   if (out.ok() && out.value->contains("models") && (*out.value)["models"].is_array()) {
     m_models_cache = out.value;
@@ -621,19 +626,19 @@ void Upstream::note_usage(const std::string& account, const http_client::HeaderL
 
 bool forwarded_request_header(std::string_view name) {
   std::string n = lower(name);
-  return starts_with(n, "x-codex-") || n == "session-id" || n == "session_id" ||
-         n == "thread-id" || n == "x-client-request-id" || n == "openai-beta";
+  return starts_with(n, "x-codex-") || n == "session-id" || n == "session_id" || n == "thread-id" ||
+         n == "x-client-request-id" || n == "openai-beta";
 }
 
 bool forwarded_response_header(std::string_view name) {
   std::string n = lower(name);
   return starts_with(n, "x-codex-") || n == "openai-model" || n == "x-models-etag" ||
-         n == "x-oai-request-id" || n == "x-reasoning-included" ||
-         n == "openai-processing-ms" || n == "cf-ray";
+         n == "x-oai-request-id" || n == "x-reasoning-included" || n == "openai-processing-ms" ||
+         n == "cf-ray";
 }
 
-http_client::HeaderList forwarded_request_headers(
-    const std::vector<std::pair<std::string, std::string>>& client_headers) {
+http_client::HeaderList
+forwarded_request_headers(const std::vector<std::pair<std::string, std::string>>& client_headers) {
   http_client::HeaderList out;
   for (const auto& [k, v] : client_headers) {
     if (forwarded_request_header(k)) {

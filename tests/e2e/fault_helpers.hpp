@@ -47,8 +47,8 @@ inline std::string plant_login(const Env& env, long ttl = 3600,
                                const std::string& refresh_token = "rt_planted") {
   std::string account = "11111111-2222-3333-4444-555555555555";
   json auth = {{"chatgpt_account_id", account}, {"chatgpt_plan_type", "plus"}};
-  std::string id_token = fake::make_jwt({{"email", "user@example.com"},
-                                         {"https://api.openai.com/auth", auth}});
+  std::string id_token =
+      fake::make_jwt({{"email", "user@example.com"}, {"https://api.openai.com/auth", auth}});
   std::string access = fake::make_jwt({{"iat", unix_now()},
                                        {"exp", unix_now() + ttl},
                                        {"jti", refresh_token},
@@ -57,8 +57,11 @@ inline std::string plant_login(const Env& env, long ttl = 3600,
   std::time_t now = std::time(nullptr);
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S.000000+00:00", std::gmtime(&now));
   json record = {{"bound_account_id", account},
-                 {"tokens", {{"id_token", id_token}, {"access_token", access},
-                             {"refresh_token", refresh_token}, {"account_id", account}}},
+                 {"tokens",
+                  {{"id_token", id_token},
+                   {"access_token", access},
+                   {"refresh_token", refresh_token},
+                   {"account_id", account}}},
                  {"last_refresh", when}};
   write_file(env.data_dir() + "/auth.json", record.dump(2) + "\n", 0600);
   return access;
@@ -77,12 +80,19 @@ struct Settings {
 inline void configure(const Env& env, const Settings& s) {
   serve::give_token(env);
   serve::give_config(env, "[auth]\nstorage = \"file\"\n"
-                          "[upstream]\nbase_url = \"" + s.base_url + "\"\n"
-                          "issuer_base_url = \"" + s.issuer_url + "\"\n"
-                          "connect_timeout_seconds = 2\n"
-                          "stream_idle_timeout_seconds = " + std::to_string(s.idle_timeout_s) + "\n"
-                          "[providers.openai]\nretry_attempts = " + std::to_string(s.retry_attempts) +
-                          "\nretry_backoff_seconds = " + s.backoff + "\n" + s.extra);
+                          "[upstream]\nbase_url = \"" +
+                              s.base_url +
+                              "\"\n"
+                              "issuer_base_url = \"" +
+                              s.issuer_url +
+                              "\"\n"
+                              "connect_timeout_seconds = 2\n"
+                              "stream_idle_timeout_seconds = " +
+                              std::to_string(s.idle_timeout_s) +
+                              "\n"
+                              "[providers.openai]\nretry_attempts = " +
+                              std::to_string(s.retry_attempts) +
+                              "\nretry_backoff_seconds = " + s.backoff + "\n" + s.extra);
 }
 
 // The usual case: the relay in env pointed at `fake`, signed in, listening.
@@ -138,7 +148,7 @@ inline bool read_until(int fd, std::string& got, const std::string& needle,
 // Sends a request and reads the answer until the relay closes (no half-close: a client that
 // shuts down its sending side looks gone to the server's liveness check).
 inline std::string send_and_read(int port, const std::string& request,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   int fd = serve::connect_to(port);
   if (fd < 0) {
     return {};

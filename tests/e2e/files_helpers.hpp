@@ -20,7 +20,8 @@ inline const std::string k_token = "e2e-files-relay-token-0123456789abcdefghij";
 
 // Writes the relay token and config (extra TOML appended; upstream pointed at `fake` when
 // given).
-inline void configure(const Env& env, const fake::FakeUpstream* fake, const std::string& extra = "") {
+inline void configure(const Env& env, const fake::FakeUpstream* fake,
+                      const std::string& extra = "") {
   write_file(env.data_dir() + "/relay-token", k_token + "\n", 0600);
   std::string toml;
   if (fake != nullptr) {
@@ -35,15 +36,19 @@ inline void configure(const Env& env, const fake::FakeUpstream* fake, const std:
 inline void login(const Env& env) {
   auto now = static_cast<long>(std::time(nullptr));
   const std::string account = "11111111-2222-3333-4444-555555555555";
-  nlohmann::json auth = {{"chatgpt_account_id", account}, {"chatgpt_plan_type", "plus"},
+  nlohmann::json auth = {{"chatgpt_account_id", account},
+                         {"chatgpt_plan_type", "plus"},
                          {"chatgpt_user_id", "user-fake"}};
   nlohmann::json record = {
       {"bound_account_id", account},
       {"tokens",
-       {{"id_token", fake::make_jwt({{"email", "user@example.com"}, {"exp", now + 86400},
-                                     {"iat", now}, {"https://api.openai.com/auth", auth}})},
-        {"access_token", fake::make_jwt({{"exp", now + 86400}, {"iat", now},
-                                         {"https://api.openai.com/auth", auth}})},
+       {{"id_token", fake::make_jwt({{"email", "user@example.com"},
+                                     {"exp", now + 86400},
+                                     {"iat", now},
+                                     {"https://api.openai.com/auth", auth}})},
+        {"access_token",
+         fake::make_jwt(
+             {{"exp", now + 86400}, {"iat", now}, {"https://api.openai.com/auth", auth}})},
         {"refresh_token", "rt_fake_refresh"},
         {"account_id", account}}},
       {"last_refresh", "2026-01-01T00:00:00+00:00"}};

@@ -122,9 +122,9 @@ inline bool response_complete(const std::string& out) {
 }
 
 // Reads until the peer closes or `timeout` passes; returns what arrived.
-inline std::string read_until_close(int fd, std::chrono::milliseconds timeout,
-                                    std::chrono::milliseconds idle_after_data =
-                                        std::chrono::milliseconds(0)) {
+inline std::string
+read_until_close(int fd, std::chrono::milliseconds timeout,
+                 std::chrono::milliseconds idle_after_data = std::chrono::milliseconds(0)) {
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[65536];

@@ -103,9 +103,10 @@ TEST_CASE("airelays models without a running relay exits non-zero and says how t
   s.issuer_url = "http://127.0.0.1:1";
   configure(env, s);
   int port = closed_port();
-  serve::give_config(env, read_file(env.config_file()) + "[server]\nport = " +
-                              std::to_string(port) + "\n");
-  for (auto args : {std::vector<std::string>{"models"}, std::vector<std::string>{"models", "--json"}}) {
+  serve::give_config(env, read_file(env.config_file()) +
+                              "[server]\nport = " + std::to_string(port) + "\n");
+  for (auto args :
+       {std::vector<std::string>{"models"}, std::vector<std::string>{"models", "--json"}}) {
     auto r = run_airelays(env, args);
     INFO(r.out);
     INFO(r.err);
@@ -156,7 +157,8 @@ TEST_CASE("airelays doctor passes against the fake, with one result per check in
     std::string st = c.value("status", "");
     CHECK((st == "pass" || st == "warn" || st == "skip"));
   }
-  for (const char* name : {"config", "relay_token", "openai_auth", "openai_models", "openai_response"}) {
+  for (const char* name :
+       {"config", "relay_token", "openai_auth", "openai_models", "openai_response"}) {
     CHECK_MESSAGE(check_named(doc, name)["status"] == "pass", name);
   }
   CHECK(fake.count("/backend-api/codex/responses") >= 1);

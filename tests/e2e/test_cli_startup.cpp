@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+
 #include <thread>
 
 using namespace airelays::test;

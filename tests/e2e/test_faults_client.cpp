@@ -36,7 +36,8 @@ void vanish(int fd) {
 
 } // namespace
 
-TEST_CASE("faults: a client leaving mid-stream aborts the upstream transfer within 1 s and frees the worker") {
+TEST_CASE("faults: a client leaving mid-stream aborts the upstream transfer within 1 s and frees "
+          "the worker") {
   Env env;
   fake::FakeUpstream fake;
   Settings s;
@@ -134,8 +135,8 @@ TEST_CASE("faults: 200 clients disconnecting at once leave a relay that answers 
   CHECK(eventually([&] { return fake_counter(fake, "streams_open") == 0; },
                    std::chrono::seconds(10)));
   fake.reset(); // the stall steps of requests that never reached the upstream
-  auto r = c.Post("/v1/chat/completions", serve::bearer(), chat_body(false).dump(),
-                  "application/json");
+  auto r =
+      c.Post("/v1/chat/completions", serve::bearer(), chat_body(false).dump(), "application/json");
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(server->process.wait(std::chrono::milliseconds(0)) == std::nullopt); // still running

@@ -31,9 +31,16 @@ bool have_strace() { return ::access(k_strace, X_OK) == 0; }
 // argv run under strace, killed with SIGKILL at the `when`-th call of `syscalls`.
 std::vector<std::string> killed_at(const std::string& syscalls, int when,
                                    std::vector<std::string> argv) {
-  std::vector<std::string> out = {k_strace, "-f", "-qq", "-o", "/dev/null", "-e",
-                                  "trace=" + syscalls, "-e",
-                                  "inject=" + syscalls + ":signal=KILL:when=" + std::to_string(when)};
+  std::vector<std::string> out = {k_strace,
+                                  "-f",
+                                  "-qq",
+                                  "-o",
+                                  "/dev/null",
+                                  "-e",
+                                  "trace=" + syscalls,
+                                  "-e",
+                                  "inject=" + syscalls +
+                                      ":signal=KILL:when=" + std::to_string(when)};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
@@ -120,7 +127,8 @@ TEST_CASE("faults: login killed while writing its record leaves the previous log
   }
 }
 
-TEST_CASE("faults: serve killed at the commit of an upload's record lists no half file and accepts the next") {
+TEST_CASE("faults: serve killed at the commit of an upload's record lists no half file and accepts "
+          "the next") {
   if (!have_strace()) {
     MESSAGE("strace is not installed: kill-at-commit tests skipped");
     return;
@@ -133,9 +141,7 @@ TEST_CASE("faults: serve killed at the commit of an upload's record lists no hal
     Env env;
     files::configure(env, nullptr);
     {
-      Process p(killed_at(k_renames, nth,
-                          airelays_args({"serve", "--port", "0"})),
-                env.vars);
+      Process p(killed_at(k_renames, nth, airelays_args({"serve", "--port", "0"})), env.vars);
       int port = p.wait_for_listening();
       REQUIRE(port > 0);
       auto c = files::client(port);

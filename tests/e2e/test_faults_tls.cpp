@@ -57,7 +57,8 @@ private:
       if (::poll(&in, 1, 2000) > 0) {
         (void)::recv(c, buf, sizeof buf, 0); // the ClientHello
       }
-      serve::send_all(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      serve::send_all(c,
+                      "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       ::close(c);
     }
   }

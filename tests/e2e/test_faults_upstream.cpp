@@ -41,7 +41,8 @@ void check_still_serves(const fake::FakeUpstream& fake, int port) {
 
 } // namespace
 
-TEST_CASE("faults: upstream connection refused is a 502 after the retries, within a second or two") {
+TEST_CASE(
+    "faults: upstream connection refused is a 502 after the retries, within a second or two") {
   Env env;
   fake::FakeUpstream fake;
   Settings s;
@@ -98,7 +99,8 @@ TEST_CASE("faults: a refused connection names the host and port it tried") {
             "127.0.0.1 port " + std::to_string(port)) != std::string::npos);
 }
 
-TEST_CASE("faults: a slow upstream within the idle timeout is served; silence before content is a real 504") {
+TEST_CASE("faults: a slow upstream within the idle timeout is served; silence before content is a "
+          "real 504") {
   Env env;
   fake::FakeUpstream fake;
   Settings s;
@@ -127,7 +129,8 @@ TEST_CASE("faults: a slow upstream within the idle timeout is served; silence be
   check_still_serves(fake, server->port);
 }
 
-TEST_CASE("faults: a stream that stalls mid-way ends with an in-band error after the idle timeout") {
+TEST_CASE(
+    "faults: a stream that stalls mid-way ends with an in-band error after the idle timeout") {
   Env env;
   fake::FakeUpstream fake;
   Settings s;

@@ -56,7 +56,8 @@ TEST_CASE("files: upload, list, retrieve, download and delete keep the original 
   auto page = body_json(c.Get("/v1/files?limit=1"));
   CHECK(page["data"].size() == 1);
   CHECK(page["has_more"] == true);
-  auto rest = body_json(c.Get(("/v1/files?limit=1&after=" + page["last_id"].get<std::string>()).c_str()));
+  auto rest =
+      body_json(c.Get(("/v1/files?limit=1&after=" + page["last_id"].get<std::string>()).c_str()));
   CHECK(rest["data"][0]["id"] == text_file["id"]);
   CHECK(rest["has_more"] == false);
 
@@ -133,7 +134,8 @@ TEST_CASE("files: an upload over max_upload_bytes is refused with 413 and nothin
   CHECK(body_json(c.Get("/v1/files"))["data"].size() == 1);
 }
 
-TEST_CASE("files: the total quota gives 413, frees on delete, and is counted again after a restart") {
+TEST_CASE(
+    "files: the total quota gives 413, frees on delete, and is counted again after a restart") {
   Env env;
   configure(env, nullptr, "[uploads]\nmax_upload_bytes = 1000\nmax_total_upload_bytes = 2500\n");
   std::string first;
@@ -217,9 +219,14 @@ namespace {
 
 // A meta.json the store would accept for `bytes` bytes under `id`.
 std::string planted_meta(const std::string& id, size_t bytes) {
-  return json{{"id", id},          {"filename", "planted.txt"}, {"purpose", "user_data"},
-              {"content_type", "text/plain"}, {"bytes", bytes}, {"created_at", 1700000000},
-              {"sha256", std::string(64, '0')}, {"sequence", 1}}
+  return json{{"id", id},
+              {"filename", "planted.txt"},
+              {"purpose", "user_data"},
+              {"content_type", "text/plain"},
+              {"bytes", bytes},
+              {"created_at", 1700000000},
+              {"sha256", std::string(64, '0')},
+              {"sequence", 1}}
       .dump();
 }
 
@@ -244,7 +251,8 @@ TEST_CASE("files: symlinks planted in files/ are dropped at start and never foll
   // ...and a real entry whose content is a link to the secret.
   const std::string content_id = "file-" + std::string(24, 'b');
   fs::create_directories(files + "/" + content_id);
-  write_file(files + "/" + content_id + "/meta.json", planted_meta(content_id, secret_text.size()), 0600);
+  write_file(files + "/" + content_id + "/meta.json", planted_meta(content_id, secret_text.size()),
+             0600);
   fs::create_symlink(secret, files + "/" + content_id + "/content");
 
   auto server = start_server(env);

@@ -25,7 +25,8 @@ struct Relay {
 };
 
 json user(const std::string& text) {
-  return {{"type", "message"}, {"role", "user"},
+  return {{"type", "message"},
+          {"role", "user"},
           {"content", json::array({{{"type", "input_text"}, {"text", text}}})}};
 }
 
@@ -46,19 +47,24 @@ std::string output_text(const json& response) {
 TEST_CASE("files in generation: an uploaded text reaches the upstream from responses and chat") {
   Relay relay;
   auto c = relay.client();
-  std::string id = body_json(upload(c, "facts.txt", "The secret word is PAPAYA-42.\n", "text/plain"))["id"];
+  std::string id =
+      body_json(upload(c, "facts.txt", "The secret word is PAPAYA-42.\n", "text/plain"))["id"];
 
-  json responses_req = {{"model", "gpt-5.5"},
-                        {"input", json::array({{{"type", "message"}, {"role", "user"},
-                                                {"content", json::array({
-                                                    {{"type", "input_text"}, {"text", "What is the word?"}},
-                                                    {{"type", "input_file"}, {"file_id", id}}})}}})}};
+  json responses_req = {
+      {"model", "gpt-5.5"},
+      {"input", json::array({{{"type", "message"},
+                              {"role", "user"},
+                              {"content",
+                               json::array({{{"type", "input_text"}, {"text", "What is the word?"}},
+                                            {{"type", "input_file"}, {"file_id", id}}})}}})}};
   post_json(c, "/v1/responses", responses_req);
-  json chat_req = {{"model", "gpt-5.5"},
-                   {"messages", json::array({{{"role", "user"},
-                                              {"content", json::array({
-                                                  {{"type", "text"}, {"text", "And now?"}},
-                                                  {{"type", "file"}, {"file", {{"file_id", id}}}}})}}})}};
+  json chat_req = {
+      {"model", "gpt-5.5"},
+      {"messages",
+       json::array(
+           {{{"role", "user"},
+             {"content", json::array({{{"type", "text"}, {"text", "And now?"}},
+                                      {{"type", "file"}, {"file", {{"file_id", id}}}}})}}})}};
   post_json(c, "/v1/chat/completions", chat_req);
 
   auto bodies = upstream_bodies(relay.fake);
@@ -76,33 +82,41 @@ TEST_CASE("files in generation: an image becomes a data URL and a binary file is
   auto c = relay.client();
   std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
   std::string image = body_json(upload(c, "dot.png", png, "image/png"))["id"];
-  std::string zip = body_json(upload(c, "a.zip", std::string("PK\x03\x04\x14\0\0\0\xFF\xFE", 10),
-                                     "application/zip"))["id"];
+  std::string zip = body_json(
+      upload(c, "a.zip", std::string("PK\x03\x04\x14\0\0\0\xFF\xFE", 10), "application/zip"))["id"];
 
   post_json(c, "/v1/responses",
             {{"model", "gpt-5.5"},
-             {"input", json::array({{{"role", "user"}, {"type", "message"},
-                                     {"content", json::array({{{"type", "input_image"},
-                                                               {"file_id", image}}})}}})}});
+             {"input",
+              json::array(
+                  {{{"role", "user"},
+                    {"type", "message"},
+                    {"content", json::array({{{"type", "input_image"}, {"file_id", image}}})}}})}});
   auto bodies = upstream_bodies(relay.fake);
   REQUIRE(bodies.size() == 1);
   auto part = bodies[0]["input"][0]["content"][0];
   CHECK(part["type"] == "input_image");
   CHECK(part["image_url"] == "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==");
 
-  auto refused = post_json(c, "/v1/responses",
-                           {{"model", "gpt-5.5"},
-                            {"input", json::array({{{"role", "user"}, {"type", "message"},
-                                                    {"content", json::array({{{"type", "input_file"},
-                                                                              {"file_id", zip}}})}}})}},
-                           422);
-  CHECK(refused["error"]["message"].get<std::string>().find("application/zip") != std::string::npos);
-  auto unknown = post_json(c, "/v1/responses",
-                           {{"model", "gpt-5.5"},
-                            {"input", json::array({{{"role", "user"}, {"type", "message"},
-                                                    {"content", json::array({{{"type", "input_file"},
-                                                                              {"file_id", "file-000000000000000000000000"}}})}}})}},
-                           404);
+  auto refused = post_json(
+      c, "/v1/responses",
+      {{"model", "gpt-5.5"},
+       {"input",
+        json::array({{{"role", "user"},
+                      {"type", "message"},
+                      {"content", json::array({{{"type", "input_file"}, {"file_id", zip}}})}}})}},
+      422);
+  CHECK(refused["error"]["message"].get<std::string>().find("application/zip") !=
+        std::string::npos);
+  auto unknown = post_json(
+      c, "/v1/responses",
+      {{"model", "gpt-5.5"},
+       {"input", json::array({{{"role", "user"},
+                               {"type", "message"},
+                               {"content",
+                                json::array({{{"type", "input_file"},
+                                              {"file_id", "file-000000000000000000000000"}}})}}})}},
+      404);
   CHECK(unknown["error"]["code"] == "file_not_found");
   CHECK(upstream_bodies(relay.fake).size() == 1); // neither reached the upstream
 }
@@ -120,8 +134,9 @@ TEST_CASE("conversations: three turns, each upstream request carrying the full h
   std::vector<std::string> questions = {"QUESTION-ONE", "QUESTION-TWO", "QUESTION-THREE"};
   for (size_t turn = 0; turn < 3; ++turn) {
     relay.fake.script("responses", {{"kind", "text"}, {"text", answers[turn]}});
-    auto r = post_json(c, "/v1/responses",
-                       {{"model", "gpt-5.5"}, {"conversation", conv_id}, {"input", questions[turn]}});
+    auto r =
+        post_json(c, "/v1/responses",
+                  {{"model", "gpt-5.5"}, {"conversation", conv_id}, {"input", questions[turn]}});
     CHECK(output_text(r) == answers[turn]);
   }
 
@@ -142,13 +157,15 @@ TEST_CASE("conversations: three turns, each upstream request carrying the full h
     CHECK(logged[turn].headers["session_id"] == conv_id);
   }
 
-  auto items = body_json(c.Get(("/v1/conversations/" + conv_id + "/items?order=asc&limit=100").c_str()));
+  auto items =
+      body_json(c.Get(("/v1/conversations/" + conv_id + "/items?order=asc&limit=100").c_str()));
   REQUIRE(items["data"].size() == 7);
   CHECK(items["data"][6]["content"][0]["text"] == "ANSWER-THREE");
   auto got = body_json(c.Get(("/v1/conversations/" + conv_id).c_str()));
   CHECK(got["metadata"]["topic"] == "fruit");
   CHECK(post_json(c, "/v1/responses",
-                  {{"model", "gpt-5.5"}, {"conversation", "conv_00000000000000000000000000000000"},
+                  {{"model", "gpt-5.5"},
+                   {"conversation", "conv_00000000000000000000000000000000"},
                    {"input", "hi"}},
                   404)["error"]["code"] == "conversation_not_found");
   auto deleted = c.Delete(("/v1/conversations/" + conv_id).c_str());
@@ -162,56 +179,63 @@ TEST_CASE("previous_response_id: a chain of three responses sends the whole hist
   relay.fake.script("responses", {{"kind", "text"}, {"text", "FIRST-ANSWER"}});
   auto r1 = post_json(c, "/v1/responses", {{"model", "gpt-5.5"}, {"input", "FIRST-QUESTION"}});
   relay.fake.script("responses", {{"kind", "text"}, {"text", "SECOND-ANSWER"}});
-  auto r2 = post_json(c, "/v1/responses", {{"model", "gpt-5.5"}, {"previous_response_id", r1["id"]},
-                                           {"input", "SECOND-QUESTION"}});
-  auto r3 = post_json(c, "/v1/responses", {{"model", "gpt-5.5"}, {"previous_response_id", r2["id"]},
-                                           {"input", "THIRD-QUESTION"}, {"stream", true}});
+  auto r2 = post_json(
+      c, "/v1/responses",
+      {{"model", "gpt-5.5"}, {"previous_response_id", r1["id"]}, {"input", "SECOND-QUESTION"}});
+  auto r3 = post_json(c, "/v1/responses",
+                      {{"model", "gpt-5.5"},
+                       {"previous_response_id", r2["id"]},
+                       {"input", "THIRD-QUESTION"},
+                       {"stream", true}});
   (void)r3;
 
   auto bodies = upstream_bodies(relay.fake);
   REQUIRE(bodies.size() == 3);
   std::string third = input_text(bodies[2]);
   size_t at = 0;
-  for (const char* expected : {"FIRST-QUESTION", "FIRST-ANSWER", "SECOND-QUESTION", "SECOND-ANSWER",
-                               "THIRD-QUESTION"}) {
+  for (const char* expected :
+       {"FIRST-QUESTION", "FIRST-ANSWER", "SECOND-QUESTION", "SECOND-ANSWER", "THIRD-QUESTION"}) {
     auto found = third.find(expected, at);
     INFO(expected << " in " << third);
     REQUIRE(found != std::string::npos);
     at = found;
   }
   CHECK_FALSE(bodies[1].contains("previous_response_id"));
-  auto unknown = post_json(c, "/v1/responses",
-                           {{"model", "gpt-5.5"}, {"previous_response_id", "resp_unknown"}, {"input", "x"}},
-                           404);
+  auto unknown = post_json(
+      c, "/v1/responses",
+      {{"model", "gpt-5.5"}, {"previous_response_id", "resp_unknown"}, {"input", "x"}}, 404);
   CHECK(unknown["error"]["param"] == "previous_response_id");
 }
 
-TEST_CASE("stored responses: a chat answer stores none, a Responses answer stores one that chains") {
+TEST_CASE(
+    "stored responses: a chat answer stores none, a Responses answer stores one that chains") {
   Relay relay;
   auto c = relay.client();
   std::string stored = relay.env.data_dir() + "/conversations/responses";
   auto count_stored = [&stored] {
     size_t n = 0;
     std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(stored, ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    for (auto it = std::filesystem::directory_iterator(stored, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
       ++n;
     }
     return n;
   };
   // The chat client never sees the upstream's resp_ id, so nothing is kept for it.
-  post_json(c, "/v1/chat/completions",
-            {{"model", "gpt-5.5"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
+  post_json(
+      c, "/v1/chat/completions",
+      {{"model", "gpt-5.5"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
   CHECK(count_stored() == 0);
-  auto unknown = post_json(c, "/v1/responses",
-                           {{"model", "gpt-5.5"}, {"previous_response_id", "resp_fake1"}, {"input", "x"}},
-                           404);
+  auto unknown = post_json(
+      c, "/v1/responses",
+      {{"model", "gpt-5.5"}, {"previous_response_id", "resp_fake1"}, {"input", "x"}}, 404);
   CHECK(unknown["error"]["param"] == "previous_response_id");
 
   auto answer = post_json(c, "/v1/responses", {{"model", "gpt-5.5"}, {"input", "remember me"}});
   CHECK(count_stored() == 1);
-  auto next = post_json(c, "/v1/responses", {{"model", "gpt-5.5"},
-                                            {"previous_response_id", answer["id"]},
-                                            {"input", "and now?"}});
+  auto next = post_json(
+      c, "/v1/responses",
+      {{"model", "gpt-5.5"}, {"previous_response_id", answer["id"]}, {"input", "and now?"}});
   CHECK(next["status"] == "completed");
   CHECK(input_text(upstream_bodies(relay.fake).back()).find("remember me") != std::string::npos);
 }

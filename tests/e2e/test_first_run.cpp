@@ -29,9 +29,10 @@ TEST_CASE("an unknown command or token subcommand is named, with the valid ones,
 
 TEST_CASE("every subcommand's --help says the global options are accepted there too") {
   Env env;
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"status", "--help"}, {"token", "show", "--help"},
-        {"serve", "--help"}, {"login", "--help"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"status", "--help"},
+                                        {"token", "show", "--help"},
+                                        {"serve", "--help"},
+                                        {"login", "--help"}}) {
     CAPTURE(args[0]);
     auto r = run_airelays(env, args);
     CHECK(r.exit_code == 0);
@@ -59,8 +60,8 @@ TEST_CASE("with the OpenAI runtime disabled: models 200 and empty, generations 4
   CHECK(openai_error(chat));
   CHECK(body_json(chat)["error"]["message"] ==
         "Unknown model `gpt-5.5` and the OpenAI runtime is disabled.");
-  auto responses = c.Post("/v1/responses", bearer(), R"({"model":"gpt-5.5","input":"hi"})",
-                          "application/json");
+  auto responses =
+      c.Post("/v1/responses", bearer(), R"({"model":"gpt-5.5","input":"hi"})", "application/json");
   REQUIRE(responses);
   CHECK(responses->status == 422);
   auto sub = c.Get("/v1/subscription/status", bearer());
@@ -90,9 +91,9 @@ TEST_CASE("a text/plain body on a JSON route is 415, as the docs say") {
   Env env;
   give_token(env);
   auto s = start_server(env);
-  auto r = client(s->port).Post("/v1/chat/completions", bearer(),
-                                R"({"model":"gpt-5.5","messages":[{"role":"user","content":"hi"}]})",
-                                "text/plain");
+  auto r = client(s->port).Post(
+      "/v1/chat/completions", bearer(),
+      R"({"model":"gpt-5.5","messages":[{"role":"user","content":"hi"}]})", "text/plain");
   REQUIRE(r);
   CHECK(r->status == 415);
   CHECK(body_json(r)["error"]["code"] == "unsupported_media_type");

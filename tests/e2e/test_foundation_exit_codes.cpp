@@ -48,8 +48,8 @@ TEST_CASE("unknown keys warn on stderr and the command still succeeds") {
   write_file(env.config_file(), "[server]\nprot = 1\n");
   auto r = run_airelays(env, {"status", "--json"});
   CHECK(r.exit_code == 0);
-  CHECK(r.err == "airelays: warning: " + env.config_file() +
-                     ":2:1: unknown key [server] prot (ignored)\n");
+  CHECK(r.err ==
+        "airelays: warning: " + env.config_file() + ":2:1: unknown key [server] prot (ignored)\n");
 }
 
 TEST_CASE("an AIRelays config loads, reporting its unsupported settings once") {
@@ -63,9 +63,11 @@ TEST_CASE("an AIRelays config loads, reporting its unsupported settings once") {
 
 TEST_CASE("accounts and claude commands are accepted and answered 'not supported', exit 1") {
   Env env;
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"accounts"}, {"accounts", "list", "--json"}, {"accounts", "refresh"},
-           {"claude", "set-token"}, {"claude", "logout"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{{"accounts"},
+                                                         {"accounts", "list", "--json"},
+                                                         {"accounts", "refresh"},
+                                                         {"claude", "set-token"},
+                                                         {"claude", "logout"}}) {
     auto r = run_airelays(env, args);
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("airelays: error: `airelays " + args[0] + "` is not supported") == 0);

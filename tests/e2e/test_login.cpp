@@ -4,16 +4,17 @@
 #include "fake_upstream.hpp"
 #include "test_support.hpp"
 
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
 #include <arpa/inet.h>
 #include <atomic>
 #include <csignal>
-#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 using namespace airelays;
 using namespace airelays::test;
@@ -120,7 +121,8 @@ TEST_CASE("login --device against the fake issuer stores the login and status re
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("Device Login") != std::string::npos);
-  CHECK(r.out.find("1. Open:            " + fake.issuer_url() + "/codex/device") != std::string::npos);
+  CHECK(r.out.find("1. Open:            " + fake.issuer_url() + "/codex/device") !=
+        std::string::npos);
   CHECK(std::regex_search(r.out, std::regex(R"(2\. Enter this code: ABCD-\d{4})")));
   CHECK(r.out.find("Successfully logged in") != std::string::npos);
   CHECK(r.out.find("user@example.com") != std::string::npos);
@@ -142,7 +144,8 @@ TEST_CASE("login --device against the fake issuer stores the login and status re
   check_no_tokens(env, s.dump());
 }
 
-TEST_CASE("login --browser: authorize URL, redirect to the loopback callback, success page, status ready") {
+TEST_CASE("login --browser: authorize URL, redirect to the loopback callback, success page, status "
+          "ready") {
   Env env;
   fake::FakeUpstream fake;
   configure(env, fake, "storage = \"file\"\n");
@@ -153,7 +156,8 @@ TEST_CASE("login --browser: authorize URL, redirect to the loopback callback, su
   REQUIRE(status == 302);
   REQUIRE(location.rfind("http://localhost:", 0) == 0);
   // Follow to the loopback listener (127.0.0.1: the listener binds IPv4 loopback).
-  std::string callback = "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  std::string callback =
+      "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
   auto [cb_status, cb_location, page] = get(callback);
   CHECK(cb_status == 200);
   CHECK(page.find("Signed in to airelays") != std::string::npos);
@@ -178,8 +182,8 @@ TEST_CASE("login --browser reports access_denied and the missing entitlement cle
   Env env;
   fake::FakeUpstream fake;
   configure(env, fake, "storage = \"file\"\n");
-  fake.script("authorize", {{"error", "access_denied"},
-                            {"error_description", "missing_codex_entitlement"}});
+  fake.script("authorize",
+              {{"error", "access_denied"}, {"error_description", "missing_codex_entitlement"}});
   auto b = start_browser_login(env);
   auto [status, location, body] = get(b.url);
   REQUIRE(status == 302);
@@ -187,7 +191,8 @@ TEST_CASE("login --browser reports access_denied and the missing entitlement cle
       get("http://127.0.0.1" + location.substr(std::string("http://localhost").size()));
   CHECK(page.find("Sign-in failed") != std::string::npos);
   CHECK(b.login->wait(std::chrono::seconds(20)) == 1);
-  CHECK(b.login->output().find("Codex is not enabled for your ChatGPT workspace") != std::string::npos);
+  CHECK(b.login->output().find("Codex is not enabled for your ChatGPT workspace") !=
+        std::string::npos);
   CHECK(status_json(env)["auth"]["state"] == "signed_out");
 }
 
@@ -221,7 +226,8 @@ TEST_CASE("login --browser: connections trickling their request head do not stal
   auto b = start_browser_login(env);
   auto [status, location, body] = get(b.url);
   REQUIRE(status == 302);
-  std::string callback = "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  std::string callback =
+      "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
   int port = std::stoi(callback.substr(std::string("http://127.0.0.1:").size()));
   // 24 local connections, each sending one header line a second and never finishing.
   std::vector<int> slow;
@@ -303,8 +309,9 @@ TEST_CASE("login --device: a failed code exchange and a disabled device flow are
   Env env;
   fake::FakeUpstream fake;
   configure(env, fake, "storage = \"file\"\n");
-  fake.script("token", {{"status", 400}, {"body", {{"error", "invalid_grant"},
-                                                   {"error_description", "code expired"}}}});
+  fake.script("token",
+              {{"status", 400},
+               {"body", {{"error", "invalid_grant"}, {"error_description", "code expired"}}}});
   auto r = run_airelays(env, {"login", "--device"}, std::chrono::seconds(60));
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("Token exchange failed: 400 code expired") != std::string::npos);
@@ -352,7 +359,8 @@ TEST_CASE("login --browser: two callbacks arriving together exchange the code on
   auto b = start_browser_login(env);
   auto [status, location, body] = get(b.url);
   REQUIRE(status == 302);
-  std::string callback = "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  std::string callback =
+      "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
   std::vector<std::thread> tabs;
   std::vector<std::string> pages(2);
   for (int i = 0; i < 2; ++i) {

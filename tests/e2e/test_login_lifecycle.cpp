@@ -59,11 +59,13 @@ void set_access_ttl(fake::FakeUpstream& fake, long seconds) {
 
 } // namespace
 
-TEST_CASE("login lifecycle: refreshes on a full disk keep requests working and spend no token twice") {
+TEST_CASE(
+    "login lifecycle: refreshes on a full disk keep requests working and spend no token twice") {
   Env env;
   SmallDisk disk(env.data_dir());
   if (!disk.mounted) {
-    MESSAGE("cannot mount a tmpfs here (" << std::strerror(errno) << "): full-disk login test skipped");
+    MESSAGE("cannot mount a tmpfs here (" << std::strerror(errno)
+                                          << "): full-disk login test skipped");
     return;
   }
   fake::FakeUpstream fake;
@@ -103,7 +105,8 @@ TEST_CASE("login lifecycle: refreshes on a full disk keep requests working and s
   CHECK(relay->process.output().find("could not be stored") != std::string::npos);
 }
 
-TEST_CASE("login lifecycle: a running relay notices logout, another login and login required at once") {
+TEST_CASE(
+    "login lifecycle: a running relay notices logout, another login and login required at once") {
   Env env;
   fake::FakeUpstream fake;
   auto relay = start_relay(env, fake);
@@ -123,10 +126,11 @@ TEST_CASE("login lifecycle: a running relay notices logout, another login and lo
   std::string other = "22222222-3333-4444-5555-666666666666";
   json auth = {{"chatgpt_account_id", other}};
   json record = {{"bound_account_id", other},
-                 {"tokens", {{"id_token", fake::make_jwt({{"https://api.openai.com/auth", auth}})},
-                             {"access_token", fake::make_jwt({{"exp", unix_now() + 3600}})},
-                             {"refresh_token", "rt_other"},
-                             {"account_id", other}}},
+                 {"tokens",
+                  {{"id_token", fake::make_jwt({{"https://api.openai.com/auth", auth}})},
+                   {"access_token", fake::make_jwt({{"exp", unix_now() + 3600}})},
+                   {"refresh_token", "rt_other"},
+                   {"account_id", other}}},
                  {"last_refresh", "2030-01-01T00:00:00.000000+00:00"}};
   write_file(env.data_dir() + "/auth.json", record.dump(2) + "\n", 0600);
   auto again = chat(relay->port);
@@ -138,9 +142,12 @@ TEST_CASE("login lifecycle: a running relay notices logout, another login and lo
 
   // "Login required" persisted by another process.
   write_file(env.data_dir() + "/login-state.json",
-             json{{"state", "login_required"}, {"reason", "refresh_token_reused"},
-                  {"message", "Token refresh failed: 401 refresh_token_reused. Run `airelays login` again."},
-                  {"time", "2030-01-01T00:00:00Z"}}.dump(),
+             json{{"state", "login_required"},
+                  {"reason", "refresh_token_reused"},
+                  {"message",
+                   "Token refresh failed: 401 refresh_token_reused. Run `airelays login` again."},
+                  {"time", "2030-01-01T00:00:00Z"}}
+                 .dump(),
              0600);
   auto required = chat(relay->port);
   REQUIRE(required);
@@ -177,8 +184,8 @@ TEST_CASE("login lifecycle: a simulated day of short tokens, two relays, a CLI a
   Env env;
   SmallDisk disk(env.data_dir());
   if (!disk.mounted) {
-    MESSAGE("cannot mount a tmpfs here (" << std::strerror(errno)
-                                          << "): the simulated day runs without its full-disk interval");
+    MESSAGE("cannot mount a tmpfs here ("
+            << std::strerror(errno) << "): the simulated day runs without its full-disk interval");
   }
   fake::FakeUpstream fake;
   set_access_ttl(fake, 20);

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+
 #include <sys/stat.h>
 
 using namespace airelays::test;

@@ -60,7 +60,8 @@ size_t connected_by(std::vector<int>& fds, std::chrono::milliseconds within) {
 
 } // namespace
 
-TEST_CASE("serve: 64 clients connecting at once to a relay that accepts nothing yet all get through the handshake") {
+TEST_CASE("serve: 64 clients connecting at once to a relay that accepts nothing yet all get "
+          "through the handshake") {
   Env env;
   give_token(env);
   auto s = start_server(env);

@@ -5,6 +5,7 @@
 #include "serve_helpers.hpp"
 
 #include <doctest/doctest.h>
+
 #include <poll.h>
 
 using namespace airelays::test;
@@ -41,7 +42,8 @@ TEST_CASE("serve: JSON nested 100,000 levels deep is a 400 invalid_json and the 
   CHECK(healthz_ok(s->port));
 }
 
-TEST_CASE("serve: [server] max_json_depth sets the nesting limit; brackets in strings do not count") {
+TEST_CASE(
+    "serve: [server] max_json_depth sets the nesting limit; brackets in strings do not count") {
   Env env;
   give_token(env);
   give_config(env, "[server]\nmax_json_depth = 8\n");
@@ -51,8 +53,9 @@ TEST_CASE("serve: [server] max_json_depth sets the nesting limit; brackets in st
   CHECK(deep->status == 400);
   CHECK(body_json(deep)["error"]["code"] == "invalid_json");
   // Depth 7 with "[[[[" inside a string passes the JSON reading (and fails later, elsewhere).
-  std::string shallow = "{\"model\":\"gpt-5\",\"x\":\"[[[[[[[[[[\\\"[[[[\",\"messages\":" +
-                        std::string(6, '[') + std::string(6, ']') + "}";
+  std::string shallow =
+      "{\"model\":\"gpt-5\",\"x\":\"[[[[[[[[[[\\\"[[[[\",\"messages\":" + std::string(6, '[') +
+      std::string(6, ']') + "}";
   auto r = client(s->port).Post("/v1/chat/completions", bearer(), shallow, "application/json");
   REQUIRE(r);
   CHECK(body_json(r)["error"]["message"].get<std::string>().find("max_json_depth") ==
@@ -75,7 +78,8 @@ TEST_CASE("serve: a number the JSON library refuses (1e999) is a 400 that does n
   CHECK(healthz_ok(s->port));
 }
 
-TEST_CASE("serve: request bodies over [server] max_request_bytes_in_flight get 503 with Retry-After") {
+TEST_CASE(
+    "serve: request bodies over [server] max_request_bytes_in_flight get 503 with Retry-After") {
   Env env;
   give_token(env);
   // The loop below may post many times before the relay has read the holder's bytes (a slow
@@ -89,10 +93,11 @@ TEST_CASE("serve: request bodies over [server] max_request_bytes_in_flight get 5
   auto open_holder = [&] {
     int fd = connect_to(s->port);
     REQUIRE(fd >= 0);
-    REQUIRE(send_all(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         "Authorization: Bearer " + k_token +
-                         "\r\nContent-Type: application/json\r\nContent-Length: 900000\r\n\r\n" +
-                         std::string(800000, ' ')));
+    REQUIRE(send_all(
+        fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Authorization: Bearer " +
+                k_token + "\r\nContent-Type: application/json\r\nContent-Length: 900000\r\n\r\n" +
+                std::string(800000, ' ')));
     return fd;
   };
   auto answered = [](int fd) {

@@ -43,7 +43,8 @@ std::string many_messages(size_t bytes) {
 std::string long_messages(size_t bytes) {
   json messages = json::array();
   for (size_t i = 0; i * 75000 < bytes; ++i) {
-    messages.push_back({{"role", "user"}, {"content", std::string(75000, static_cast<char>('a' + i % 26))}});
+    messages.push_back(
+        {{"role", "user"}, {"content", std::string(75000, static_cast<char>('a' + i % 26))}});
   }
   return json{{"model", "gpt-5.4"}, {"messages", std::move(messages)}}.dump();
 }

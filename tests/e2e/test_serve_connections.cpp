@@ -100,8 +100,8 @@ std::string flood_exchange(int port, const std::string& head, size_t bytes, char
       }
     }
   });
-  std::string out = serve::read_until_close(fd, std::chrono::seconds(20),
-                                            std::chrono::milliseconds(3000));
+  std::string out =
+      serve::read_until_close(fd, std::chrono::seconds(20), std::chrono::milliseconds(3000));
   ::shutdown(fd, SHUT_RDWR);
   sender.join();
   ::close(fd);
@@ -265,7 +265,8 @@ TEST_CASE("serve: 404 and 405 are answered before the body is sent") {
   }
 }
 
-TEST_CASE("faults: a client leaving a non-stream request while the upstream is silent ends it, unretried") {
+TEST_CASE("faults: a client leaving a non-stream request while the upstream is silent ends it, "
+          "unretried") {
   Env env;
   fake::FakeUpstream fake;
   Settings s;

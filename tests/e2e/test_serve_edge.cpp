@@ -4,6 +4,7 @@
 #include "serve_helpers.hpp"
 
 #include <doctest/doctest.h>
+
 #include <regex>
 
 using namespace airelays::test;
@@ -42,7 +43,8 @@ TEST_CASE("serve: protected routes need the relay token (401 invalid_api_key)") 
     CHECK(r->status == 401);
     CHECK(openai_error(r));
     auto e = body_json(r)["error"];
-    CHECK(e["message"].get<std::string>().rfind("Missing or invalid AIRelays bearer token", 0) == 0);
+    CHECK(e["message"].get<std::string>().rfind("Missing or invalid AIRelays bearer token", 0) ==
+          0);
     CHECK(e["code"] == "invalid_api_key");
     CHECK(e["type"] == "authentication_error");
   }
@@ -76,7 +78,8 @@ TEST_CASE("serve: a foreign Host is refused with 403 (DNS rebinding), loopback n
   CHECK(evil->status == 403);
   CHECK(openai_error(evil));
   CHECK(body_json(evil)["error"]["code"] == "host_not_allowed");
-  auto also = c.Get("/v1/relay/status", {{"Host", "attacker.example"}, {"Authorization", "Bearer " + k_token}});
+  auto also = c.Get("/v1/relay/status",
+                    {{"Host", "attacker.example"}, {"Authorization", "Bearer " + k_token}});
   REQUIRE(also);
   CHECK(also->status == 403);
   auto local = c.Get("/healthz", {{"Host", "localhost:" + std::to_string(s->port)}});
@@ -102,13 +105,14 @@ TEST_CASE("serve: [security] allowed_origins lets that page call the relay") {
   give_token(env);
   give_config(env, "[security]\nallowed_origins = [\"http://localhost:5173\"]\n");
   auto s = start_server(env);
-  auto r = client(s->port).Get(
-      "/v1/relay/status", {{"Origin", "http://localhost:5173"}, {"Authorization", "Bearer " + k_token}});
+  auto r = client(s->port).Get("/v1/relay/status", {{"Origin", "http://localhost:5173"},
+                                                    {"Authorization", "Bearer " + k_token}});
   REQUIRE(r);
   CHECK(r->status == 200);
 }
 
-TEST_CASE("serve: 8 wrong tokens block wrong tokens from the IP (429, Retry-After); the right one is served") {
+TEST_CASE("serve: 8 wrong tokens block wrong tokens from the IP (429, Retry-After); the right one "
+          "is served") {
   Env env;
   give_token(env);
   auto s = start_server(env);
@@ -123,7 +127,8 @@ TEST_CASE("serve: 8 wrong tokens block wrong tokens from the IP (429, Retry-Afte
   CHECK(wrong->status == 429);
   CHECK(openai_error(wrong));
   auto e = body_json(wrong)["error"];
-  CHECK(e["message"].get<std::string>().rfind("Too many invalid authentication attempts from this IP", 0) == 0);
+  CHECK(e["message"].get<std::string>().rfind(
+            "Too many invalid authentication attempts from this IP", 0) == 0);
   CHECK(e["code"] == "ip_temporarily_blocked");
   int retry = std::atoi(wrong->get_header_value("Retry-After").c_str());
   CHECK(retry > 890);
@@ -191,8 +196,8 @@ TEST_CASE("serve: cross-site browser requests are refused with 403 before auth a
   auto link = c.Get("/", {{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Mode", "navigate"}});
   REQUIRE(link);
   CHECK(link->status == 200); // a link to the home page from another site still opens it
-  auto own = c.Get("/v1/relay/status", {{"Sec-Fetch-Site", "same-origin"},
-                                        {"Authorization", "Bearer " + k_token}});
+  auto own = c.Get("/v1/relay/status",
+                   {{"Sec-Fetch-Site", "same-origin"}, {"Authorization", "Bearer " + k_token}});
   REQUIRE(own);
   CHECK(own->status == 200);
 }
@@ -234,7 +239,8 @@ TEST_CASE("serve: the per-IP concurrency cap holds a slot while a request is in 
     int fd = connect_to(s->port);
     REQUIRE(fd >= 0);
     send_all(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                     k_token + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
+                     k_token +
+                     "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
     stalled.push_back(fd);
   }
   // Watch them being admitted from another loopback address, whose own slots are not at stake
@@ -310,13 +316,12 @@ TEST_CASE("serve: unsupported OpenAI routes answer 501 unsupported_error naming 
   give_config(env, "[security]\nrate_limit_burst = 1000\n");
   auto s = start_server(env);
   auto c = client(s->port);
-  const char* paths[] = {"/v1/embeddings",          "/v1/images/generations",
-                         "/v1/images/edits",        "/v1/audio/speech",
-                         "/v1/audio/transcriptions", "/v1/realtime/sessions",
-                         "/v1/moderations",         "/v1/fine_tuning/jobs",
-                         "/v1/batches",             "/v1/assistants",
-                         "/v1/threads/thread_1/runs", "/v1/vector_stores/vs_1/files",
-                         "/no-tools/v1/embeddings"};
+  const char* paths[] = {
+      "/v1/embeddings",         "/v1/images/generations",    "/v1/images/edits",
+      "/v1/audio/speech",       "/v1/audio/transcriptions",  "/v1/realtime/sessions",
+      "/v1/moderations",        "/v1/fine_tuning/jobs",      "/v1/batches",
+      "/v1/assistants",         "/v1/threads/thread_1/runs", "/v1/vector_stores/vs_1/files",
+      "/no-tools/v1/embeddings"};
   for (const char* p : paths) {
     CAPTURE(p);
     auto r = c.Post(p, bearer(), "{}", "application/json");

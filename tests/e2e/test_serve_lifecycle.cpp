@@ -2,8 +2,9 @@
 // and stopping on SIGTERM/SIGINT with exit 0.
 #include "serve_helpers.hpp"
 
-#include <csignal>
 #include <doctest/doctest.h>
+
+#include <csignal>
 #include <filesystem>
 
 using namespace airelays::test;
@@ -21,7 +22,8 @@ TEST_CASE("serve refuses to start with auth required and no relay token, naming 
 TEST_CASE("serve refuses a non-loopback host unless [server] allow_non_loopback is set") {
   Env env;
   give_token(env);
-  auto r = run_airelays(env, {"serve", "--host", "0.0.0.0", "--port", "0"}, std::chrono::seconds(10));
+  auto r =
+      run_airelays(env, {"serve", "--host", "0.0.0.0", "--port", "0"}, std::chrono::seconds(10));
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("allow_non_loopback") != std::string::npos);
 }
@@ -85,7 +87,8 @@ TEST_CASE("serve with a port already in use fails with a clear message") {
   Env env;
   give_token(env);
   auto s = start_server(env);
-  auto r = run_airelays(env, {"serve", "--port", std::to_string(s->port)}, std::chrono::seconds(10));
+  auto r =
+      run_airelays(env, {"serve", "--port", std::to_string(s->port)}, std::chrono::seconds(10));
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(s->port)) != std::string::npos);
 }

@@ -4,6 +4,7 @@
 #include "serve_helpers.hpp"
 
 #include <doctest/doctest.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -100,7 +101,8 @@ TEST_CASE("serve: /metrics is Prometheus text that moves with traffic") {
   CHECK(m->body.find("airelays_edge_rejections_total{reason=\"invalid_api_key\"} 1\n") !=
         std::string::npos);
   CHECK(m->body.find("airelays_http_requests_in_flight 1\n") != std::string::npos);
-  CHECK(m->body.find("# TYPE airelays_http_request_duration_seconds histogram") != std::string::npos);
+  CHECK(m->body.find("# TYPE airelays_http_request_duration_seconds histogram") !=
+        std::string::npos);
   CHECK(m->body.find("airelays_blocked_clients 0\n") != std::string::npos);
   REQUIRE(c.Get("/healthz")->status == 200);
   auto again = c.Get("/metrics", bearer());

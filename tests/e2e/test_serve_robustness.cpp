@@ -29,10 +29,11 @@ TEST_CASE("serve: a Content-Length over max_request_bytes is refused with 413 be
   auto s = start_server(env);
   // 100 MB announced, nothing sent: the answer must come without waiting for the body.
   auto started = std::chrono::steady_clock::now();
-  std::string resp = raw_exchange(
-      s->port, post_head("/v1/chat/completions",
-                         "Content-Type: application/json\r\nContent-Length: 104857600\r\n"),
-      std::chrono::seconds(5));
+  std::string resp =
+      raw_exchange(s->port,
+                   post_head("/v1/chat/completions",
+                             "Content-Type: application/json\r\nContent-Length: 104857600\r\n"),
+                   std::chrono::seconds(5));
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(4));
   CHECK(raw_status(resp) == 413);
   auto j = nlohmann::json::parse(raw_body(resp), nullptr, false);
@@ -93,17 +94,17 @@ TEST_CASE("serve: an upload over max_upload_bytes is refused with 413 `upload to
   auto s = start_server(env);
   std::string boundary = "xyzBOUNDARY";
   std::string big(3 * 1024 * 1024, 'b');
-  std::string form = "--" + boundary +
-                     "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" +
-                     boundary +
-                     "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
-                     "Content-Type: text/plain\r\n\r\n" +
-                     big + "\r\n--" + boundary + "--\r\n";
+  std::string form =
+      "--" + boundary +
+      "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--" + boundary +
+      "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+      "Content-Type: text/plain\r\n\r\n" +
+      big + "\r\n--" + boundary + "--\r\n";
   SUBCASE("announced by Content-Length") {
     std::string resp = raw_exchange(
-        s->port, post_head("/v1/files", "Content-Type: multipart/form-data; boundary=" + boundary +
-                                            "\r\nContent-Length: " + std::to_string(form.size()) +
-                                            "\r\n"));
+        s->port,
+        post_head("/v1/files", "Content-Type: multipart/form-data; boundary=" + boundary +
+                                   "\r\nContent-Length: " + std::to_string(form.size()) + "\r\n"));
     CHECK(raw_status(resp) == 413);
     CHECK(resp.find("upload too large") != std::string::npos);
   }
@@ -145,7 +146,8 @@ TEST_CASE("serve: bad JSON gets 400 naming the parse position") {
   Env env;
   give_token(env);
   auto s = start_server(env);
-  auto r = client(s->port).Post("/v1/chat/completions", bearer(), "{\"model\": ", "application/json");
+  auto r =
+      client(s->port).Post("/v1/chat/completions", bearer(), "{\"model\": ", "application/json");
   REQUIRE(r);
   CHECK(r->status == 400);
   CHECK(openai_error(r));
@@ -168,8 +170,7 @@ TEST_CASE("serve: 1,000 malformed requests leave /healthz answering") {
       "GET /healthz HTTP/1.1\r\nConnection: close\r\nHost 127.0.0.1\r\nBroken header line\r\n\r\n",
       // a huge header
       "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Big: " +
-          std::string(64 * 1024, 'h') +
-          "\r\n\r\n",
+          std::string(64 * 1024, 'h') + "\r\n\r\n",
       // garbage
       std::string(k_garbage, sizeof k_garbage - 1),
       // a bad chunked encoding

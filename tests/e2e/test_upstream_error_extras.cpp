@@ -49,11 +49,11 @@ TEST_CASE("upstream 429 usage_limit_reached reaches the client with its extras a
                       900);
     fake.script("responses", {{"kind", "usage_limit"}, {"resets_in_seconds", 900}});
     json comp = {{"model", "gpt-5.5"}, {"prompt", "Say hi"}};
-    check_usage_limit(
-        c.Post("/v1/completions", serve::bearer(), comp.dump(), "application/json"), 900);
+    check_usage_limit(c.Post("/v1/completions", serve::bearer(), comp.dump(), "application/json"),
+                      900);
   }
-  auto after = c.Post("/v1/chat/completions", serve::bearer(), chat_body(false).dump(),
-                      "application/json");
+  auto after =
+      c.Post("/v1/chat/completions", serve::bearer(), chat_body(false).dump(), "application/json");
   REQUIRE(after);
   CHECK(after->status == 200); // the quota error left the relay serving
 }

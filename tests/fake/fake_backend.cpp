@@ -62,10 +62,10 @@ json usage_of(const json& step) {
 }
 
 json response_object(const std::string& id, const std::string& model, const std::string& status,
-                      const json& output, const json& usage) {
-  return {{"id", id},          {"object", "response"}, {"created_at", 1795332757},
-          {"status", status},  {"model", model},       {"output", output},
-          {"usage", usage},    {"error", nullptr},     {"incomplete_details", nullptr}};
+                     const json& output, const json& usage) {
+  return {{"id", id},         {"object", "response"}, {"created_at", 1795332757},
+          {"status", status}, {"model", model},       {"output", output},
+          {"usage", usage},   {"error", nullptr},     {"incomplete_details", nullptr}};
 }
 
 std::string str(const json& step, const char* key, const std::string& fallback) {
@@ -79,43 +79,72 @@ void message_events(std::vector<json>& ev, int index, const std::string& text) {
   json part = {{"type", "output_text"}, {"annotations", json::array()}, {"text", ""}};
   ev.push_back({{"type", "response.output_item.added"},
                 {"output_index", index},
-                {"item", {{"id", id}, {"type", "message"}, {"status", "in_progress"},
-                          {"role", "assistant"}, {"content", json::array()}}}});
-  ev.push_back({{"type", "response.content_part.added"}, {"item_id", id}, {"output_index", index},
-                {"content_index", 0}, {"part", part}});
+                {"item",
+                 {{"id", id},
+                  {"type", "message"},
+                  {"status", "in_progress"},
+                  {"role", "assistant"},
+                  {"content", json::array()}}}});
+  ev.push_back({{"type", "response.content_part.added"},
+                {"item_id", id},
+                {"output_index", index},
+                {"content_index", 0},
+                {"part", part}});
   // Split into words so clients see several deltas.
   size_t pos = 0;
   while (pos < text.size()) {
     size_t next = text.find(' ', pos + 1);
-    std::string piece = text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-    ev.push_back({{"type", "response.output_text.delta"}, {"item_id", id},
-                  {"output_index", index}, {"content_index", 0}, {"delta", piece}});
+    std::string piece =
+        text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    ev.push_back({{"type", "response.output_text.delta"},
+                  {"item_id", id},
+                  {"output_index", index},
+                  {"content_index", 0},
+                  {"delta", piece}});
     pos = next == std::string::npos ? text.size() : next;
   }
   part["text"] = text;
-  ev.push_back({{"type", "response.output_text.done"}, {"item_id", id}, {"output_index", index},
-                {"content_index", 0}, {"text", text}});
-  ev.push_back({{"type", "response.content_part.done"}, {"item_id", id}, {"output_index", index},
-                {"content_index", 0}, {"part", part}});
-  ev.push_back({{"type", "response.output_item.done"}, {"output_index", index},
-                {"item", {{"id", id}, {"type", "message"}, {"status", "completed"},
-                          {"role", "assistant"}, {"content", json::array({part})}}}});
+  ev.push_back({{"type", "response.output_text.done"},
+                {"item_id", id},
+                {"output_index", index},
+                {"content_index", 0},
+                {"text", text}});
+  ev.push_back({{"type", "response.content_part.done"},
+                {"item_id", id},
+                {"output_index", index},
+                {"content_index", 0},
+                {"part", part}});
+  ev.push_back({{"type", "response.output_item.done"},
+                {"output_index", index},
+                {"item",
+                 {{"id", id},
+                  {"type", "message"},
+                  {"status", "completed"},
+                  {"role", "assistant"},
+                  {"content", json::array({part})}}}});
 }
 
 void function_call_events(std::vector<json>& ev, int index, const json& step) {
   std::string id = "fc_fake" + std::to_string(index);
   std::string args = str(step, "arguments", R"({"cmd":"echo hi"})");
-  json item = {{"id", id}, {"type", "function_call"}, {"status", "in_progress"},
-               {"arguments", ""}, {"call_id", str(step, "call_id", "call_fake1")},
+  json item = {{"id", id},
+               {"type", "function_call"},
+               {"status", "in_progress"},
+               {"arguments", ""},
+               {"call_id", str(step, "call_id", "call_fake1")},
                {"name", str(step, "name", "exec_command")}};
   ev.push_back({{"type", "response.output_item.added"}, {"output_index", index}, {"item", item}});
   size_t half = args.size() / 2;
   for (const auto& piece : {args.substr(0, half), args.substr(half)}) {
-    ev.push_back({{"type", "response.function_call_arguments.delta"}, {"item_id", id},
-                  {"output_index", index}, {"delta", piece}});
+    ev.push_back({{"type", "response.function_call_arguments.delta"},
+                  {"item_id", id},
+                  {"output_index", index},
+                  {"delta", piece}});
   }
-  ev.push_back({{"type", "response.function_call_arguments.done"}, {"item_id", id},
-                {"output_index", index}, {"arguments", args}});
+  ev.push_back({{"type", "response.function_call_arguments.done"},
+                {"item_id", id},
+                {"output_index", index},
+                {"arguments", args}});
   item["status"] = "completed";
   item["arguments"] = args;
   ev.push_back({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item}});
@@ -123,11 +152,16 @@ void function_call_events(std::vector<json>& ev, int index, const json& step) {
 
 void reasoning_events(std::vector<json>& ev, const json& step) {
   std::string summary = str(step, "summary", "Thinking about it.");
-  json item = {{"id", "rs_fake0"}, {"type", "reasoning"}, {"summary", json::array()},
+  json item = {{"id", "rs_fake0"},
+               {"type", "reasoning"},
+               {"summary", json::array()},
                {"encrypted_content", "gAAAA-fake"}};
   ev.push_back({{"type", "response.output_item.added"}, {"output_index", 0}, {"item", item}});
-  ev.push_back({{"type", "response.reasoning_summary_text.delta"}, {"item_id", "rs_fake0"},
-                {"output_index", 0}, {"summary_index", 0}, {"delta", summary}});
+  ev.push_back({{"type", "response.reasoning_summary_text.delta"},
+                {"item_id", "rs_fake0"},
+                {"output_index", 0},
+                {"summary_index", 0},
+                {"delta", summary}});
   item["summary"] = json::array({{{"type", "summary_text"}, {"text", summary}}});
   ev.push_back({{"type", "response.output_item.done"}, {"output_index", 0}, {"item", item}});
 }
@@ -141,16 +175,22 @@ std::vector<json> build_events(const json& step, const std::string& model, const
   ev.push_back({{"type", "response.in_progress"},
                 {"response", response_object(id, model, "in_progress", json::array(), nullptr)}});
   if (kind == "failed") {
-    ev.push_back({{"type", "response.failed"},
-                  {"response", {{"id", id}, {"status", "failed"},
-                                {"error", {{"code", str(step, "code", "server_is_overloaded")},
-                                           {"message", str(step, "message", "Our servers are currently overloaded.")}}}}}});
+    ev.push_back(
+        {{"type", "response.failed"},
+         {"response",
+          {{"id", id},
+           {"status", "failed"},
+           {"error",
+            {{"code", str(step, "code", "server_is_overloaded")},
+             {"message", str(step, "message", "Our servers are currently overloaded.")}}}}}});
     return ev;
   }
   if (kind == "compaction") {
     // Remote compaction v2 (issue 16): exactly one output item of type `compaction`.
-    json item = {{"id", "cmp_fake0"}, {"type", "compaction"},
-                 {"encrypted_content", str(step, "encrypted_content", "gAAAA-fake-compacted-history")}};
+    json item = {
+        {"id", "cmp_fake0"},
+        {"type", "compaction"},
+        {"encrypted_content", str(step, "encrypted_content", "gAAAA-fake-compacted-history")}};
     ev.push_back({{"type", "response.output_item.added"}, {"output_index", 0}, {"item", item}});
     ev.push_back({{"type", "response.output_item.done"}, {"output_index", 0}, {"item", item}});
   } else if (kind == "tool_call" || (kind == "incomplete" && step.value("tool_call", false))) {
@@ -163,10 +203,14 @@ std::vector<json> build_events(const json& step, const std::string& model, const
   }
   if (kind == "fail_after_content") {
     ev.resize(ev.size() - 3); // stop after the deltas
-    ev.push_back({{"type", "response.failed"},
-                  {"response", {{"id", id}, {"status", "failed"},
-                                {"error", {{"code", str(step, "code", "server_is_overloaded")},
-                                           {"message", str(step, "message", "Our servers are currently overloaded.")}}}}}});
+    ev.push_back(
+        {{"type", "response.failed"},
+         {"response",
+          {{"id", id},
+           {"status", "failed"},
+           {"error",
+            {{"code", str(step, "code", "server_is_overloaded")},
+             {"message", str(step, "message", "Our servers are currently overloaded.")}}}}}});
     return ev;
   }
   json output = json::array();
@@ -202,25 +246,36 @@ bool answer_http_step(const json& step, httplib::Response& res) {
   std::string kind = str(step, "kind", "text");
   if (kind == "usage_limit") {
     long resets = step.value("resets_in_seconds", 3600L);
-    send_json(res, 429, {{"error", {{"type", "usage_limit_reached"},
-                                    {"message", "The usage limit has been reached"},
-                                    {"plan_type", "plus"},
-                                    {"resets_at", 1795336357 + resets},
-                                    {"resets_in_seconds", resets}}}});
+    send_json(res, 429,
+              {{"error",
+                {{"type", "usage_limit_reached"},
+                 {"message", "The usage limit has been reached"},
+                 {"plan_type", "plus"},
+                 {"resets_at", 1795336357 + resets},
+                 {"resets_in_seconds", resets}}}});
   } else if (kind == "overloaded") {
-    send_json(res, 503, {{"error", {{"type", "service_unavailable_error"},
-                                    {"code", "server_is_overloaded"},
-                                    {"message", "Our servers are currently overloaded."},
-                                    {"param", nullptr}}}});
+    send_json(res, 503,
+              {{"error",
+                {{"type", "service_unavailable_error"},
+                 {"code", "server_is_overloaded"},
+                 {"message", "Our servers are currently overloaded."},
+                 {"param", nullptr}}}});
   } else if (kind == "unauthorized") {
-    send_json(res, 401, {{"error", {{"message", "Provided authentication token is expired. Please try signing in again."},
-                                    {"type", nullptr}, {"code", "token_expired"}, {"param", nullptr}}},
-                         {"status", 401}});
+    send_json(
+        res, 401,
+        {{"error",
+          {{"message", "Provided authentication token is expired. Please try signing in again."},
+           {"type", nullptr},
+           {"code", "token_expired"},
+           {"param", nullptr}}},
+         {"status", 401}});
   } else if (kind == "invalid_request") {
-    send_json(res, 400, {{"error", {{"type", "invalid_request_error"},
-                                    {"message", str(step, "message", "Invalid value for 'input'.")},
-                                    {"param", step.contains("param") ? step["param"] : json("input")},
-                                    {"code", str(step, "code", "invalid_value")}}}});
+    send_json(res, 400,
+              {{"error",
+                {{"type", "invalid_request_error"},
+                 {"message", str(step, "message", "Invalid value for 'input'.")},
+                 {"param", step.contains("param") ? step["param"] : json("input")},
+                 {"code", str(step, "code", "invalid_value")}}}});
   } else if (kind == "http") {
     res.status = step.value("status", 500);
     const json& body = step.contains("body") ? step["body"] : json("");
@@ -414,7 +469,9 @@ void handle_responses(FakeUpstream& fake, const httplib::Request& req, httplib::
   if (answer_http_step(step, res)) {
     return;
   }
-  std::string model = body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "gpt-5.5";
+  std::string model = body.contains("model") && body["model"].is_string()
+                          ? body["model"].get<std::string>()
+                          : "gpt-5.5";
   std::string kind = str(step, "kind", "text");
   if (kind == "cut" && !step.contains("after")) {
     step["after"] = 5;
@@ -450,22 +507,38 @@ const std::string& models_catalog() {
 }
 
 json usage_snapshot(bool reached) {
-  json window = {{"used_percent", reached ? 100 : 14}, {"limit_window_seconds", 18000},
-                 {"reset_after_seconds", 8557}, {"reset_at", 1781321703}};
-  json weekly = {{"used_percent", 39}, {"limit_window_seconds", 604800},
-                 {"reset_after_seconds", 442067}, {"reset_at", 1781755213}};
-  return {{"user_id", "user_fake"}, {"account_id", "11111111-2222-3333-4444-555555555555"},
-          {"email", "user@example.com"}, {"plan_type", "pro"},
-          {"rate_limit", {{"allowed", !reached}, {"limit_reached", reached},
-                          {"primary_window", window}, {"secondary_window", weekly}}},
+  json window = {{"used_percent", reached ? 100 : 14},
+                 {"limit_window_seconds", 18000},
+                 {"reset_after_seconds", 8557},
+                 {"reset_at", 1781321703}};
+  json weekly = {{"used_percent", 39},
+                 {"limit_window_seconds", 604800},
+                 {"reset_after_seconds", 442067},
+                 {"reset_at", 1781755213}};
+  return {{"user_id", "user_fake"},
+          {"account_id", "11111111-2222-3333-4444-555555555555"},
+          {"email", "user@example.com"},
+          {"plan_type", "pro"},
+          {"rate_limit",
+           {{"allowed", !reached},
+            {"limit_reached", reached},
+            {"primary_window", window},
+            {"secondary_window", weekly}}},
           {"code_review_rate_limit", nullptr},
           {"additional_rate_limits", json::array({{{"limit_name", "GPT-5.3-Codex-Spark"},
                                                    {"metered_feature", "codex_bengalfox"},
-                                                   {"rate_limit", {{"allowed", true}, {"limit_reached", false},
-                                                                   {"primary_window", window},
-                                                                   {"secondary_window", nullptr}}}}})},
-          {"credits", {{"has_credits", false}, {"unlimited", false}, {"overage_limit_reached", false},
-                       {"balance", "0"}, {"approx_local_messages", {0, 0}}, {"approx_cloud_messages", {0, 0}}}},
+                                                   {"rate_limit",
+                                                    {{"allowed", true},
+                                                     {"limit_reached", false},
+                                                     {"primary_window", window},
+                                                     {"secondary_window", nullptr}}}}})},
+          {"credits",
+           {{"has_credits", false},
+            {"unlimited", false},
+            {"overage_limit_reached", false},
+            {"balance", "0"},
+            {"approx_local_messages", {0, 0}},
+            {"approx_cloud_messages", {0, 0}}}},
           {"spend_control", {{"reached", false}, {"individual_limit", nullptr}}},
           {"rate_limit_reached_type", reached ? json("primary") : json(nullptr)},
           {"rate_limit_reset_credits", {{"available_count", 1}}}};
@@ -478,17 +551,19 @@ void register_backend_routes(httplib::Server& server, FakeUpstream& fake) {
               [&fake](const httplib::Request& req, httplib::Response& res) {
                 handle_responses(fake, req, res);
               });
-  server.Get("/backend-api/codex/responses", [&fake](const httplib::Request& req, httplib::Response& res) {
-    fake.log_request(req);
-    send_json(res, 426, {{"detail", "WebSocket upgrades are not supported"}});
-  });
+  server.Get("/backend-api/codex/responses",
+             [&fake](const httplib::Request& req, httplib::Response& res) {
+               fake.log_request(req);
+               send_json(res, 426, {{"detail", "WebSocket upgrades are not supported"}});
+             });
   // Codex's search (issue 16): answered with one canned result; the request is logged.
   auto search = [&fake](const httplib::Request& req, httplib::Response& res) {
     fake.log_request(req);
     res.set_header("x-codex-primary-used-percent", "12.0");
-    send_json(res, 200, {{"results", json::array({{{"title", "Fake result"},
-                                                   {"url", "https://example.com/"},
-                                                   {"snippet", "From the fake upstream."}}})}});
+    send_json(res, 200,
+              {{"results", json::array({{{"title", "Fake result"},
+                                         {"url", "https://example.com/"},
+                                         {"snippet", "From the fake upstream."}}})}});
   };
   server.Post("/backend-api/codex/alpha/search", search);
   // Capture endpoints: a client (the Codex CLI) pointed straight at the fake's /v1 sends what
@@ -501,35 +576,39 @@ void register_backend_routes(httplib::Server& server, FakeUpstream& fake) {
     send_json(res, 426, {{"detail", "WebSocket upgrades are not supported"}});
   });
   server.Post("/v1/alpha/search", search);
-  server.Get("/backend-api/codex/models", [&fake](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/backend-api/codex/models",
+             [&fake](const httplib::Request& req, httplib::Response& res) {
+               fake.log_request(req);
+               if (!authorized(req)) {
+                 answer_http_step({{"kind", "unauthorized"}}, res);
+                 return;
+               }
+               if (auto step = fake.next_step("models"); step && answer_http_step(*step, res)) {
+                 return;
+               }
+               res.set_header("ETag", "\"fake-models-1\"");
+               res.set_content(models_catalog(), "application/json");
+             });
+  server.Get("/backend-api/wham/usage",
+             [&fake](const httplib::Request& req, httplib::Response& res) {
+               fake.log_request(req);
+               if (!authorized(req)) {
+                 answer_http_step({{"kind", "unauthorized"}}, res);
+                 return;
+               }
+               auto step = fake.next_step("usage");
+               if (step && answer_http_step(*step, res)) {
+                 return;
+               }
+               send_json(res, 200, usage_snapshot(step && step->value("limit_reached", false)));
+             });
+  server.Get("/backend-api/wham/accounts/check", [&fake](const httplib::Request& req,
+                                                         httplib::Response& res) {
     fake.log_request(req);
-    if (!authorized(req)) {
-      answer_http_step({{"kind", "unauthorized"}}, res);
-      return;
-    }
-    if (auto step = fake.next_step("models"); step && answer_http_step(*step, res)) {
-      return;
-    }
-    res.set_header("ETag", "\"fake-models-1\"");
-    res.set_content(models_catalog(), "application/json");
-  });
-  server.Get("/backend-api/wham/usage", [&fake](const httplib::Request& req, httplib::Response& res) {
-    fake.log_request(req);
-    if (!authorized(req)) {
-      answer_http_step({{"kind", "unauthorized"}}, res);
-      return;
-    }
-    auto step = fake.next_step("usage");
-    if (step && answer_http_step(*step, res)) {
-      return;
-    }
-    send_json(res, 200, usage_snapshot(step && step->value("limit_reached", false)));
-  });
-  server.Get("/backend-api/wham/accounts/check", [&fake](const httplib::Request& req, httplib::Response& res) {
-    fake.log_request(req);
-    send_json(res, 200, {{"accounts", json::array({{{"id", "11111111-2222-3333-4444-555555555555"},
-                                                    {"workspace_backend_origin", "NO_CONSTRAINT"},
-                                                    {"account_routing_override", "NO_CONSTRAINT"}}})}});
+    send_json(res, 200,
+              {{"accounts", json::array({{{"id", "11111111-2222-3333-4444-555555555555"},
+                                          {"workspace_backend_origin", "NO_CONSTRAINT"},
+                                          {"account_routing_override", "NO_CONSTRAINT"}}})}});
   });
 }
 

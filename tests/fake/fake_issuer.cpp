@@ -21,10 +21,11 @@
 // access_ttl_seconds (3600), device_pending_polls (2), device_interval ("1").
 #include "fake_upstream.hpp"
 
-#include <atomic>
-#include <chrono>
 #include <httplib.h>
 #include <openssl/evp.h>
+
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace airelays::fake {
@@ -82,7 +83,8 @@ std::map<std::string, std::string> parse_form(const std::string& body) {
     std::string pair = body.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
     size_t eq = pair.find('=');
     if (!pair.empty()) {
-      out[url_decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
+      out[url_decode(pair.substr(0, eq))] =
+          eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
     }
     if (amp == std::string::npos) {
       break;
@@ -122,8 +124,11 @@ void send_json(httplib::Response& res, int status, const json& body) {
 void oauth_error(httplib::Response& res, int status, const std::string& code,
                  const std::string& message) {
   send_json(res, status,
-            {{"error", {{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr},
-                        {"code", code}}}});
+            {{"error",
+              {{"message", message},
+               {"type", "invalid_request_error"},
+               {"param", nullptr},
+               {"code", code}}}});
 }
 
 struct Identity {
@@ -146,30 +151,41 @@ Identity identity(FakeUpstream& fake) {
 }
 
 json issue_tokens(FakeUpstream& fake, std::optional<long> ttl_override = std::nullopt,
-                 long exp_shift = 0) {
+                  long exp_shift = 0) {
   Identity id = identity(fake);
   long now = now_seconds() + exp_shift;
   long ttl = ttl_override.value_or(id.access_ttl);
   json auth = {{"chatgpt_account_id", id.account_id}, {"chatgpt_plan_type", id.plan},
                {"chatgpt_user_id", id.user_id},       {"user_id", id.user_id},
-               {"organizations", json::array()},       {"groups", json::array()}};
-  json id_claims = {{"aud", {"app_EMoamEEZ73f0CkXaXp7hrann"}}, {"email", id.email},
-                    {"email_verified", true}, {"exp", now + 3600}, {"iat", now},
-                    {"iss", fake.issuer_url()}, {"sub", "auth0|fake"},
+               {"organizations", json::array()},      {"groups", json::array()}};
+  json id_claims = {{"aud", {"app_EMoamEEZ73f0CkXaXp7hrann"}},
+                    {"email", id.email},
+                    {"email_verified", true},
+                    {"exp", now + 3600},
+                    {"iat", now},
+                    {"iss", fake.issuer_url()},
+                    {"sub", "auth0|fake"},
                     {"https://api.openai.com/auth", auth}};
   json access_auth = auth;
   access_auth["chatgpt_account_user_id"] = id.user_id + "__" + id.account_id;
-  json access_claims = {{"aud", {"https://api.openai.com/v1"}},
-                        {"client_id", "app_EMoamEEZ73f0CkXaXp7hrann"},
-                        {"exp", now + ttl}, {"iat", now}, {"nbf", now},
-                        {"iss", fake.issuer_url()},
-                        {"scp", {"openid", "profile", "email", "offline_access"}},
-                        {"session_id", unique("authsess_")}, {"sub", "auth0|fake"},
-                        {"jti", unique("jti_")},
-                        {"https://api.openai.com/auth", access_auth},
-                        {"https://api.openai.com/profile", {{"email", id.email}, {"email_verified", true}}}};
-  return {{"id_token", make_jwt(id_claims)}, {"access_token", make_jwt(access_claims)},
-          {"refresh_token", unique("rt_fake_")}, {"token_type", "Bearer"}, {"expires_in", ttl},
+  json access_claims = {
+      {"aud", {"https://api.openai.com/v1"}},
+      {"client_id", "app_EMoamEEZ73f0CkXaXp7hrann"},
+      {"exp", now + ttl},
+      {"iat", now},
+      {"nbf", now},
+      {"iss", fake.issuer_url()},
+      {"scp", {"openid", "profile", "email", "offline_access"}},
+      {"session_id", unique("authsess_")},
+      {"sub", "auth0|fake"},
+      {"jti", unique("jti_")},
+      {"https://api.openai.com/auth", access_auth},
+      {"https://api.openai.com/profile", {{"email", id.email}, {"email_verified", true}}}};
+  return {{"id_token", make_jwt(id_claims)},
+          {"access_token", make_jwt(access_claims)},
+          {"refresh_token", unique("rt_fake_")},
+          {"token_type", "Bearer"},
+          {"expires_in", ttl},
           {"scope", "openid profile email offline_access"}};
 }
 
@@ -317,13 +333,17 @@ void on_usercode(const httplib::Request& req, httplib::Response& res, FakeUpstre
   {
     std::lock_guard lock(fake.mutex());
     auto& s = fake.state();
-    interval = step.contains("interval") ? step["interval"]
-                                         : (s.contains("device_interval") ? s["device_interval"] : json("1"));
+    interval = step.contains("interval")
+                   ? step["interval"]
+                   : (s.contains("device_interval") ? s["device_interval"] : json("1"));
     int pending = s.contains("device_pending_polls") ? s["device_pending_polls"].get<int>() : 2;
     s["devices"][id] = {{"user_code", user_code}, {"pending", pending}};
   }
-  send_json(res, 200, {{"device_auth_id", id}, {"user_code", user_code}, {"interval", interval},
-                       {"expires_at", "2099-01-01T00:00:00Z"}});
+  send_json(res, 200,
+            {{"device_auth_id", id},
+             {"user_code", user_code},
+             {"interval", interval},
+             {"expires_at", "2099-01-01T00:00:00Z"}});
 }
 
 void on_device_token(const httplib::Request& req, httplib::Response& res, FakeUpstream& fake) {
@@ -355,8 +375,10 @@ void on_device_token(const httplib::Request& req, httplib::Response& res, FakeUp
                                  {"redirect_uri", fake.issuer_url() + "/deviceauth/callback"},
                                  {"client_id", "app_EMoamEEZ73f0CkXaXp7hrann"}};
   devices.erase(id);
-  send_json(res, 200, {{"authorization_code", code}, {"code_challenge", s256(verifier)},
-                       {"code_verifier", verifier}});
+  send_json(res, 200,
+            {{"authorization_code", code},
+             {"code_challenge", s256(verifier)},
+             {"code_verifier", verifier}});
 }
 
 void on_revoke(const httplib::Request& req, httplib::Response& res, FakeUpstream& fake) {

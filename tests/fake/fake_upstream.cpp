@@ -2,12 +2,12 @@
 // fake_upstream.hpp).
 #include "fake_upstream.hpp"
 
-#include <cstdlib>
-
 #include <httplib.h>
-#include <sys/socket.h>
 #include <openssl/evp.h>
+
+#include <cstdlib>
 #include <stdexcept>
+#include <sys/socket.h>
 
 namespace airelays::fake {
 
@@ -77,10 +77,12 @@ std::string make_jwt(const nlohmann::json& claims) {
 FakeUpstream::FakeUpstream() : m_server(std::make_unique<httplib::Server>()) {
   // FAKE_UPSTREAM_THREADS: more concurrent streams for benchmarks (tests/bench/).
   const char* threads = std::getenv("FAKE_UPSTREAM_THREADS");
-  size_t n = threads != nullptr && std::atoi(threads) > 0 ? static_cast<size_t>(std::atoi(threads)) : 64;
+  size_t n =
+      threads != nullptr && std::atoi(threads) > 0 ? static_cast<size_t>(std::atoi(threads)) : 64;
   m_server->new_task_queue = [n] { return new httplib::ThreadPool(n); };
   // FAKE_UPSTREAM_LOG_LIMIT: a benchmark's millions of requests need not all be remembered.
-  if (const char* limit = std::getenv("FAKE_UPSTREAM_LOG_LIMIT"); limit != nullptr && std::atoi(limit) > 0) {
+  if (const char* limit = std::getenv("FAKE_UPSTREAM_LOG_LIMIT");
+      limit != nullptr && std::atoi(limit) > 0) {
     m_log_limit = static_cast<size_t>(std::atoi(limit));
   }
   m_server->set_tcp_nodelay(true);

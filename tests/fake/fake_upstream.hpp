@@ -1,17 +1,18 @@
 // A fake OpenAI issuer + ChatGPT backend for tests, honouring the wire contract captured from
-// the Codex CLI 0.169.0 (the captures are in tests/data, see its README.md). It listens on 127.0.0.1:0, logs every request,
-// and is scriptable: tests queue steps per key ("responses", "refresh", "device_token", ...)
-// that the next matching request consumes; with no step queued a route does its default
-// (a successful answer). Used in-process by C++ tests, and out of process by the Node tests
-// through the fake_upstream binary and its /__fake/ control routes.
+// the Codex CLI 0.169.0 (the captures are in tests/data, see its README.md). It listens on
+// 127.0.0.1:0, logs every request, and is scriptable: tests queue steps per key ("responses",
+// "refresh", "device_token", ...) that the next matching request consumes; with no step queued a
+// route does its default (a successful answer). Used in-process by C++ tests, and out of process by
+// the Node tests through the fake_upstream binary and its /__fake/ control routes.
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -20,14 +21,14 @@
 namespace httplib {
 class Server;
 struct Request;
-}
+} // namespace httplib
 
 namespace airelays::fake {
 
 struct LoggedRequest {
   std::string method;
-  std::string path;    // without query
-  std::string query;   // raw query string
+  std::string path;                           // without query
+  std::string query;                          // raw query string
   std::map<std::string, std::string> headers; // lower-cased names
   std::string body;
 };

@@ -65,24 +65,60 @@ void check_output(const std::string& out, bool succeeded) {
 sse::Event make_event(uint8_t b) {
   int k = (b >> 4) % 3;
   std::string fc = "fc_" + std::to_string(k);
-  json item_fc = {{"type", "function_call"}, {"id", fc}, {"call_id", "call_" + std::to_string(k)},
-                  {"name", "f"}, {"arguments", "{\"a\":1}"}};
+  json item_fc = {{"type", "function_call"},
+                  {"id", fc},
+                  {"call_id", "call_" + std::to_string(k)},
+                  {"name", "f"},
+                  {"arguments", "{\"a\":1}"}};
   json d;
   switch (b % 10) {
-  case 0: d = {{"type", "response.created"}, {"response", {{"model", "m2"}}}}; break;
-  case 1: d = {{"type", "response.output_text.delta"}, {"item_id", "msg_" + std::to_string(k)},
-               {"output_index", k}, {"delta", "x"}}; break;
-  case 2: item_fc["arguments"] = ""; d = {{"type", "response.output_item.added"}, {"output_index", k}, {"item", item_fc}}; break;
-  case 3: d = {{"type", "response.function_call_arguments.delta"}, {"output_index", k}, {"delta", "{\"a\""}};
-          if (b & 0x80) { d["item_id"] = fc; } break;
-  case 4: d = {{"type", "response.output_item.done"}, {"output_index", k}, {"item", item_fc}}; break;
-  case 5: d = {{"type", "response.output_item.done"}, {"output_index", k},
-               {"item", {{"type", "message"}, {"id", "msg_" + std::to_string(k)},
-                         {"content", {{{"type", "output_text"}, {"text", "t"}}}}}}}; break;
-  case 6: d = {{"type", "response.completed"}, {"response", {{"usage", {{"input_tokens", 1}, {"output_tokens", 2}}}}}}; break;
-  case 7: d = {{"type", "response.incomplete"}, {"response", {{"incomplete_details", {{"reason", "max_output_tokens"}}}}}}; break;
-  case 8: d = {{"type", "response.failed"}, {"response", {{"error", {{"code", "server_is_overloaded"}, {"message", "busy"}}}}}}; break;
-  default: d = {{"type", "error"}, {"code", "rate_limit_exceeded"}, {"message", "try again in 20ms"}}; break;
+  case 0:
+    d = {{"type", "response.created"}, {"response", {{"model", "m2"}}}};
+    break;
+  case 1:
+    d = {{"type", "response.output_text.delta"},
+         {"item_id", "msg_" + std::to_string(k)},
+         {"output_index", k},
+         {"delta", "x"}};
+    break;
+  case 2:
+    item_fc["arguments"] = "";
+    d = {{"type", "response.output_item.added"}, {"output_index", k}, {"item", item_fc}};
+    break;
+  case 3:
+    d = {{"type", "response.function_call_arguments.delta"},
+         {"output_index", k},
+         {"delta", "{\"a\""}};
+    if (b & 0x80) {
+      d["item_id"] = fc;
+    }
+    break;
+  case 4:
+    d = {{"type", "response.output_item.done"}, {"output_index", k}, {"item", item_fc}};
+    break;
+  case 5:
+    d = {{"type", "response.output_item.done"},
+         {"output_index", k},
+         {"item",
+          {{"type", "message"},
+           {"id", "msg_" + std::to_string(k)},
+           {"content", {{{"type", "output_text"}, {"text", "t"}}}}}}};
+    break;
+  case 6:
+    d = {{"type", "response.completed"},
+         {"response", {{"usage", {{"input_tokens", 1}, {"output_tokens", 2}}}}}};
+    break;
+  case 7:
+    d = {{"type", "response.incomplete"},
+         {"response", {{"incomplete_details", {{"reason", "max_output_tokens"}}}}}};
+    break;
+  case 8:
+    d = {{"type", "response.failed"},
+         {"response", {{"error", {{"code", "server_is_overloaded"}, {"message", "busy"}}}}}};
+    break;
+  default:
+    d = {{"type", "error"}, {"code", "rate_limit_exceeded"}, {"message", "try again in 20ms"}};
+    break;
   }
   return {b & 0x40 ? std::string() : d["type"].get<std::string>(), d.dump(), ""};
 }

@@ -33,12 +33,11 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <signal.h>
 #include <string>
 #include <thread>
-#include <vector>
-
-#include <signal.h>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -173,8 +172,9 @@ std::string frame(const std::vector<Part>& parts, std::string& boundary) {
   for (bool clash = true; clash;) {
     clash = false;
     for (const auto& part : parts) {
-      clash = clash || (part.content + part.name + part.filename + part.content_type)
-                               .find(boundary) != std::string::npos;
+      clash =
+          clash || (part.content + part.name + part.filename + part.content_type).find(boundary) !=
+                       std::string::npos;
     }
     if (clash) {
       boundary += "x";
@@ -242,8 +242,8 @@ void check_accepted(const httplib::Response& res, const std::optional<std::strin
 
 bool valid_purpose(const std::string& p) { // handlers_files' rule, restated as the oracle
   return !p.empty() && p.size() <= 64 && std::all_of(p.begin(), p.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-         });
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
 }
 
 // A name that is not UTF-8 or a type that is not printable ASCII is refused (400).
@@ -270,7 +270,8 @@ void check_structured(const httplib::Response& res, const std::vector<Part>& par
   const Part* file = first(parts, "file");
   const Part* purpose = first(parts, "purpose");
   int expected = 200;
-  if (file == nullptr || (purpose && purpose->filename.empty() && !valid_purpose(purpose->content)) ||
+  if (file == nullptr ||
+      (purpose && purpose->filename.empty() && !valid_purpose(purpose->content)) ||
       !storable(*file)) {
     expected = 400;
   } else if (static_cast<int64_t>(file->content.size()) > k_max_upload) {

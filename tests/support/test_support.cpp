@@ -195,7 +195,7 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
 }
 
 RunResult run_airelays(const Env& env, const std::vector<std::string>& args,
-                   std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{airelays_bin()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv, env.vars, timeout);

@@ -59,7 +59,7 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
               const std::string& stdin_data = {});
 // Runs airelays with args in env.
 RunResult run_airelays(const Env& env, const std::vector<std::string>& args,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // A long-running child (airelays serve, the fake upstream) with its output collected.
 class Process {
@@ -70,9 +70,8 @@ public:
   Process& operator=(const Process&) = delete;
 
   // Waits for a stdout or stderr line matching re; returns the match or nullopt at deadline.
-  std::optional<std::smatch> wait_for_line(const std::regex& re,
-                                           std::chrono::milliseconds timeout =
-                                               std::chrono::seconds(20));
+  std::optional<std::smatch>
+  wait_for_line(const std::regex& re, std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Convenience: waits for "listening on http://HOST:PORT" and returns the port (or -1).
   int wait_for_listening(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   void signal(int sig);

@@ -1,7 +1,7 @@
 // auth_record: the §3.1 record read tolerantly and written as AIRelays writes it.
-#include <airelays/auth_record.hpp>
-
 #include "fake_upstream.hpp"
+
+#include <airelays/auth_record.hpp>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -29,9 +29,11 @@ TEST_CASE("auth_record::parse reads an AIRelays-written record") {
   CHECK(auth_record::authenticated(*r));
 }
 
-TEST_CASE("auth_record::parse is tolerant: raw_jwt id_token, account id from the claim, Codex files") {
-  std::string text = R"({"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{"id_token":{"raw_jwt":")" +
-                     id_token_for("acct_9") + R"("},"access_token":"","refresh_token":"rt"}})";
+TEST_CASE(
+    "auth_record::parse is tolerant: raw_jwt id_token, account id from the claim, Codex files") {
+  std::string text =
+      R"({"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{"id_token":{"raw_jwt":")" +
+      id_token_for("acct_9") + R"("},"access_token":"","refresh_token":"rt"}})";
   auto r = auth_record::parse(text, "auth.json");
   REQUIRE(r.ok());
   CHECK(r->account_id == "acct_9");
@@ -43,7 +45,8 @@ TEST_CASE("auth_record::parse is tolerant: raw_jwt id_token, account id from the
 TEST_CASE("auth_record::parse of invalid JSON names the place") {
   auto r = auth_record::parse("{not json", "/home/u/.airelays/auth.json");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message == "Stored airelays auth at /home/u/.airelays/auth.json is not valid JSON.");
+  CHECK(r.error().message ==
+        "Stored airelays auth at /home/u/.airelays/auth.json is not valid JSON.");
 }
 
 TEST_CASE("auth_record::build requires all three tokens and derives the account") {

@@ -5,9 +5,11 @@
 
 using namespace airelays;
 
-TEST_CASE("codex_config::merged replaces our table, keeps the rest byte for byte, and is idempotent") {
-  std::string user = "# mine\nmodel = \"x\" # note\n\n[model_providers.airelays]\nname = \"old\"\n\n"
-                     "[profiles.airelays]\nmodel = \"y\"\n\n[tui]\nnotifications = true\n";
+TEST_CASE(
+    "codex_config::merged replaces our table, keeps the rest byte for byte, and is idempotent") {
+  std::string user =
+      "# mine\nmodel = \"x\" # note\n\n[model_providers.airelays]\nname = \"old\"\n\n"
+      "[profiles.airelays]\nmodel = \"y\"\n\n[tui]\nnotifications = true\n";
   std::string block = codex_config::block("http://127.0.0.1:9/v1");
   auto out = codex_config::merged(user, block);
   REQUIRE(out);

@@ -4,6 +4,7 @@
 #include <airelays/config_keys.hpp>
 
 #include <doctest/doctest.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -257,7 +258,8 @@ TEST_CASE("config::render_toml round-trips: what init writes loads back to the s
   CHECK(again.warnings.empty());
   for (const auto& key : config::keys()) {
     if (!key.has(config::k_unsupported)) {
-      CHECK_MESSAGE(config::toml_value(again, key) == config::toml_value(first, key), key.display());
+      CHECK_MESSAGE(config::toml_value(again, key) == config::toml_value(first, key),
+                    key.display());
     }
   }
 }
@@ -273,8 +275,8 @@ TEST_CASE("config::resolve refuses a timeout of 0 or less, naming the key, for e
     CHECK(error_of(base_inputs(std::string("[upstream]\n") + key + " = 0\n"))
               .find(std::string("[upstream] ") + key + ": must be greater than 0") !=
           std::string::npos);
-    CHECK(error_of(base_inputs(std::string("[upstream]\n") + key + " = -5\n"))
-              .find("(got -5)") != std::string::npos);
+    CHECK(error_of(base_inputs(std::string("[upstream]\n") + key + " = -5\n")).find("(got -5)") !=
+          std::string::npos);
   }
   CHECK(error_of(base_inputs("[auth]\nlogin_timeout_seconds = 0\n"))
             .find("[auth] login_timeout_seconds: must be greater than 0") != std::string::npos);

@@ -5,10 +5,11 @@
 #include <airelays/config_keys.hpp>
 
 #include <doctest/doctest.h>
+#include <toml++/toml.h>
+
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <toml++/toml.h>
 
 using namespace airelays;
 
@@ -51,7 +52,8 @@ TEST_CASE("config.example.toml lists every supported key with its default") {
       continue;
     }
     CHECK_MESSAGE(node != nullptr, (key.display() + " is missing from config.example.toml"));
-    CHECK_MESSAGE(config::toml_value(*loaded, key) == config::toml_value(defaults, key), (key.display() + " differs from its default"));
+    CHECK_MESSAGE(config::toml_value(*loaded, key) == config::toml_value(defaults, key),
+                  (key.display() + " differs from its default"));
   }
 }
 

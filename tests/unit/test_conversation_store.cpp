@@ -1,8 +1,8 @@
 // conversation_store: conversations with their items, and the bounded store of responses
 // that previous_response_id reads.
-#include <airelays/conversation_store.hpp>
-
 #include "test_support.hpp"
+
+#include <airelays/conversation_store.hpp>
 
 #include <doctest/doctest.h>
 
@@ -28,7 +28,8 @@ struct Fixture {
 };
 
 json user_message(const std::string& text) {
-  return {{"type", "message"}, {"role", "user"},
+  return {{"type", "message"},
+          {"role", "user"},
           {"content", json::array({{{"type", "input_text"}, {"text", text}}})}};
 }
 
@@ -62,10 +63,10 @@ TEST_CASE("conversation_store appends items in order and merges metadata") {
   auto store = fx.open();
   auto c = store->create(json::object(), json::array()).value();
   fx.clock += 5;
-  auto added = store->append_items(c.id, json::array({user_message("one"),
-                                                      {{"type", "function_call_output"},
-                                                       {"call_id", "call_1"},
-                                                       {"output", "42"}}}));
+  auto added = store->append_items(
+      c.id,
+      json::array({user_message("one"),
+                   {{"type", "function_call_output"}, {"call_id", "call_1"}, {"output", "42"}}}));
   REQUIRE(added.ok());
   REQUIRE(added.value());
   CHECK((*added.value())[1]["id"].get<std::string>().rfind("item_", 0) == 0);

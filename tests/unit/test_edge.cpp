@@ -150,8 +150,9 @@ TEST_CASE("edge::decide never counts a request without a credential") {
   rate_limit::Clients clients{rate_limit::Limits{}};
   Settings s;
   for (int i = 0; i < 50; ++i) {
-    auto d = edge::decide(s, req("/v1/models", i % 2 ? std::optional<std::string>(" ") : std::nullopt),
-                          k_token, clients, i);
+    auto d =
+        edge::decide(s, req("/v1/models", i % 2 ? std::optional<std::string>(" ") : std::nullopt),
+                     k_token, clients, i);
     REQUIRE(d.error);
     CHECK(d.error->status == 401);
   }

@@ -2,6 +2,7 @@
 // on /v1/messages (issue 17). The same token, the same rules: a wrong key is refused and
 // counts toward the bad-token block exactly like a wrong bearer.
 #include <airelays/edge.hpp>
+
 #include <doctest/doctest.h>
 
 using namespace airelays;

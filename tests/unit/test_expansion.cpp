@@ -1,10 +1,10 @@
 // expansion: what the upstream receives for stored files, inline file data, conversations
 // and previous_response_id, against real stores in a temp dir.
+#include "test_support.hpp"
+
 #include <airelays/conversation_store.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/file_store.hpp>
-
-#include "test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -66,8 +66,9 @@ TEST_CASE("expansion turns stored images into input_image data URLs and PDFs int
   Fixture fx;
   auto png = fx.upload("pic.png", k_png, "image/png");
   auto pdf = fx.upload("doc.pdf", "%PDF-1.4\n...", "application/pdf");
-  auto req = request_with(json::array({{{"type", "input_image"}, {"file_id", png}, {"detail", "high"}},
-                                       {{"type", "input_file"}, {"file_id", pdf}}}));
+  auto req =
+      request_with(json::array({{{"type", "input_image"}, {"file_id", png}, {"detail", "high"}},
+                                {{"type", "input_file"}, {"file_id", pdf}}}));
   expansion::Plan plan;
   REQUIRE_FALSE(expansion::expand(req, fx.ctx, plan));
   auto parts = req["input"][0]["content"];
@@ -123,20 +124,24 @@ TEST_CASE("expansion resolves input_file by filename and inline file_data") {
   REQUIRE_FALSE(expansion::expand(by_name, fx.ctx, plan));
   CHECK(first_part(by_name)["text"] == "Uploaded file `readme.txt` (text/plain):\n\nnew");
 
-  auto inline_text = request_with(json::array(
-      {{{"type", "input_file"}, {"filename", "a.csv"}, {"file_data", "data:text/csv;base64,eCx5CjEsMgo="}}}));
+  auto inline_text =
+      request_with(json::array({{{"type", "input_file"},
+                                 {"filename", "a.csv"},
+                                 {"file_data", "data:text/csv;base64,eCx5CjEsMgo="}}}));
   REQUIRE_FALSE(expansion::expand(inline_text, fx.ctx, plan));
   CHECK(first_part(inline_text)["text"] == "Uploaded file `a.csv` (text/csv):\n\nx,y\n1,2\n");
 
-  auto bad = request_with(json::array({{{"type", "input_file"}, {"file_data", "data:text/plain;base64,@@@"}}}));
+  auto bad = request_with(
+      json::array({{{"type", "input_file"}, {"file_data", "data:text/plain;base64,@@@"}}}));
   CHECK(status_of(expansion::expand(bad, fx.ctx, plan)) == 400);
 }
 
 TEST_CASE("expansion sends a conversation's items before the new input and records the turn") {
   Fixture fx;
-  auto conv = fx.conversations->create(json::object(),
-                                       json::array({message("user", "seed")})).value();
-  json req = {{"model", "m"}, {"conversation", conv.id},
+  auto conv =
+      fx.conversations->create(json::object(), json::array({message("user", "seed")})).value();
+  json req = {{"model", "m"},
+              {"conversation", conv.id},
               {"input", json::array({message("user", "turn one")})}};
   expansion::Plan plan;
   REQUIRE_FALSE(expansion::expand(req, fx.ctx, plan));
@@ -146,11 +151,15 @@ TEST_CASE("expansion sends a conversation's items before the new input and recor
   CHECK(req["input"][0]["content"] == "seed");
   CHECK(req["input"][1]["content"] == "turn one");
 
-  json response = {{"id", "resp_1"}, {"status", "completed"},
-                   {"output", json::array({{{"type", "message"}, {"id", "msg_out1"},
-                                            {"role", "assistant"},
-                                            {"content", json::array({{{"type", "output_text"},
-                                                                      {"text", "answer one"}}})}}})}};
+  json response = {
+      {"id", "resp_1"},
+      {"status", "completed"},
+      {"output",
+       json::array(
+           {{{"type", "message"},
+             {"id", "msg_out1"},
+             {"role", "assistant"},
+             {"content", json::array({{{"type", "output_text"}, {"text", "answer one"}}})}}})}};
   expansion::record(fx.ctx, plan, response);
   auto stored = *fx.conversations->get(conv.id).value();
   REQUIRE(stored.items.size() == 3);
@@ -169,10 +178,13 @@ TEST_CASE("expansion chains previous_response_id through input and output") {
   json first = {{"model", "m"}, {"input", "q1"}};
   expansion::Plan p1;
   REQUIRE_FALSE(expansion::expand(first, fx.ctx, p1));
-  json reasoning_without_content = {{"type", "reasoning"}, {"id", "rs_1"}, {"summary", json::array()}};
+  json reasoning_without_content = {
+      {"type", "reasoning"}, {"id", "rs_1"}, {"summary", json::array()}};
   json answer = message("assistant", json::array({{{"type", "output_text"}, {"text", "a1"}}}));
-  expansion::record(fx.ctx, p1, {{"id", "resp_a"}, {"status", "completed"},
-                                 {"output", json::array({reasoning_without_content, answer})}});
+  expansion::record(fx.ctx, p1,
+                    {{"id", "resp_a"},
+                     {"status", "completed"},
+                     {"output", json::array({reasoning_without_content, answer})}});
 
   json second = {{"model", "m"}, {"previous_response_id", "resp_a"}, {"input", "q2"}};
   expansion::Plan p2;
@@ -180,8 +192,10 @@ TEST_CASE("expansion chains previous_response_id through input and output") {
   CHECK_FALSE(second.contains("previous_response_id"));
   REQUIRE(second["input"].size() == 3); // q1, a1 (the reasoning item cannot be replayed), q2
   CHECK(second["input"][1]["content"][0]["text"] == "a1");
-  expansion::record(fx.ctx, p2, {{"id", "resp_b"}, {"status", "completed"},
-                                 {"output", json::array({message("assistant", "a2")})}});
+  expansion::record(fx.ctx, p2,
+                    {{"id", "resp_b"},
+                     {"status", "completed"},
+                     {"output", json::array({message("assistant", "a2")})}});
 
   json third = {{"model", "m"}, {"previous_response_id", "resp_b"}, {"input", "q3"}};
   expansion::Plan p3;
@@ -198,10 +212,12 @@ TEST_CASE("expansion chains previous_response_id through input and output") {
 TEST_CASE("expansion answers an unknown conversation with 404 and both kinds of history with 400") {
   Fixture fx;
   expansion::Plan plan;
-  json unknown = {{"model", "m"}, {"conversation", "conv_00000000000000000000000000000000"},
-                  {"input", "hi"}};
+  json unknown = {
+      {"model", "m"}, {"conversation", "conv_00000000000000000000000000000000"}, {"input", "hi"}};
   CHECK(status_of(expansion::expand(unknown, fx.ctx, plan)) == 404);
-  json both = {{"model", "m"}, {"conversation", "conv_x"}, {"previous_response_id", "resp_x"},
+  json both = {{"model", "m"},
+               {"conversation", "conv_x"},
+               {"previous_response_id", "resp_x"},
                {"input", "hi"}};
   CHECK(status_of(expansion::expand(both, fx.ctx, plan)) == 400);
   json bad = {{"model", "m"}, {"conversation", 5}, {"input", "hi"}};
@@ -210,8 +226,9 @@ TEST_CASE("expansion answers an unknown conversation with 404 and both kinds of 
 
 TEST_CASE("expansion leaves requests without files or history as they are") {
   Fixture fx;
-  json req = request_with(json::array({{{"type", "input_text"}, {"text", "hi"}},
-                                       {{"type", "input_image"}, {"image_url", "https://x/y.png"}}}));
+  json req =
+      request_with(json::array({{{"type", "input_text"}, {"text", "hi"}},
+                                {{"type", "input_image"}, {"image_url", "https://x/y.png"}}}));
   json before = req;
   expansion::Plan plan;
   REQUIRE_FALSE(expansion::expand(req, fx.ctx, plan));

@@ -1,9 +1,9 @@
 // The fake issuer honours upstream-contract §1–3: the tests of login and refresh are only as
 // good as this fake, so its contract is tested on its own.
+#include "fake_upstream.hpp"
+
 #include <airelays/jwt.hpp>
 #include <airelays/oauth_login.hpp>
-
-#include "fake_upstream.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -25,7 +25,8 @@ std::string query_value(const std::string& url, const std::string& key) {
 
 } // namespace
 
-TEST_CASE("fake issuer: authorize redirects with a code that only the right PKCE verifier redeems") {
+TEST_CASE(
+    "fake issuer: authorize redirects with a code that only the right PKCE verifier redeems") {
   fake::FakeUpstream fake;
   httplib::Client c(fake.base_url());
   auto pkce = oauth_login::make_pkce();
@@ -75,7 +76,8 @@ TEST_CASE("fake issuer: device code with pending polls, interval as a JSON strin
   CHECK(approved["code_challenge"] == oauth_login::s256(approved["code_verifier"]));
 }
 
-TEST_CASE("fake issuer: refresh rotates, a spent or revoked token is refused, scripts inject errors") {
+TEST_CASE(
+    "fake issuer: refresh rotates, a spent or revoked token is refused, scripts inject errors") {
   fake::FakeUpstream fake;
   httplib::Client c(fake.base_url());
   auto refresh = [&c](const std::string& token) {

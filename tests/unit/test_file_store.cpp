@@ -1,7 +1,7 @@
 // file_store: uploads on disk, limits, listing order, and what a crash leaves behind.
-#include <airelays/file_store.hpp>
-
 #include "test_support.hpp"
+
+#include <airelays/file_store.hpp>
 
 #include <doctest/doctest.h>
 

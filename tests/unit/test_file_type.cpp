@@ -70,7 +70,8 @@ TEST_CASE("file_type::detect trusts content over a misleading name or content ty
   CHECK(text_named_png.kind == Kind::text);
   CHECK(text_named_png.mime == "text/plain");
 
-  auto binary_named_txt = file_type::detect(std::string("\x00\x01\x02\xFF", 4), "a.txt", "text/plain");
+  auto binary_named_txt =
+      file_type::detect(std::string("\x00\x01\x02\xFF", 4), "a.txt", "text/plain");
   CHECK(binary_named_txt.kind == Kind::other);
   CHECK(binary_named_txt.mime == "application/octet-stream");
 }

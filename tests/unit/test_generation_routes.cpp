@@ -1,11 +1,11 @@
 // The generation and model routes driven through the Router (no sockets on the client side)
 // against the in-process fake backend: real statuses before the first byte, in-band errors
 // after it, translated streams, rebuilt non-stream objects, disconnects that abort upstream.
+#include "upstream_test_support.hpp"
+
 #include <airelays/app_state.hpp>
 #include <airelays/router.hpp>
 #include <airelays/upstream.hpp>
-
-#include "upstream_test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -137,8 +137,9 @@ TEST_CASE("a chat stream cut before its terminal event ends with an error, not [
 
 TEST_CASE("responses stream passes upstream events through verbatim") {
   Relay relay;
-  auto res = relay.call("POST", "/v1/responses",
-                        {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}, {"temperature", 0.2}});
+  auto res =
+      relay.call("POST", "/v1/responses",
+                 {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}, {"temperature", 0.2}});
   REQUIRE(res.status == 200);
   CHECK(res.headers.find("x-airelays-ignored-parameters")->second == "temperature");
   RecordingSink sink;
@@ -156,7 +157,8 @@ TEST_CASE("responses stream passes upstream events through verbatim") {
 TEST_CASE("responses stream cut mid-way ends with an error event") {
   Relay relay;
   relay.fake.script("responses", {{"kind", "cut"}, {"after", 5}});
-  auto res = relay.call("POST", "/v1/responses", {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}});
+  auto res = relay.call("POST", "/v1/responses",
+                        {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}});
   REQUIRE(res.status == 200);
   RecordingSink sink;
   CHECK_FALSE(res.stream(sink));
@@ -194,7 +196,8 @@ TEST_CASE("a client that goes away aborts the upstream transfer within a second"
   auto res = relay.call("POST", "/v1/chat/completions", chat_body(true));
   REQUIRE(res.status == 200);
   RecordingSink sink;
-  sink.accept_writes = 1; // the first delta (with the role), then the client leaves while upstream is silent
+  sink.accept_writes =
+      1; // the first delta (with the role), then the client leaves while upstream is silent
   auto started = std::chrono::steady_clock::now();
   CHECK_FALSE(res.stream(sink));
   auto took = std::chrono::steady_clock::now() - started;
@@ -212,7 +215,8 @@ TEST_CASE("a client that goes away aborts the upstream transfer within a second"
 TEST_CASE("a stopping server ends a stream with an in-band error") {
   Relay relay;
   relay.fake.script("responses", {{"kind", "stall"}, {"after", 4}});
-  auto res = relay.call("POST", "/v1/responses", {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}});
+  auto res = relay.call("POST", "/v1/responses",
+                        {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}});
   REQUIRE(res.status == 200);
   relay.state.stopping = true;
   RecordingSink sink;

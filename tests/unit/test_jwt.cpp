@@ -1,7 +1,7 @@
 // jwt: the claims status shows and the exp that drives refresh.
-#include <airelays/jwt.hpp>
-
 #include "fake_upstream.hpp"
+
+#include <airelays/jwt.hpp>
 
 #include <doctest/doctest.h>
 

@@ -1,10 +1,11 @@
 // paths: where the config file and the data dir are found (XDG, legacy singular names, the
 // variables in priority order) and private directories.
-#include <airelays/paths.hpp>
-
 #include "test_support.hpp"
 
+#include <airelays/paths.hpp>
+
 #include <doctest/doctest.h>
+
 #include <filesystem>
 #include <sys/stat.h>
 
@@ -12,9 +13,7 @@ using namespace airelays;
 
 namespace {
 
-paths::Env home_env(const test::TempDir& home) {
-  return {{"HOME", home.path()}};
-}
+paths::Env home_env(const test::TempDir& home) { return {{"HOME", home.path()}}; }
 
 } // namespace
 
@@ -37,7 +36,8 @@ TEST_CASE("paths::config_path falls back to the legacy ~/.config/airelay only wh
   CHECK(paths::config_path({}, env) == home / ".config/airelays/config.toml");
 }
 
-TEST_CASE("paths::config_path: --config > AIRELAYS_CONFIG > AIRELAY_CONFIG > OPENAI_ENDPOINT_CONFIG") {
+TEST_CASE(
+    "paths::config_path: --config > AIRELAYS_CONFIG > AIRELAY_CONFIG > OPENAI_ENDPOINT_CONFIG") {
   test::TempDir home;
   paths::Env env = home_env(home);
   env["OPENAI_ENDPOINT_CONFIG"] = "/c/oe.toml";

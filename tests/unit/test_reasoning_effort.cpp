@@ -16,8 +16,10 @@ TEST_CASE("reasoning_effort::nearest picks the closest supported level, ties upw
 }
 
 TEST_CASE("reasoning_effort::adjust rewrites the body and says so") {
-  nlohmann::json catalog = {{"models", {{{"slug", "m"}, {"supported_reasoning_levels",
-                                                         {{{"effort", "low"}}, {{"effort", "high"}}}}}}}};
+  nlohmann::json catalog = {
+      {"models",
+       {{{"slug", "m"},
+         {"supported_reasoning_levels", {{{"effort", "low"}}, {{"effort", "high"}}}}}}}};
   nlohmann::json body = {{"model", "m"}, {"reasoning", {{"effort", "xhigh"}}}};
   CHECK(reasoning_effort::adjust(body, catalog) ==
         std::optional<std::string>("reasoning.effort=xhigh->high"));

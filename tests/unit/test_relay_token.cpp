@@ -1,9 +1,10 @@
 // relay_token: format, resolution order, rotation and the constant-time comparison.
-#include <airelays/relay_token.hpp>
-
 #include "test_support.hpp"
 
+#include <airelays/relay_token.hpp>
+
 #include <doctest/doctest.h>
+
 #include <regex>
 
 using namespace airelays;

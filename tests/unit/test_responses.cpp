@@ -28,9 +28,7 @@ api_error::ApiError plan_err(const json& body, bool no_tools = false) {
   return std::get<api_error::ApiError>(r);
 }
 
-json base() {
-  return {{"model", "gpt-5.5"}, {"input", "hi"}};
-}
+json base() { return {{"model", "gpt-5.5"}, {"input", "hi"}}; }
 
 std::variant<json, api_error::ApiError> rebuild(const std::string& sse_text) {
   responses::ResponseAccumulator acc;
@@ -89,7 +87,8 @@ TEST_CASE("responses forces stream and store, strips and discloses §5.0 paramet
   CHECK(responses::ignored_header(plan.ignored) == "temperature,top_p,max_output_tokens");
   CHECK(!plan.upstream.contains("temperature"));
   CHECK(plan.upstream["input"] ==
-        json::parse(R"([{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}])"));
+        json::parse(
+            R"([{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}])"));
 }
 
 TEST_CASE("responses answers bad bodies with 400 and unservable ones with 422") {
@@ -109,7 +108,8 @@ TEST_CASE("responses answers bad bodies with 400 and unservable ones with 422") 
   CHECK(plan_err(with("stream", "yes")).param == "stream");
   CHECK(plan_err(with("conversation", 7)).param == "conversation");
   CHECK(plan_err(with("text", "json")).param == "text");
-  CHECK(plan_err(with("text", {{"format", {{"type", "json_schema"}}}})).param == "text.format.name");
+  CHECK(plan_err(with("text", {{"format", {{"type", "json_schema"}}}})).param ==
+        "text.format.name");
   CHECK(plan_err(with("tools", "all")).param == "tools");
   CHECK(plan_err(with("background", true)).status == 422);
   json noinput = base();
@@ -135,25 +135,34 @@ TEST_CASE("responses no-tools route refuses tools, tool_choice and additional_to
 
 TEST_CASE("responses turns raw base64 input_file data into a data URL") {
   json b = base();
-  b["input"] = {{{"type", "message"},
-                 {"role", "user"},
-                 {"content", {{{"type", "input_file"}, {"filename", "a.PDF"}, {"file_data", "JVBE"}}}}}};
-  CHECK(plan_ok(b).upstream["input"][0]["content"][0]["file_data"] == "data:application/pdf;base64,JVBE");
+  b["input"] = {
+      {{"type", "message"},
+       {"role", "user"},
+       {"content", {{{"type", "input_file"}, {"filename", "a.PDF"}, {"file_data", "JVBE"}}}}}};
+  CHECK(plan_ok(b).upstream["input"][0]["content"][0]["file_data"] ==
+        "data:application/pdf;base64,JVBE");
   b["input"][0]["content"][0]["filename"] = "notes.weird";
   CHECK(plan_err(b).status == 422);
   b["input"][0]["content"][0]["file_data"] = "data:text/plain;base64,aGk=";
-  CHECK(plan_ok(b).upstream["input"][0]["content"][0]["file_data"] == "data:text/plain;base64,aGk=");
+  CHECK(plan_ok(b).upstream["input"][0]["content"][0]["file_data"] ==
+        "data:text/plain;base64,aGk=");
 }
 
 TEST_CASE("json_schema::normalize applies the reference example and nested locations") {
-  json s = json::parse(R"({"type":"object","properties":{"answer":{"type":"string"},"publisher":{"type":"string"}},"required":["answer"]})");
+  json s = json::parse(
+      R"({"type":"object","properties":{"answer":{"type":"string"},"publisher":{"type":"string"}},"required":["answer"]})");
   CHECK(!json_schema::normalize(s));
-  CHECK(s == json::parse(R"({"type":"object","properties":{"answer":{"type":"string"},"publisher":{"type":["string","null"]}},"required":["answer","publisher"],"additionalProperties":false})"));
-  json nested = json::parse(R"({"type":"object","properties":{"sources":{"type":"array","items":{"type":"object","properties":{"u":{"type":"string"}},"additionalProperties":true}}}})");
+  CHECK(
+      s ==
+      json::parse(
+          R"({"type":"object","properties":{"answer":{"type":"string"},"publisher":{"type":["string","null"]}},"required":["answer","publisher"],"additionalProperties":false})"));
+  json nested = json::parse(
+      R"({"type":"object","properties":{"sources":{"type":"array","items":{"type":"object","properties":{"u":{"type":"string"}},"additionalProperties":true}}}})");
   auto err = json_schema::normalize(nested);
   REQUIRE(err);
   CHECK(err->find("properties.sources.items") != std::string::npos);
-  json anyof = json::parse(R"({"type":"object","properties":{"v":{"anyOf":[{"type":"string"},{"type":"number"}]},"w":{"$ref":"#/$defs/X"}},"required":[]})");
+  json anyof = json::parse(
+      R"({"type":"object","properties":{"v":{"anyOf":[{"type":"string"},{"type":"number"}]},"w":{"$ref":"#/$defs/X"}},"required":[]})");
   CHECK(!json_schema::normalize(anyof));
   CHECK(anyof["properties"]["v"]["anyOf"].size() == 3);
   CHECK(anyof["properties"]["w"].contains("anyOf"));
@@ -163,7 +172,8 @@ TEST_CASE("json_schema::normalize applies the reference example and nested locat
 
 TEST_CASE("responses::classify sorts events for the pre-first-byte rule") {
   using K = responses::EventKind;
-  CHECK(responses::classify({"response.created", "{\"type\":\"response.created\"}", ""}) == K::pre_content);
+  CHECK(responses::classify({"response.created", "{\"type\":\"response.created\"}", ""}) ==
+        K::pre_content);
   CHECK(responses::classify({"", "{\"type\":\"response.in_progress\"}", ""}) == K::pre_content);
   CHECK(responses::classify({"", "{\"type\":\"response.output_text.delta\"}", ""}) == K::content);
   CHECK(responses::classify({"", "{\"type\":\"response.completed\"}", ""}) == K::success);
@@ -225,27 +235,36 @@ TEST_CASE("ResponseAccumulator takes output items over an empty response.output"
   // the rebuilt object takes nothing from skipped.
   auto named = rebuild(
       "event: response.output_item.added\ndata: {\"type\":\"response.output_item.added\"}\n\n"
-      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"x\"}\n\n"
-      "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"text\":\"ignored\"}\n\n"
-      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"y\"}\n\n"
-      "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"output\":[]}}\n\n");
+      "event: response.output_text.delta\ndata: "
+      "{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}\n\n"
+      "event: response.output_text.done\ndata: "
+      "{\"type\":\"response.output_text.done\",\"text\":\"ignored\"}\n\n"
+      "event: response.output_text.delta\ndata: "
+      "{\"type\":\"response.output_text.delta\",\"delta\":\"y\"}\n\n"
+      "event: response.completed\ndata: "
+      "{\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"output\":[]}}\n\n");
   REQUIRE(std::holds_alternative<json>(named));
   CHECK(responses::output_text(std::get<json>(named)) == "xy");
   CHECK(std::get<json>(named)["id"] == "r");
 }
 
 TEST_CASE("ResponseAccumulator orders items by output_index") {
-  auto r = rebuild(
-      "data: {\"type\":\"response.output_item.done\",\"output_index\":1,\"item\":{\"type\":\"function_call\",\"call_id\":\"c\"}}\n\n"
-      "data: {\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":{\"type\":\"reasoning\"}}\n\n"
-      "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\"}}\n\n");
+  auto r = rebuild("data: "
+                   "{\"type\":\"response.output_item.done\",\"output_index\":1,\"item\":{\"type\":"
+                   "\"function_call\",\"call_id\":\"c\"}}\n\n"
+                   "data: "
+                   "{\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":{\"type\":"
+                   "\"reasoning\"}}\n\n"
+                   "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\"}}\n\n");
   json resp = std::get<json>(r);
   CHECK(resp["output"][0]["type"] == "reasoning");
   CHECK(responses::function_calls(resp).size() == 1);
 }
 
 TEST_CASE("ResponseAccumulator turns failed, cut and empty streams into errors") {
-  auto failed = rebuild("data: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"server_is_overloaded\",\"message\":\"busy\"}}}\n\n");
+  auto failed = rebuild("data: "
+                        "{\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"server_"
+                        "is_overloaded\",\"message\":\"busy\"}}}\n\n");
   REQUIRE(std::holds_alternative<api_error::ApiError>(failed));
   CHECK(std::get<api_error::ApiError>(failed).status == 502);
   CHECK(std::get<api_error::ApiError>(failed).message == "busy");
@@ -254,26 +273,39 @@ TEST_CASE("ResponseAccumulator turns failed, cut and empty streams into errors")
   auto empty = rebuild("");
   CHECK(std::get<api_error::ApiError>(empty).message ==
         "Upstream stream ended without a response payload.");
-  auto incomplete = rebuild("data: {\"type\":\"response.incomplete\",\"response\":{\"id\":\"r\",\"status\":\"incomplete\",\"incomplete_details\":{\"reason\":\"max_output_tokens\"}}}\n\n");
+  auto incomplete =
+      rebuild("data: "
+              "{\"type\":\"response.incomplete\",\"response\":{\"id\":\"r\",\"status\":"
+              "\"incomplete\",\"incomplete_details\":{\"reason\":\"max_output_tokens\"}}}\n\n");
   REQUIRE(std::holds_alternative<json>(incomplete));
   CHECK(responses::hit_length_limit(std::get<json>(incomplete)));
 }
 
-TEST_CASE("ResponseAccumulator reads named response.created/in_progress only when the terminal event has no response") {
-  std::string early = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"r\",\"model\":\"early-model\",\"status\":\"in_progress\"}}\n\n"
-                      "event: response.in_progress\ndata: {\"type\":\"response.in_progress\",\"response\":{\"id\":\"r\",\"status\":\"in_progress\",\"note\":\"kept\"}}\n\n";
+TEST_CASE("ResponseAccumulator reads named response.created/in_progress only when the terminal "
+          "event has no response") {
+  std::string early = "event: response.created\ndata: "
+                      "{\"type\":\"response.created\",\"response\":{\"id\":\"r\",\"model\":\"early-"
+                      "model\",\"status\":\"in_progress\"}}\n\n"
+                      "event: response.in_progress\ndata: "
+                      "{\"type\":\"response.in_progress\",\"response\":{\"id\":\"r\",\"status\":"
+                      "\"in_progress\",\"note\":\"kept\"}}\n\n";
   // The terminal response replaces the snapshots.
-  auto whole = rebuild(early + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"status\":\"completed\"}}\n\n");
+  auto whole = rebuild(
+      early +
+      "event: response.completed\ndata: "
+      "{\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"status\":\"completed\"}}\n\n");
   REQUIRE(std::holds_alternative<json>(whole));
   CHECK(std::get<json>(whole)["status"] == "completed");
   CHECK_FALSE(std::get<json>(whole).contains("model"));
   // A terminal event without a response: the snapshots, the later one winning.
-  auto bare = rebuild(early + "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n");
+  auto bare =
+      rebuild(early + "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n");
   REQUIRE(std::holds_alternative<json>(bare));
   CHECK(std::get<json>(bare)["model"] == "early-model");
   CHECK(std::get<json>(bare)["note"] == "kept");
   // Cut after the snapshots: an incomplete stream; with no response in them, no payload at all.
   CHECK(std::get<api_error::ApiError>(rebuild(early)).code == "incomplete_stream");
-  CHECK(std::get<api_error::ApiError>(rebuild("event: response.created\ndata: {\"type\":\"response.created\"}\n\n")).message ==
-        "Upstream stream ended without a response payload.");
+  CHECK(std::get<api_error::ApiError>(
+            rebuild("event: response.created\ndata: {\"type\":\"response.created\"}\n\n"))
+            .message == "Upstream stream ended without a response payload.");
 }

@@ -19,8 +19,7 @@ TEST_CASE("router tells a wrong method from an unknown path") {
   r.add("POST", "/v1/chat/completions", [](http::Request&) { return http::Response{}; });
   const server::Handler* h = nullptr;
   std::map<std::string, std::string> params;
-  CHECK(r.match("GET", "/v1/chat/completions", &h, params) ==
-        server::Router::Match::wrong_method);
+  CHECK(r.match("GET", "/v1/chat/completions", &h, params) == server::Router::Match::wrong_method);
   CHECK(r.match("POST", "/v1/nope", &h, params) == server::Router::Match::none);
   CHECK(r.allowed_methods("/v1/chat/completions") == std::vector<std::string>{"POST"});
 }

@@ -45,8 +45,8 @@ TEST_CASE("sse::Parser reads the captured upstream text stream") {
 }
 
 TEST_CASE("sse::Parser gives identical events fed byte by byte and split at every offset") {
-  for (const char* name : {"sample_sse_full.txt", "sample_sse_tool_call.txt",
-                           "sample_sse_minimal.txt"}) {
+  for (const char* name :
+       {"sample_sse_full.txt", "sample_sse_tool_call.txt", "sample_sse_minimal.txt"}) {
     CAPTURE(name);
     std::string text = xlate_test::read_data(name);
     auto whole = parse_all(text);
@@ -107,7 +107,8 @@ TEST_CASE("sse::Parser delivers a pending event at end of stream") {
 }
 
 TEST_CASE("sse::Parser skips a leading BOM, even split across chunks") {
-  std::string text = "\xEF\xBB\xBF" "data: 1\n\n";
+  std::string text = "\xEF\xBB\xBF"
+                     "data: 1\n\n";
   auto evs = parse_split(text, every_byte(text.size()));
   REQUIRE(evs.size() == 1);
   CHECK(evs[0].data == "1");

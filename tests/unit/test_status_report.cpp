@@ -80,8 +80,7 @@ TEST_CASE("status JSON with token and login: ready, ISO times, serve as the next
   CHECK(j["auth"]["account_id"] == "acct_1");
   CHECK(j["auth"]["last_refresh"] == "1970-01-01T00:00:00+00:00");
   CHECK(j["auth"]["access_token_expires_at"] == "2100-01-01T00:00:00+00:00");
-  CHECK(j["next_steps"] ==
-        nlohmann::ordered_json({"airelays serve --host 127.0.0.1 --port 8080"}));
+  CHECK(j["next_steps"] == nlohmann::ordered_json({"airelays serve --host 127.0.0.1 --port 8080"}));
 }
 
 TEST_CASE("status JSON: login_required carries its reason and asks for a login") {

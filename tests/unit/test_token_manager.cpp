@@ -1,22 +1,23 @@
 // token_manager against the in-process fake issuer: refresh timing, single-flight inside the
 // process (threads) and across processes (fork), terminal errors persisted, transient errors
 // kept transient, and no token in any error.
+#include "fake_upstream.hpp"
+#include "test_support.hpp"
+
 #include <airelays/atomic_file.hpp>
 #include <airelays/auth_record.hpp>
 #include <airelays/secret_store.hpp>
 #include <airelays/token_manager.hpp>
 
-#include "fake_upstream.hpp"
-#include "test_support.hpp"
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <doctest/doctest.h>
-#include <filesystem>
-#include <nlohmann/json.hpp>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
@@ -70,9 +71,10 @@ struct Fixture {
       claims["exp"] = now_s() + *ttl;
     }
     auth_record::Record r;
-    r.id_token = fake::make_jwt({{"email", "me@example.com"},
-                                 {"https://api.openai.com/auth",
-                                  {{"chatgpt_account_id", "acct_1"}, {"chatgpt_plan_type", "plus"}}}});
+    r.id_token =
+        fake::make_jwt({{"email", "me@example.com"},
+                        {"https://api.openai.com/auth",
+                         {{"chatgpt_account_id", "acct_1"}, {"chatgpt_plan_type", "plus"}}}});
     r.access_token = fake::make_jwt(claims);
     r.refresh_token = refresh;
     r.account_id = r.bound_account_id = "acct_1";
@@ -186,7 +188,8 @@ TEST_CASE("token_manager: without exp, refresh only when last_refresh is older t
   f.store(std::nullopt, "rt_recent");
   REQUIRE(token_manager::make(f.cfg, f.layout)->access().ok());
   CHECK(f.refreshes() == 0);
-  f.store(std::nullopt, "rt_old", auth_record::format_time(static_cast<double>(now_s() - 9 * 86400)));
+  f.store(std::nullopt, "rt_old",
+          auth_record::format_time(static_cast<double>(now_s() - 9 * 86400)));
   auto tm = token_manager::make(f.cfg, f.layout);
   REQUIRE(tm->access().ok()); // served while the worker refreshes
   CHECK(eventually([&] { return f.refreshes() == 1; }));
@@ -288,9 +291,10 @@ TEST_CASE("token_manager: two processes needing a refresh at once make exactly o
       char c;
       (void)::read(gate[0], &c, 1); // both start when the parent closes the pipe
       ::close(gate[0]);
-      ::execl(self.c_str(), self.c_str(),
-              "--test-case=token_manager: (child process) one access from the environment's settings",
-              "--no-skip", "--no-version", "--minimal", static_cast<char*>(nullptr));
+      ::execl(
+          self.c_str(), self.c_str(),
+          "--test-case=token_manager: (child process) one access from the environment's settings",
+          "--no-skip", "--no-version", "--minimal", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     children.push_back(pid);
@@ -374,7 +378,8 @@ TEST_CASE("token_manager: a 5xx or unreachable issuer is transient and keeps the
   CHECK(down.error.message.find("could not be reached") != std::string::npos);
 }
 
-TEST_CASE("token_manager: after a transient failure requests back off instead of calling the issuer") {
+TEST_CASE(
+    "token_manager: after a transient failure requests back off instead of calling the issuer") {
   Fixture f;
   f.store(-10);
   for (int i = 0; i < 8; ++i) {
@@ -425,7 +430,8 @@ TEST_CASE("token_manager: a transient failure while the token is still valid kee
   CHECK(a.credentials->access_token == f.stored().access_token);
 }
 
-TEST_CASE("token_manager: after an upstream 401 exactly one refresh, shared by concurrent callers") {
+TEST_CASE(
+    "token_manager: after an upstream 401 exactly one refresh, shared by concurrent callers") {
   Fixture f;
   f.store(3600);
   auto tm = token_manager::make(f.cfg, f.layout);
@@ -466,8 +472,7 @@ TEST_CASE("token_manager: errors and summaries never carry a token") {
   f.fake.script("refresh", {{"status", 401}, {"code", "refresh_token_reused"}});
   auto tm = token_manager::make(f.cfg, f.layout);
   auto a = tm->access();
-  auto text = a.error.message + api_error::body(a.error) +
-              test::read_file(f.layout.login_state);
+  auto text = a.error.message + api_error::body(a.error) + test::read_file(f.layout.login_state);
   CHECK(text.find("rt_SECRET_VALUE") == std::string::npos);
   CHECK(text.find(access) == std::string::npos);
 }
@@ -525,7 +530,8 @@ TEST_CASE("token_manager: a refresh that cannot be stored is kept, served and st
   CHECK(f.no_reuse());
 }
 
-TEST_CASE("token_manager: a running manager sees logout, another login and login required at once") {
+TEST_CASE(
+    "token_manager: a running manager sees logout, another login and login required at once") {
   Fixture f;
   f.store(3600);
   auto tm = token_manager::make(f.cfg, f.layout);
@@ -533,8 +539,9 @@ TEST_CASE("token_manager: a running manager sees logout, another login and login
   REQUIRE(token_manager::remove_login(f.cfg, f.layout).ok());
   CHECK(tm->access().error.code == "upstream_auth_missing");
 
-  auto other_id = fake::make_jwt({{"email", "other@example.com"},
-                                  {"https://api.openai.com/auth", {{"chatgpt_account_id", "acct_2"}}}});
+  auto other_id =
+      fake::make_jwt({{"email", "other@example.com"},
+                      {"https://api.openai.com/auth", {{"chatgpt_account_id", "acct_2"}}}});
   REQUIRE(token_manager::save_login(f.cfg, f.layout, other_id,
                                     fake::make_jwt({{"exp", now_s() + 3600}}), "rt_other")
               .ok());

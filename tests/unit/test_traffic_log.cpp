@@ -1,13 +1,14 @@
 // The traffic log: hourly files, redaction that cannot be switched off, retention.
-#include <airelays/traffic_log.hpp>
-
 #include "test_support.hpp"
 
+#include <airelays/traffic_log.hpp>
+
 #include <doctest/doctest.h>
+
 #include <filesystem>
 #include <set>
-#include <thread>
 #include <sys/stat.h>
+#include <thread>
 
 using namespace airelays;
 using traffic_log::Log;
@@ -59,12 +60,14 @@ TEST_CASE("traffic_log::redact hides secrets at any depth but keeps error codes"
 }
 
 TEST_CASE("traffic_log::body_snapshot keeps contents only when asked") {
-  auto plain = traffic_log::body_snapshot(R"({"model":"m","api_key":"k"})", "application/json", false);
+  auto plain =
+      traffic_log::body_snapshot(R"({"model":"m","api_key":"k"})", "application/json", false);
   CHECK(plain["kind"] == "json");
   CHECK(plain["bytes"] == 27);
   CHECK(plain["sha256"].get<std::string>().size() == 64);
   CHECK_FALSE(plain.contains("json"));
-  auto full = traffic_log::body_snapshot(R"({"model":"m","api_key":"k"})", "application/json", true);
+  auto full =
+      traffic_log::body_snapshot(R"({"model":"m","api_key":"k"})", "application/json", true);
   CHECK(full["json"]["model"] == "m");
   CHECK(full["json"]["api_key"] == "[REDACTED]");
   CHECK(traffic_log::body_snapshot("", "", true)["kind"] == "empty");
@@ -91,7 +94,8 @@ TEST_CASE("traffic_log::Log writes one redacted JSON line per record into the ho
   CHECK(records(dir.path() + "/logs/2026/11/22-08.log").size() == 1);
 }
 
-TEST_CASE("traffic_log::Log keeps every record whole when threads write at once, across an hour change") {
+TEST_CASE(
+    "traffic_log::Log keeps every record whole when threads write at once, across an hour change") {
   test::TempDir dir;
   Log log({dir.path() + "/logs", false, 0});
   std::string filler(3000, 'x'); // records longer than a pipe's atomic size still stay whole
@@ -100,7 +104,9 @@ TEST_CASE("traffic_log::Log keeps every record whole when threads write at once,
     threads.emplace_back([&, t] {
       for (int i = 0; i < 200; ++i) {
         auto when = at(2026, 11, 22, i < 100 ? 7 : 8, 59);
-        log.write({{"request_id", "req_" + std::to_string(t) + "_" + std::to_string(i)}, {"pad", filler}}, when);
+        log.write(
+            {{"request_id", "req_" + std::to_string(t) + "_" + std::to_string(i)}, {"pad", filler}},
+            when);
       }
     });
   }
@@ -159,11 +165,17 @@ TEST_CASE("traffic_log::Log is fail-open when the directory cannot be written") 
 }
 
 TEST_CASE("traffic_log::redact matches secret keys in any case and spelling, not token counts") {
-  nlohmann::json in = {{"apiKey", "a"},          {"OPENAI_API_KEY", "b"}, {"x-api-key", "c"},
-                       {"clientSecret", "d"},    {"Password", "e"},       {"sessionToken", "f"},
+  nlohmann::json in = {{"apiKey", "a"},
+                       {"OPENAI_API_KEY", "b"},
+                       {"x-api-key", "c"},
+                       {"clientSecret", "d"},
+                       {"Password", "e"},
+                       {"sessionToken", "f"},
                        {"proxy_authorization", "g"},
-                       {"max_tokens", 5},        {"usage", {{"input_tokens", 3}}},
-                       {"token_type", "bearer"}, {"key", "kept outside a query"},
+                       {"max_tokens", 5},
+                       {"usage", {{"input_tokens", 3}}},
+                       {"token_type", "bearer"},
+                       {"key", "kept outside a query"},
                        {"query", {{"key", "q"}, {"page", "2"}, {"Api_Key", "r"}}}};
   auto out = traffic_log::redact(in);
   for (const char* k : {"apiKey", "OPENAI_API_KEY", "x-api-key", "clientSecret", "Password",
@@ -187,7 +199,8 @@ TEST_CASE("traffic_log::redact replaces Bearer credentials and sk- keys inside a
   auto out = traffic_log::redact(in);
   CHECK(out["content"] == "use Authorization: [REDACTED] then [REDACTED]");
   CHECK(out["plain"] == "a task-list and sk-short and ask-0123456789abcdef stay");
-  auto text = traffic_log::body_snapshot("key=sk-0123456789abcdefgh; Bearer tok", "text/plain", true);
+  auto text =
+      traffic_log::body_snapshot("key=sk-0123456789abcdefgh; Bearer tok", "text/plain", true);
   auto logged = traffic_log::redact(text);
   CHECK(logged["text"] == "key=[REDACTED]; [REDACTED]");
 }

@@ -131,10 +131,10 @@ TEST_CASE("translate_chat rejects non-function tools and strict schemas it canno
   b["tools"] = {{{"type", "web_search"}}};
   CHECK(plan_err(b).status == 422);
   auto s = base();
-  s["response_format"] = {{"type", "json_schema"},
-                          {"json_schema",
-                           {{"name", "x"},
-                            {"schema", {{"type", "object"}, {"additionalProperties", true}}}}}};
+  s["response_format"] = {
+      {"type", "json_schema"},
+      {"json_schema",
+       {{"name", "x"}, {"schema", {{"type", "object"}, {"additionalProperties", true}}}}}};
   auto e = plan_err(s);
   CHECK(e.status == 422);
   CHECK(e.message.find("additionalProperties") != std::string::npos);
@@ -184,9 +184,10 @@ TEST_CASE("translate_chat keeps the conversation for expansion and assistant ref
 
 TEST_CASE("translate_chat gives tool calls without ids a stable call id") {
   auto b = base();
-  b["messages"].push_back({{"role", "assistant"},
-                           {"tool_calls", {{{"type", "function"},
-                                            {"function", {{"name", "f"}, {"arguments", {{"a", 1}}}}}}}}});
+  b["messages"].push_back(
+      {{"role", "assistant"},
+       {"tool_calls",
+        {{{"type", "function"}, {"function", {{"name", "f"}, {"arguments", {{"a", 1}}}}}}}}});
   auto up = plan_ok(b).upstream;
   REQUIRE(up["input"].size() == 2);
   CHECK(up["input"][1]["call_id"] == "call_1");

@@ -74,7 +74,8 @@ Accumulated accumulate(const std::string& out) {
           REQUIRE(i == a.tool_calls.size()); // indexes are dense and stable
           CHECK(tc.contains("id"));          // id, type and name on the first delta
           CHECK(tc["type"] == "function");
-          a.tool_calls.push_back({{"id", tc["id"]}, {"name", tc["function"]["name"]}, {"arguments", ""}});
+          a.tool_calls.push_back(
+              {{"id", tc["id"]}, {"name", tc["function"]["name"]}, {"arguments", ""}});
         }
         a.tool_calls[i]["arguments"] =
             a.tool_calls[i]["arguments"].get<std::string>() + tc["function"].value("arguments", "");
@@ -142,7 +143,8 @@ TEST_CASE("ChatStream gives the minimal item-only stream its text exactly once")
 }
 
 TEST_CASE("ChatStream output is identical whole and split at every byte offset") {
-  for (const char* name : {"sample_sse_full.txt", "sample_sse_tool_call.txt", "sample_sse_minimal.txt"}) {
+  for (const char* name :
+       {"sample_sse_full.txt", "sample_sse_tool_call.txt", "sample_sse_minimal.txt"}) {
     CAPTURE(name);
     std::string text = xlate_test::read_data(name);
     std::string whole = translate(text, {}, true);
@@ -158,12 +160,23 @@ TEST_CASE("ChatStream output is identical whole and split at every byte offset")
 }
 
 TEST_CASE("ChatStream sends a whole function call that only arrives at output_item.done") {
-  std::string s = events(
-      {{{"type", "response.output_item.done"}, {"output_index", 0},
-        {"item", {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}, {"arguments", "{\"x\":1}"}}}},
-       {{"type", "response.output_item.done"}, {"output_index", 1},
-        {"item", {{"type", "function_call"}, {"id", "fc_2"}, {"call_id", "call_2"}, {"name", "g"}, {"arguments", ""}}}},
-       {{"type", "response.completed"}, {"response", {{"id", "r"}}}}});
+  std::string s = events({{{"type", "response.output_item.done"},
+                           {"output_index", 0},
+                           {"item",
+                            {{"type", "function_call"},
+                             {"id", "fc_1"},
+                             {"call_id", "call_1"},
+                             {"name", "f"},
+                             {"arguments", "{\"x\":1}"}}}},
+                          {{"type", "response.output_item.done"},
+                           {"output_index", 1},
+                           {"item",
+                            {{"type", "function_call"},
+                             {"id", "fc_2"},
+                             {"call_id", "call_2"},
+                             {"name", "g"},
+                             {"arguments", ""}}}},
+                          {{"type", "response.completed"}, {"response", {{"id", "r"}}}}});
   auto a = accumulate(translate(s, {}, false));
   REQUIRE(a.tool_calls.size() == 2);
   CHECK(a.tool_calls[0]["arguments"] == "{\"x\":1}");
@@ -173,10 +186,11 @@ TEST_CASE("ChatStream sends a whole function call that only arrives at output_it
 }
 
 TEST_CASE("ChatStream reports length when the upstream stops at the output limit") {
-  std::string s = events({{{"type", "response.output_text.delta"}, {"item_id", "m"}, {"delta", "abc"}},
-                          {{"type", "response.incomplete"},
-                           {"response", {{"status", "incomplete"},
-                                         {"incomplete_details", {{"reason", "max_output_tokens"}}}}}}});
+  std::string s = events(
+      {{{"type", "response.output_text.delta"}, {"item_id", "m"}, {"delta", "abc"}},
+       {{"type", "response.incomplete"},
+        {"response",
+         {{"status", "incomplete"}, {"incomplete_details", {{"reason", "max_output_tokens"}}}}}}});
   auto a = accumulate(translate(s, {}, false));
   CHECK(a.content == "abc");
   CHECK(a.finish_reason == "length");
@@ -186,8 +200,10 @@ TEST_CASE("ChatStream reports length when the upstream stops at the output limit
 TEST_CASE("ChatStream ends a failed stream with one error event and no [DONE]") {
   std::string s = events({{{"type", "response.output_text.delta"}, {"delta", "partial"}},
                           {{"type", "response.failed"},
-                           {"response", {{"error", {{"code", "server_is_overloaded"},
-                                                    {"message", "Our servers are currently overloaded."}}}}}}});
+                           {"response",
+                            {{"error",
+                              {{"code", "server_is_overloaded"},
+                               {"message", "Our servers are currently overloaded."}}}}}}});
   auto out = translate(s, {}, true);
   auto a = accumulate(out);
   CHECK(!a.done);
@@ -231,7 +247,8 @@ TEST_CASE("completion_from_response builds chat.completion with mapped usage") {
   }
   auto r = acc.finish();
   REQUIRE(std::holds_alternative<json>(r));
-  auto c = translate_chat::completion_from_response(std::get<json>(r), "chatcmpl-1", 42, "fallback");
+  auto c =
+      translate_chat::completion_from_response(std::get<json>(r), "chatcmpl-1", 42, "fallback");
   CHECK(c["id"] == "chatcmpl-1");
   CHECK(c["object"] == "chat.completion");
   CHECK(c["created"] == 42);
@@ -250,23 +267,26 @@ TEST_CASE("completion_from_response reports tool calls with content null") {
   for (const auto& ev : xlate_test::parse_all(xlate_test::read_data("sample_sse_tool_call.txt"))) {
     acc.feed(ev);
   }
-  auto c = translate_chat::completion_from_response(std::get<json>(acc.finish()), "chatcmpl-2", 1, "m");
+  auto c =
+      translate_chat::completion_from_response(std::get<json>(acc.finish()), "chatcmpl-2", 1, "m");
   const json& msg = c["choices"][0]["message"];
   CHECK(msg["content"].is_null());
   REQUIRE(msg["tool_calls"].size() == 1);
-  CHECK(msg["tool_calls"][0] == json{{"id", "call_9b22bddebefee4b4a46d1e2b"},
-                                     {"type", "function"},
-                                     {"function", {{"name", "exec_command"}, {"arguments", "{\"cmd\":\"echo hi\"}"}}}});
+  CHECK(msg["tool_calls"][0] ==
+        json{{"id", "call_9b22bddebefee4b4a46d1e2b"},
+             {"type", "function"},
+             {"function", {{"name", "exec_command"}, {"arguments", "{\"cmd\":\"echo hi\"}"}}}});
   CHECK(c["choices"][0]["finish_reason"] == "tool_calls");
   CHECK(c["usage"]["total_tokens"] == 520);
 }
 
 TEST_CASE("finish_reason and usage mapping") {
   CHECK(translate_chat::finish_reason({{"status", "completed"}}) == "stop");
-  CHECK(translate_chat::finish_reason({{"status", "incomplete"},
-                                       {"incomplete_details", {{"reason", "max_output_tokens"}}}}) == "length");
-  CHECK(translate_chat::finish_reason({{"status", "incomplete"},
-                                       {"incomplete_details", {{"reason", "content_filter"}}}}) ==
+  CHECK(translate_chat::finish_reason(
+            {{"status", "incomplete"},
+             {"incomplete_details", {{"reason", "max_output_tokens"}}}}) == "length");
+  CHECK(translate_chat::finish_reason(
+            {{"status", "incomplete"}, {"incomplete_details", {{"reason", "content_filter"}}}}) ==
         "content_filter");
   CHECK(translate_chat::finish_reason({{"output", {{{"type", "function_call"}}}}}) == "tool_calls");
   CHECK(translate_chat::usage_from_responses(nullptr).is_null());
@@ -279,14 +299,25 @@ TEST_CASE("finish_reason and usage mapping") {
 }
 
 TEST_CASE("ChatStream keeps one index per call when the upstream repeats or omits ids") {
-  json added = {{"type", "response.output_item.added"}, {"output_index", 0},
-                {"item", {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}}}};
+  json added = {
+      {"type", "response.output_item.added"},
+      {"output_index", 0},
+      {"item", {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}}}};
   std::string s = events(
-      {added, added,
-       {{"type", "response.function_call_arguments.delta"}, {"output_index", 0}, {"delta", "{\"a\""}},
+      {added,
+       added,
+       {{"type", "response.function_call_arguments.delta"},
+        {"output_index", 0},
+        {"delta", "{\"a\""}},
        {{"type", "response.function_call_arguments.delta"}, {"item_id", "fc_1"}, {"delta", ":1}"}},
-       {{"type", "response.output_item.done"}, {"output_index", 0},
-        {"item", {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}, {"arguments", "{\"a\":1}"}}}},
+       {{"type", "response.output_item.done"},
+        {"output_index", 0},
+        {"item",
+         {{"type", "function_call"},
+          {"id", "fc_1"},
+          {"call_id", "call_1"},
+          {"name", "f"},
+          {"arguments", "{\"a\":1}"}}}},
        {{"type", "response.completed"}, {"response", {{"id", "r"}}}}});
   auto a = accumulate(translate(s, {}, false));
   REQUIRE(a.tool_calls.size() == 1);
@@ -295,12 +326,16 @@ TEST_CASE("ChatStream keeps one index per call when the upstream repeats or omit
 
 TEST_CASE("ChatStream reports length, not tool_calls, when a call is cut at the output limit") {
   std::string s = events(
-      {{{"type", "response.output_item.added"}, {"output_index", 0},
-        {"item", {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}}}},
-       {{"type", "response.function_call_arguments.delta"}, {"item_id", "fc_1"}, {"delta", "{\"a\""}},
+      {{{"type", "response.output_item.added"},
+        {"output_index", 0},
+        {"item",
+         {{"type", "function_call"}, {"id", "fc_1"}, {"call_id", "call_1"}, {"name", "f"}}}},
+       {{"type", "response.function_call_arguments.delta"},
+        {"item_id", "fc_1"},
+        {"delta", "{\"a\""}},
        {{"type", "response.incomplete"},
-        {"response", {{"status", "incomplete"},
-                      {"incomplete_details", {{"reason", "max_output_tokens"}}}}}}});
+        {"response",
+         {{"status", "incomplete"}, {"incomplete_details", {{"reason", "max_output_tokens"}}}}}}});
   auto a = accumulate(translate(s, {}, false));
   REQUIRE(a.tool_calls.size() == 1);
   CHECK(a.finish_reason == "length");
@@ -318,8 +353,9 @@ TEST_CASE("finish_reason is length for an incomplete response even when it calle
 }
 
 TEST_CASE("ChatStream sends a zero usage chunk when asked for usage the upstream did not give") {
-  std::string s = events({{{"type", "response.output_text.delta"}, {"item_id", "m"}, {"delta", "hi"}},
-                          {{"type", "response.completed"}, {"response", {{"id", "r"}}}}});
+  std::string s =
+      events({{{"type", "response.output_text.delta"}, {"item_id", "m"}, {"delta", "hi"}},
+              {{"type", "response.completed"}, {"response", {{"id", "r"}}}}});
   auto out = translate(s, {}, true);
   auto f = frames(out);
   REQUIRE(f.size() >= 3);

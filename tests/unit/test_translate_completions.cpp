@@ -12,9 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-json base() {
-  return {{"model", "gpt-5.5"}, {"prompt", "Say hi"}};
-}
+json base() { return {{"model", "gpt-5.5"}, {"prompt", "Say hi"}}; }
 
 api_error::ApiError plan_err(const json& body) {
   auto r = translate_completions::plan_request(body);
@@ -124,8 +122,9 @@ TEST_CASE("CompletionsStream: failures are one error event without [DONE]") {
   auto f = frames(translate(cut, {}, false));
   REQUIRE(f.size() == 2);
   CHECK(json::parse(f[1])["error"]["code"] == "incomplete_stream");
-  std::string quota = "data: {\"type\":\"error\",\"error\":{\"type\":\"usage_limit_reached\","
-                      "\"message\":\"The usage limit has been reached\",\"resets_in_seconds\":60}}\n\n";
+  std::string quota =
+      "data: {\"type\":\"error\",\"error\":{\"type\":\"usage_limit_reached\","
+      "\"message\":\"The usage limit has been reached\",\"resets_in_seconds\":60}}\n\n";
   auto q = frames(translate(quota, {}, false));
   REQUIRE(q.size() == 1);
   CHECK(json::parse(q[0])["error"]["code"] == "usage_limit_reached");
@@ -136,7 +135,8 @@ TEST_CASE("completions completion_from_response: text, length, usage") {
             {"model", "gpt-5.5"},
             {"status", "incomplete"},
             {"incomplete_details", {{"reason", "max_output_tokens"}}},
-            {"output", {{{"type", "message"}, {"content", {{{"type", "output_text"}, {"text", "abc"}}}}}}},
+            {"output",
+             {{{"type", "message"}, {"content", {{{"type", "output_text"}, {"text", "abc"}}}}}}},
             {"usage", {{"input_tokens", 4}, {"output_tokens", 3}, {"total_tokens", 7}}}};
   auto c = translate_completions::completion_from_response(r, "cmpl-1", 9, "x");
   CHECK(c["object"] == "text_completion");
@@ -150,5 +150,6 @@ TEST_CASE("completions completion_from_response: text, length, usage") {
                            {"prompt_tokens_details", {{"cached_tokens", 0}}},
                            {"completion_tokens_details", {{"reasoning_tokens", 0}}}});
   r.erase("model");
-  CHECK(translate_completions::completion_from_response(r, "c", 1, "fallback")["model"] == "fallback");
+  CHECK(translate_completions::completion_from_response(r, "c", 1, "fallback")["model"] ==
+        "fallback");
 }

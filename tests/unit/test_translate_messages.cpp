@@ -7,6 +7,7 @@
 
 #include <airelays/api_error.hpp>
 #include <airelays/translate_messages.hpp>
+
 #include <doctest/doctest.h>
 
 using namespace airelays;

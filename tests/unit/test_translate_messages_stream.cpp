@@ -5,6 +5,7 @@
 #include "xlate_test_data.hpp"
 
 #include <airelays/translate_messages.hpp>
+
 #include <doctest/doctest.h>
 
 using namespace airelays;

@@ -1,9 +1,9 @@
 // upstream: error classification (reference §10, DESIGN's upstream-error decision) and the
 // service against the in-process fake backend: headers of the wire contract, the
 // pre-first-byte retry policy, the 401 refresh, the models cache.
-#include <airelays/upstream.hpp>
-
 #include "upstream_test_support.hpp"
+
+#include <airelays/upstream.hpp>
 
 #include <doctest/doctest.h>
 
@@ -13,7 +13,8 @@ using nlohmann::json;
 
 TEST_CASE("upstream::http_error maps a usage_limit 429 to 429 with its code and Retry-After") {
   auto e = upstream::http_error(
-      429, R"({"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_in_seconds":3600}})");
+      429,
+      R"({"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","resets_in_seconds":3600}})");
   CHECK(e.status == 429);
   CHECK(e.code == std::optional<std::string>("usage_limit_reached"));
   CHECK(e.message == "The usage limit has been reached");
@@ -22,7 +23,8 @@ TEST_CASE("upstream::http_error maps a usage_limit 429 to 429 with its code and 
 
 TEST_CASE("upstream::http_error keeps 400 with the upstream message and param") {
   auto e = upstream::http_error(
-      400, R"({"error":{"type":"invalid_request_error","message":"Bad input","param":"input","code":"invalid_value"}})");
+      400,
+      R"({"error":{"type":"invalid_request_error","message":"Bad input","param":"input","code":"invalid_value"}})");
   CHECK(e.status == 400);
   CHECK(e.message == "Bad input");
   CHECK(e.param == std::optional<std::string>("input"));
@@ -41,7 +43,8 @@ TEST_CASE("upstream::http_error unwraps a detail text and passes other 4xx throu
 
 TEST_CASE("upstream::http_error turns 5xx into a retriable 502 and timeouts into 504") {
   auto e = upstream::http_error(
-      503, R"({"error":{"type":"service_unavailable_error","code":"server_is_overloaded","message":"Our servers are currently overloaded."}})");
+      503,
+      R"({"error":{"type":"service_unavailable_error","code":"server_is_overloaded","message":"Our servers are currently overloaded."}})");
   CHECK(e.status == 502);
   CHECK(e.code == std::optional<std::string>("server_is_overloaded"));
   CHECK(upstream::retriable(e));
@@ -70,7 +73,8 @@ struct Rig {
     }
     upstream::CallOptions o;
     o.session_id = std::move(session);
-    return up->open_responses({{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}, {"store", false}}, o);
+    return up->open_responses(
+        {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}, {"store", false}}, o);
   }
 };
 
@@ -85,7 +89,8 @@ std::vector<std::string> drain_types(upstream::EventStream& s) {
 
 } // namespace
 
-TEST_CASE("Upstream opens /responses with the contract's headers and stops at the first content event") {
+TEST_CASE(
+    "Upstream opens /responses with the contract's headers and stops at the first content event") {
   Rig rig;
   auto opened = rig.open("conv-1");
   REQUIRE_FALSE(opened.error);
@@ -220,15 +225,21 @@ TEST_CASE("Upstream reads usage from the chatgpt base, not the codex one") {
 
 TEST_CASE("upstream: Codex's request headers go through, the backend's come back (issue 16)") {
   auto fwd = upstream::forwarded_request_headers({{"X-Codex-Beta-Features", "remote_compaction_v2"},
-                                                  {"session-id", "s"}, {"thread-id", "t"},
-                                                  {"x-client-request-id", "c"}, {"OpenAI-Beta", "b"},
+                                                  {"session-id", "s"},
+                                                  {"thread-id", "t"},
+                                                  {"x-client-request-id", "c"},
+                                                  {"OpenAI-Beta", "b"},
                                                   {"Authorization", "Bearer relay"},
-                                                  {"originator", "codex_exec"}, {"Cookie", "x"}});
+                                                  {"originator", "codex_exec"},
+                                                  {"Cookie", "x"}});
   REQUIRE(fwd.size() == 5);
-  CHECK(fwd[0] == std::pair<std::string, std::string>{"X-Codex-Beta-Features", "remote_compaction_v2"});
+  CHECK(fwd[0] ==
+        std::pair<std::string, std::string>{"X-Codex-Beta-Features", "remote_compaction_v2"});
   auto back = upstream::passed_back_headers({{"x-codex-primary-used-percent", "12.0"},
-                                             {"openai-model", "gpt-5.5"}, {"x-request-id", "u1"},
-                                             {"set-cookie", "x"}, {"content-type", "text/event-stream"}});
+                                             {"openai-model", "gpt-5.5"},
+                                             {"x-request-id", "u1"},
+                                             {"set-cookie", "x"},
+                                             {"content-type", "text/event-stream"}});
   REQUIRE(back.size() == 3);
   CHECK(back[2] == std::pair<std::string, std::string>{"x-upstream-request-id", "u1"});
 }

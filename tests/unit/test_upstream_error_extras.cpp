@@ -20,9 +20,10 @@ const char* k_usage_limit_body =
 
 } // namespace
 
-TEST_CASE("api_error merges extras into the error object and never lets them override the fixed keys") {
-  auto e = api_error::make(429, "The usage limit has been reached",
-                           std::string("usage_limit_reached"));
+TEST_CASE(
+    "api_error merges extras into the error object and never lets them override the fixed keys") {
+  auto e =
+      api_error::make(429, "The usage limit has been reached", std::string("usage_limit_reached"));
   e.retry_after = 3600;
   e.extras = {{"resets_at", 1795339957}, {"plan_type", "plus"}, {"message", "spoofed"},
               {"type", "spoofed"},       {"code", "spoofed"},   {"param", "spoofed"},
@@ -58,7 +59,8 @@ TEST_CASE("api_error without extras is exactly message/type/code/param") {
   CHECK(api_error::to_json(odd)["error"].size() == 4);
 }
 
-TEST_CASE("upstream_extras keeps plain fields and drops fixed keys, credential names and huge values") {
+TEST_CASE(
+    "upstream_extras keeps plain fields and drops fixed keys, credential names and huge values") {
   json upstream = {{"type", "usage_limit_reached"},
                    {"message", "m"},
                    {"code", nullptr},
@@ -84,7 +86,8 @@ TEST_CASE("upstream_extras keeps plain fields and drops fixed keys, credential n
   CHECK(api_error::upstream_extras(json("text")) == json::object());
 }
 
-TEST_CASE("upstream::http_error passes a usage_limit 429's resets_at, resets_in_seconds and plan_type") {
+TEST_CASE(
+    "upstream::http_error passes a usage_limit 429's resets_at, resets_in_seconds and plan_type") {
   auto e = upstream::http_error(429, k_usage_limit_body);
   CHECK(e.status == 429);
   CHECK(e.retry_after == std::optional<long>(3600));

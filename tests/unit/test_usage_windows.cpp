@@ -8,8 +8,8 @@ using namespace airelays;
 namespace {
 
 const usage_windows::HeaderList k_headers = {
-    {"X-Codex-Primary-Used-Percent", "12.0"},  {"x-codex-primary-window-minutes", "300"},
-    {"x-codex-primary-reset-at", "1795340000"}, {"x-codex-secondary-used-percent", "39"},
+    {"X-Codex-Primary-Used-Percent", "12.0"},      {"x-codex-primary-window-minutes", "300"},
+    {"x-codex-primary-reset-at", "1795340000"},    {"x-codex-secondary-used-percent", "39"},
     {"x-codex-secondary-window-minutes", "10080"}, {"x-codex-credits-has-credits", "false"},
     {"content-type", "text/event-stream"}};
 

@@ -3,10 +3,10 @@
 // backend, and a ChunkSink that records what a streaming response wrote.
 #pragma once
 
+#include "fake_upstream.hpp"
+
 #include <airelays/app_state.hpp>
 #include <airelays/token_manager.hpp>
-
-#include "fake_upstream.hpp"
 
 #include <atomic>
 #include <functional>

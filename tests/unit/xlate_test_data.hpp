@@ -4,8 +4,9 @@
 
 #include <airelays/sse.hpp>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
+
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,8 +14,7 @@
 namespace xlate_test {
 
 inline std::string read_data(const std::string& name) {
-  std::ifstream in(std::string(AIRELAYS_TEST_SOURCE_DIR) + "/tests/data/" + name,
-                   std::ios::binary);
+  std::ifstream in(std::string(AIRELAYS_TEST_SOURCE_DIR) + "/tests/data/" + name, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

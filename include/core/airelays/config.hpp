@@ -83,7 +83,7 @@ struct Config {
   // Not a key: the relay token given in AIRELAYS_BEARER_TOKEN / AIRELAY_BEARER_TOKEN.
   std::optional<std::string> bearer_token_env;
   // Where the settings came from.
-  std::string config_path;     // the file consulted (may not exist)
+  std::string config_path; // the file consulted (may not exist)
   bool config_file_exists = false;
   // Unknown keys, values replaced by defaults, and (in one line) keys of features airelays
   // does not have: printed once on stderr by the CLI.

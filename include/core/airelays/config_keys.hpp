@@ -32,9 +32,9 @@ enum KeyFlag : unsigned {
   k_positive = 1u << 8,         // must be > 0 (timeouts: there is no "0 = off")
 };
 
-using Member = std::variant<std::monostate, std::string Config::*, int Config::*,
-                            int64_t Config::*, bool Config::*, double Config::*,
-                            std::vector<std::string> Config::*, std::vector<double> Config::*>;
+using Member = std::variant<std::monostate, std::string Config::*, int Config::*, int64_t Config::*,
+                            bool Config::*, double Config::*, std::vector<std::string> Config::*,
+                            std::vector<double> Config::*>;
 
 struct Key {
   std::string section; // "server", "providers.openai"

@@ -30,7 +30,7 @@
 namespace airelays::edge {
 
 struct Settings {
-  std::string bound_host;                // the address serve listens on
+  std::string bound_host;                 // the address serve listens on
   std::vector<std::string> allowed_hosts; // extra Host names ([security] allowed_hosts)
   std::vector<std::string> allowed_origins;
   bool require_auth = true;
@@ -38,12 +38,12 @@ struct Settings {
 
 struct RequestMeta {
   std::string path;
-  std::optional<std::string> host;          // Host header
-  std::optional<std::string> origin;        // Origin header
-  std::optional<std::string> authorization; // Authorization header
-  std::string method;                       // request method ("GET", ...)
-  std::optional<std::string> upgrade;       // Upgrade header
-  std::optional<std::string> api_key;       // x-api-key header (Anthropic clients)
+  std::optional<std::string> host;           // Host header
+  std::optional<std::string> origin;         // Origin header
+  std::optional<std::string> authorization;  // Authorization header
+  std::string method;                        // request method ("GET", ...)
+  std::optional<std::string> upgrade;        // Upgrade header
+  std::optional<std::string> api_key;        // x-api-key header (Anthropic clients)
   std::optional<std::string> sec_fetch_site; // Sec-Fetch-Site header (browsers only)
   std::optional<std::string> sec_fetch_mode; // Sec-Fetch-Mode header (browsers only)
   std::string client_ip;
@@ -51,8 +51,8 @@ struct RequestMeta {
 
 struct Decision {
   std::optional<api_error::ApiError> error; // set when the request is refused
-  bool holds_slot = false;  // admitted on a protected path: call Clients::release when done
-  std::string reason; // why it was refused: host_not_allowed, cross_site_request, ...
+  bool holds_slot = false;    // admitted on a protected path: call Clients::release when done
+  std::string reason;         // why it was refused: host_not_allowed, cross_site_request, ...
   bool started_block = false; // this 401 (a wrong credential) started a block of the IP
 };
 

@@ -37,10 +37,10 @@ struct Request {
   std::string body;
   std::vector<FormPart> form; // multipart parts (files and fields), empty otherwise
   std::map<std::string, std::string> path_params; // {id} captures of the matched route
-  std::string remote_addr;  // the TCP peer (never a header)
-  std::string client_ip;    // remote_addr, or X-Forwarded-For when trusted
-  std::string request_id;   // req_..., also sent as x-request-id
-  int max_json_depth = 128; // [server] max_json_depth, for parse_json_object
+  std::string remote_addr;                        // the TCP peer (never a header)
+  std::string client_ip;                          // remote_addr, or X-Forwarded-For when trusted
+  std::string request_id;                         // req_..., also sent as x-request-id
+  int max_json_depth = 128;                       // [server] max_json_depth, for parse_json_object
   // What the handler learned for the traffic log and metrics (model, usage, adaptations,
   // retries, upstream_status, error code...). Shared so a stream can add to it until it ends;
   // the server writes the summary record after the response is finished.

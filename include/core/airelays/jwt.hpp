@@ -15,9 +15,9 @@ namespace airelays::jwt {
 
 struct Claims {
   std::string email;
-  std::string plan;       // chatgpt_plan_type
-  std::string account_id; // chatgpt_account_id
-  std::string user_id;    // chatgpt_user_id or user_id
+  std::string plan;        // chatgpt_plan_type
+  std::string account_id;  // chatgpt_account_id
+  std::string user_id;     // chatgpt_user_id or user_id
   std::optional<long> exp; // unix seconds
 };
 

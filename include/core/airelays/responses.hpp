@@ -9,8 +9,9 @@
 #include <airelays/api_error.hpp>
 #include <airelays/sse.hpp>
 
-#include <map>
 #include <nlohmann/json.hpp>
+
+#include <map>
 #include <optional>
 #include <set>
 #include <string>

@@ -23,8 +23,8 @@ public:
   std::optional<Event> finish();
 
 private:
-  std::string m_line;  // partial line carried between chunks
-  bool m_cr = false;   // the previous chunk ended in '\r'
+  std::string m_line; // partial line carried between chunks
+  bool m_cr = false;  // the previous chunk ended in '\r'
   Event m_current;
   bool m_has_data = false;
   bool m_has_field = false;

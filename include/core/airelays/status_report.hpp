@@ -8,8 +8,9 @@
 
 #include <airelays/config.hpp>
 
-#include <functional>
 #include <nlohmann/json.hpp>
+
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>

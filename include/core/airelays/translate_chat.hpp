@@ -10,6 +10,7 @@
 #include <airelays/sse.hpp>
 
 #include <nlohmann/json.hpp>
+
 #include <string>
 #include <variant>
 #include <vector>

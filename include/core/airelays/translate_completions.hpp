@@ -8,6 +8,7 @@
 #include <airelays/translate_chat.hpp>
 
 #include <nlohmann/json.hpp>
+
 #include <string>
 #include <variant>
 #include <vector>

@@ -10,7 +10,9 @@
 
 #include <airelays/api_error.hpp>
 #include <airelays/sse.hpp>
+
 #include <nlohmann/json.hpp>
+
 #include <string>
 #include <variant>
 #include <vector>

@@ -5,8 +5,9 @@
 // `x-ratelimit-*` headers of chat/completions/models render it from here. Times are passed in.
 #pragma once
 
-#include <functional>
 #include <nlohmann/json.hpp>
+
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +47,7 @@ HeaderList ratelimit_headers(const Snapshot& s, long now);
 // "5 h window" / "weekly window" / "N min window".
 std::string window_label(const Window& w, const char* fallback);
 // One line per window: "5 h window: 12 % used, resets 14:30"; `clock` renders a reset time.
-std::vector<std::string> text_lines(const Snapshot& s, const std::function<std::string(long)>& clock);
+std::vector<std::string> text_lines(const Snapshot& s,
+                                    const std::function<std::string(long)>& clock);
 
 } // namespace airelays::usage_windows

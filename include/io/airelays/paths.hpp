@@ -14,13 +14,13 @@ namespace airelays::paths {
 struct Layout {
   std::string data_dir;
   std::string logs_dir;
-  std::string token_file;   // relay token (config bearer_token_file)
-  std::string auth_file;    // <data_dir>/auth.json
-  std::string auth_lock;    // <data_dir>/auth.lock
-  std::string login_state;  // <data_dir>/login-state.json
-  std::string files_dir;    // <data_dir>/files
+  std::string token_file;        // relay token (config bearer_token_file)
+  std::string auth_file;         // <data_dir>/auth.json
+  std::string auth_lock;         // <data_dir>/auth.lock
+  std::string login_state;       // <data_dir>/login-state.json
+  std::string files_dir;         // <data_dir>/files
   std::string conversations_dir; // <data_dir>/conversations
-  std::string runtime_file; // <data_dir>/serve.json (pid, host, port of a running serve)
+  std::string runtime_file;      // <data_dir>/serve.json (pid, host, port of a running serve)
 };
 
 Layout layout(const config::Config& cfg);

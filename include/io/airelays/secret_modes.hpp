@@ -13,9 +13,9 @@
 namespace airelays::secret_modes {
 
 struct Exposure {
-  std::string what;   // "relay token", "ChatGPT login (auth.json)", "data directory"
+  std::string what; // "relay token", "ChatGPT login (auth.json)", "data directory"
   std::string path;
-  unsigned mode = 0;  // the permission bits found
+  unsigned mode = 0;   // the permission bits found
   unsigned wanted = 0; // 0600 for a file, 0700 for a directory
 };
 

@@ -8,6 +8,7 @@
 #include <airelays/api_error.hpp>
 
 #include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 
@@ -27,8 +28,8 @@ struct Context {
 
 // What expand() decided, for the upstream call and for record().
 struct Plan {
-  std::string conversation_id;   // the client's conversation, or empty
-  std::string session_id;        // upstream session id to send, or empty
+  std::string conversation_id;                        // the client's conversation, or empty
+  std::string session_id;                             // upstream session id to send, or empty
   nlohmann::json new_input = nlohmann::json::array(); // the client's own new input items
   nlohmann::json history = nlohmann::json::array();   // stored items prepended (as stored)
 };

@@ -49,7 +49,7 @@ struct SaveFailure {
 // What status, /v1/relay/status and the home page show about the login (no secrets).
 struct Summary {
   LoginState state = LoginState::signed_out;
-  std::string storage;               // keyring | file | "" when signed out
+  std::string storage; // keyring | file | "" when signed out
   std::string email;
   std::string plan;
   std::string account_id;
@@ -62,12 +62,12 @@ struct Summary {
 
 // Timings of the refresh lifecycle (the defaults are the product's; tests shorten them).
 struct Tuning {
-  double lock_timeout_seconds = 15;     // waiting for auth.lock → 503 upstream_auth_unavailable
-  double wait_timeout_seconds = 50;     // a request waiting for the refresh in flight
-  double backoff_initial_seconds = 5;   // after a transient refresh failure, doubling…
-  double backoff_max_seconds = 300;     // …up to this
-  double forced_cooldown_seconds = 30;  // at most one refresh after an upstream 401 per this
-  double save_retry_seconds = 5;        // first retry of an unsaved refresh (doubling to 60)
+  double lock_timeout_seconds = 15;    // waiting for auth.lock → 503 upstream_auth_unavailable
+  double wait_timeout_seconds = 50;    // a request waiting for the refresh in flight
+  double backoff_initial_seconds = 5;  // after a transient refresh failure, doubling…
+  double backoff_max_seconds = 300;    // …up to this
+  double forced_cooldown_seconds = 30; // at most one refresh after an upstream 401 per this
+  double save_retry_seconds = 5;       // first retry of an unsaved refresh (doubling to 60)
 };
 
 std::string to_string(LoginState s);

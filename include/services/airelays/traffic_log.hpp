@@ -21,8 +21,8 @@ namespace airelays::traffic_log {
 using TimePoint = std::chrono::system_clock::time_point;
 
 struct Options {
-  std::string dir;        // the logs directory
-  bool content = false;   // [logging] content: also write bodies
+  std::string dir;         // the logs directory
+  bool content = false;    // [logging] content: also write bodies
   int retention_days = 14; // [logging] retention_days; 0 or less keeps everything
 };
 

@@ -14,12 +14,13 @@
 #include <airelays/sse.hpp>
 #include <airelays/usage_windows.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,7 +28,7 @@
 namespace airelays::token_manager {
 class TokenManager;
 struct Access;
-}
+} // namespace airelays::token_manager
 
 namespace airelays::upstream {
 
@@ -37,7 +38,8 @@ namespace airelays::upstream {
 // 400/403/404/429 and other 4xx keep their status, 5xx → 502; the upstream's error object
 // (message/type/code/param) is kept with its other safe members as extras (resets_at,
 // resets_in_seconds, plan_type, …), a {"detail":…} text becomes the message; 429 carries
-// Retry-After from resets_in_seconds, else resets_at (from now), else the upstream's Retry-After header, else 1.
+// Retry-After from resets_in_seconds, else resets_at (from now), else the upstream's Retry-After
+// header, else 1.
 api_error::ApiError http_error(int status, const std::string& body,
                                const std::string& retry_after_header = {});
 // A transport failure: timeouts → 504, everything else → 502 upstream_connection_failed
@@ -68,8 +70,8 @@ bool forwarded_request_header(std::string_view name);
 // openai-processing-ms, cf-ray.
 bool forwarded_response_header(std::string_view name);
 // The client's headers to forward, in their order (names as the client sent them).
-http_client::HeaderList forwarded_request_headers(
-    const std::vector<std::pair<std::string, std::string>>& client_headers);
+http_client::HeaderList
+forwarded_request_headers(const std::vector<std::pair<std::string, std::string>>& client_headers);
 // The backend's headers to pass back; its own x-request-id becomes x-upstream-request-id
 // (the relay's x-request-id names the relay's record of the exchange).
 http_client::HeaderList passed_back_headers(const http_client::HeaderList& upstream_headers);
@@ -105,9 +107,9 @@ private:
 
 // Options of one /responses call.
 struct CallOptions {
-  std::string session_id;            // sent as session_id when non-empty
+  std::string session_id;                  // sent as session_id when non-empty
   http_client::HeaderList forward_headers; // client headers sent as they are (see above)
-  std::function<bool()> should_abort; // server stopping: give up waiting and retrying
+  std::function<bool()> should_abort;      // server stopping: give up waiting and retrying
   int retries_spent = 0; // of retry_attempts, by earlier calls for the same client request
   // false: the client wants the whole answer at once; the upstream may then stay silent for
   // request_timeout_seconds instead of stream_idle_timeout_seconds.
@@ -121,9 +123,9 @@ struct Opened {
   // success) event. Write them first, then continue with stream->next().
   std::vector<sse::Event> head;
   std::optional<api_error::ApiError> error;
-  int attempts = 0;         // /responses POSTs made (including the repeat after a 401)
-  int retries = 0;          // repeats by the retry policy
-  int upstream_status = 0;  // HTTP status of the last attempt (0 = transport failure)
+  int attempts = 0;               // /responses POSTs made (including the repeat after a 401)
+  int retries = 0;                // repeats by the retry policy
+  int upstream_status = 0;        // HTTP status of the last attempt (0 = transport failure)
   double first_event_seconds = 0; // from the first POST to the committing event
   http_client::HeaderList response_headers; // the last attempt's passed_back_headers
 };
