@@ -8,6 +8,7 @@
 
 #include <airelays/api_error.hpp>
 #include <airelays/sse.hpp>
+#include <airelays/upstream_error.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -60,12 +61,13 @@ enum class EventKind {
 };
 EventKind classify(const sse::Event& event);
 
-// The client-facing error for a failure event's data (reference §10.2 with DESIGN's statuses):
-// 429 for quota/rate codes (code kept, Retry-After from resets_in_seconds), 400 for invalid
-// requests, 502 otherwise; the upstream's message/type/code/param are kept when present.
-api_error::ApiError failure_error(const nlohmann::json& event_data);
+// The client-facing error for a failure event's data: upstream_error::from_event (the one
+// classifier), under the name the Responses code reads.
+inline api_error::ApiError failure_error(const nlohmann::json& event_data) {
+  return upstream_error::from_event(event_data);
+}
 // 502 incomplete_stream: "Upstream stream ended before response.completed."
-api_error::ApiError incomplete_stream_error();
+inline api_error::ApiError incomplete_stream_error() { return upstream_error::incomplete_stream(); }
 
 // Rebuilds the final response object from the upstream events (reference §5.4.3): `response`
 // objects are shallow-merged, output_item.done items collected by output_index, text deltas
