@@ -49,45 +49,29 @@ EventKind classify(const sse::Event& event) {
   return EventKind::content;
 }
 
-namespace {
-
-// Events the rebuilt response takes nothing from (items arrive whole in output_item.done):
-// skipped by their event: name without parsing their data.
-bool unused_by_accumulator(const std::string& name) {
-  if (!name.starts_with("response.") || name == "response.output_item.done") {
-    return false;
-  }
-  return name.ends_with(".delta") || name.ends_with(".added") || name.ends_with(".done");
-}
-
-} // namespace
-
-void ResponseAccumulator::feed(const sse::Event& event) {
-  if (event.event == "response.output_text.delta") {
-    m_deltas.push_back(event.data);
+void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
+  json& data = event.data;
+  const std::string& type = event.type;
+  if (type == "response.output_text.delta") {
+    m_saw_delta = true;
+    m_delta_text += string_or_empty(data, "delta");
     return;
   }
-  if (event.event == "response.created" || event.event == "response.in_progress") {
-    m_early.push_back(
-        event.data); // superseded by the terminal event's response: parsed only without one
+  if (!data.is_object()) {
     return;
   }
-  if (unused_by_accumulator(event.event)) {
-    return;
-  }
-  json data = parse_object(event.data);
-  if (data.is_null()) {
-    return;
-  }
-  std::string type = event_type(event, data);
-  if ((type == "error" || type == "response.failed") && !m_failure) {
+  if (event.failure() && !m_failure) {
     m_failure = data; // before the response object is moved out below
   }
-  if (auto r = data.find("response"); r != data.end() && r->is_object()) {
-    m_saw_response = true;
+  auto r = data.find("response");
+  bool has_response = r != data.end() && r->is_object();
+  bool early = type == "response.created" || type == "response.in_progress";
+  if (has_response) {
+    json& into = early ? (m_early ? *m_early : m_early.emplace(json::object())) : m_response;
     for (auto& [key, value] : r->items()) {
-      m_response[key] = std::move(value); // data is ours: move, the response can be large
+      into[key] = std::move(value); // data is ours: move, the response can be large
     }
+    m_saw_response = m_saw_response || !early;
   }
   if (type == "response.output_item.done") {
     auto item = data.find("item");
@@ -98,28 +82,10 @@ void ResponseAccumulator::feed(const sse::Event& event) {
                     : static_cast<long>(m_items.size());
       m_items[at] = std::move(*item); // data is ours
     }
-  } else if (type == "response.output_text.delta") { // an event without its event: name
-    m_deltas.push_back(event.data);
-  } else if (type == "response.completed" || type == "response.incomplete") {
+  } else if (event.success()) {
     m_succeeded = true;
-    m_terminal_response = data.contains("response") && data["response"].is_object();
+    m_terminal_response = has_response;
   }
-}
-
-std::optional<json> ResponseAccumulator::early_response() const {
-  std::optional<json> merged;
-  for (const auto& raw : m_early) {
-    json data = parse_object(raw);
-    if (auto r = data.find("response"); r != data.end() && r->is_object()) {
-      if (!merged) {
-        merged = json::object();
-      }
-      for (auto& [key, value] : r->items()) {
-        (*merged)[key] = std::move(value);
-      }
-    }
-  }
-  return merged;
 }
 
 std::variant<json, ApiError> ResponseAccumulator::finish() const {
@@ -127,13 +93,13 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     if (m_failure) {
       return upstream_error::from_event(*m_failure);
     }
-    if (!m_saw_response && !early_response()) {
+    if (!m_saw_response && !m_early) {
       return api_error::make(502, "Upstream stream ended without a response payload.");
     }
     return upstream_error::incomplete_stream();
   }
   json out = m_response;
-  if (auto base = m_terminal_response ? std::nullopt : early_response()) {
+  if (auto base = m_terminal_response ? std::nullopt : m_early) {
     for (auto& [key, value] : out.items()) { // later keys win over the early snapshots
       (*base)[key] = std::move(value);
     }
@@ -146,11 +112,8 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     }
     out["output"] = std::move(items);
   } else if ((!out.contains("output") || !out["output"].is_array() || out["output"].empty()) &&
-             !m_deltas.empty()) {
-    std::string text;
-    for (const auto& d : m_deltas) {
-      text += string_or_empty(parse_object(d), "delta");
-    }
+             m_saw_delta) {
+    const std::string& text = m_delta_text;
     out["output"] = json::array({{{"type", "message"},
                                   {"role", "assistant"},
                                   {"status", "completed"},

@@ -293,3 +293,27 @@ TEST_CASE("an exception while writing a stream ends it with an in-band error, no
     CHECK((*relay.last_annotations)["stream_outcome"] == "internal_error");
   }
 }
+
+TEST_CASE("an exception while writing a Messages stream ends it with an Anthropic error event") {
+  Relay relay;
+  relay.fake.script("responses", {{"kind", "text"}, {"delay_ms", 20}});
+  json body = {{"model", "claude-sonnet-5"},
+               {"max_tokens", 100},
+               {"stream", true},
+               {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  auto res = relay.call("POST", "/v1/messages", body);
+  REQUIRE(res.status == 200);
+  ThrowingSink sink;
+  bool ok = true;
+  CHECK_NOTHROW(ok = res.stream(sink));
+  CHECK_FALSE(ok);
+  auto all = sink.recorded.all();
+  CHECK(all.find("message_stop") == std::string::npos);
+  auto last = data_lines(all);
+  REQUIRE_FALSE(last.empty());
+  auto err = json::parse(last.back()); // what Anthropic SDKs read: {"type":"error","error":{…}}
+  CHECK(err["type"] == "error");
+  REQUIRE(err.contains("error"));
+  CHECK(err["error"]["type"] == "api_error");
+  CHECK(err["error"]["message"] == "Internal error while writing the stream; it was ended.");
+}
