@@ -1,11 +1,9 @@
 // The upstream Responses event stream, read (see responses.hpp): which events commit a
-// streaming answer, what a failure event means for the client (reference §10.2 with DESIGN's
-// status decisions), and the final response object rebuilt from the events (§5.4.3).
+// streaming answer, and the final response object rebuilt from the events (§5.4.3). What a
+// failure event means for the client is upstream_error's (the one classifier).
 #include <airelays/json_util.hpp>
 #include <airelays/responses.hpp>
-
-#include <cmath>
-#include <cstdlib>
+#include <airelays/upstream_error.hpp>
 
 namespace airelays::responses {
 
@@ -24,82 +22,6 @@ json parse_object(const std::string& data) {
 std::string event_type(const sse::Event& ev, const json& data) {
   std::string type = string_or_empty(data, "type");
   return type.empty() ? ev.event : type;
-}
-
-// The error object carried by a failure event's data (reference §10.2).
-json error_object(const json& data) {
-  if (auto e = data.find("error"); e != data.end() && e->is_object()) {
-    return *e;
-  }
-  if (auto r = data.find("response"); r != data.end() && r->is_object()) {
-    if (auto e = r->find("error"); e != r->end() && e->is_object()) {
-      return *e;
-    }
-  }
-  json out = json::object();
-  for (const char* key : {"code", "message", "param"}) {
-    if (auto it = data.find(key); it != data.end()) {
-      out[key] = *it;
-    }
-  }
-  if (string_or_empty(out, "message").empty() && string_or_empty(out, "code").empty()) {
-    return json();
-  }
-  return out;
-}
-
-bool one_of(const std::string& s, std::initializer_list<const char*> names) {
-  for (const char* n : names) {
-    if (s == n) {
-      return true;
-    }
-  }
-  return false;
-}
-
-int status_for(const std::string& type, const std::string& code, const std::string& param) {
-  auto quota = {"usage_limit_reached", "rate_limit_reached", "rate_limit_exceeded",
-                "insufficient_quota"};
-  if (one_of(type, quota) || one_of(code, quota)) {
-    return 429;
-  }
-  auto invalid = {"context_length_exceeded", "invalid_prompt",        "invalid_value",
-                  "unsupported_value",       "unsupported_parameter", "unknown_parameter",
-                  "string_above_max_length"};
-  if (type == "invalid_request_error" || one_of(code, invalid) || !param.empty()) {
-    return 400;
-  }
-  return 502;
-}
-
-// "Please try again in 1.5s." / "in 250ms" → whole seconds, rounded up.
-std::optional<long> retry_from_message(const std::string& msg) {
-  auto at = msg.find("try again in ");
-  if (at == std::string::npos) {
-    return std::nullopt;
-  }
-  const char* start = msg.c_str() + at + 13;
-  char* end = nullptr;
-  double value = std::strtod(start, &end);
-  if (end == start || !(value >= 0) || value > 1e7) {
-    return std::nullopt;
-  }
-  if (std::string_view(end).rfind("ms", 0) == 0) {
-    value /= 1000.0;
-  } else if (*end != 's') {
-    return std::nullopt;
-  }
-  return std::max(1L, static_cast<long>(std::ceil(value)));
-}
-
-std::optional<long> retry_after(const json& err) {
-  if (auto r = err.find("resets_in_seconds"); r != err.end() && r->is_number()) {
-    double v = r->get<double>();
-    if (v > 0 && v < 1e9) {
-      return static_cast<long>(std::ceil(v));
-    }
-  }
-  return retry_from_message(string_or_empty(err, "message"));
 }
 
 } // namespace
@@ -127,80 +49,29 @@ EventKind classify(const sse::Event& event) {
   return EventKind::content;
 }
 
-ApiError failure_error(const json& event_data) {
-  json err = event_data.is_object() ? error_object(event_data) : json();
-  if (!err.is_object()) {
-    return incomplete_stream_error();
-  }
-  std::string type = string_or_empty(err, "type");
-  std::string code = string_or_empty(err, "code");
-  std::string param = string_or_empty(err, "param");
-  ApiError e = api_error::make(status_for(type, code, param), string_or_empty(err, "message"));
-  if (e.message.empty()) {
-    e.message = "The upstream response failed.";
-  }
-  if (!type.empty()) {
-    e.type = type;
-  }
-  if (!code.empty()) {
-    e.code = code;
-  } else if (e.status == 429 && !type.empty()) {
-    e.code = type; // usage_limit_reached arrives as a type only
-  }
-  if (!param.empty()) {
-    e.param = param;
-  }
-  if (e.status == 429) {
-    e.retry_after = retry_after(err);
-  }
-  e.extras = api_error::upstream_extras(err); // resets_at, plan_type, … of an in-stream limit
-  return e;
-}
-
-ApiError incomplete_stream_error() {
-  return api_error::make(502, "Upstream stream ended before response.completed.",
-                         std::string("incomplete_stream"));
-}
-
-namespace {
-
-// Events the rebuilt response takes nothing from (items arrive whole in output_item.done):
-// skipped by their event: name without parsing their data.
-bool unused_by_accumulator(const std::string& name) {
-  if (!name.starts_with("response.") || name == "response.output_item.done") {
-    return false;
-  }
-  return name.ends_with(".delta") || name.ends_with(".added") || name.ends_with(".done");
-}
-
-} // namespace
-
-void ResponseAccumulator::feed(const sse::Event& event) {
-  if (event.event == "response.output_text.delta") {
-    m_deltas.push_back(event.data);
+void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
+  json& data = event.data;
+  const std::string& type = event.type;
+  if (type == "response.output_text.delta") {
+    m_saw_delta = true;
+    m_delta_text += string_or_empty(data, "delta");
     return;
   }
-  if (event.event == "response.created" || event.event == "response.in_progress") {
-    m_early.push_back(
-        event.data); // superseded by the terminal event's response: parsed only without one
+  if (!data.is_object()) {
     return;
   }
-  if (unused_by_accumulator(event.event)) {
-    return;
-  }
-  json data = parse_object(event.data);
-  if (data.is_null()) {
-    return;
-  }
-  std::string type = event_type(event, data);
-  if ((type == "error" || type == "response.failed") && !m_failure) {
+  if (event.failure() && !m_failure) {
     m_failure = data; // before the response object is moved out below
   }
-  if (auto r = data.find("response"); r != data.end() && r->is_object()) {
-    m_saw_response = true;
+  auto r = data.find("response");
+  bool has_response = r != data.end() && r->is_object();
+  bool early = type == "response.created" || type == "response.in_progress";
+  if (has_response) {
+    json& into = early ? (m_early ? *m_early : m_early.emplace(json::object())) : m_response;
     for (auto& [key, value] : r->items()) {
-      m_response[key] = std::move(value); // data is ours: move, the response can be large
+      into[key] = std::move(value); // data is ours: move, the response can be large
     }
+    m_saw_response = m_saw_response || !early;
   }
   if (type == "response.output_item.done") {
     auto item = data.find("item");
@@ -211,42 +82,24 @@ void ResponseAccumulator::feed(const sse::Event& event) {
                     : static_cast<long>(m_items.size());
       m_items[at] = std::move(*item); // data is ours
     }
-  } else if (type == "response.output_text.delta") { // an event without its event: name
-    m_deltas.push_back(event.data);
-  } else if (type == "response.completed" || type == "response.incomplete") {
+  } else if (event.success()) {
     m_succeeded = true;
-    m_terminal_response = data.contains("response") && data["response"].is_object();
+    m_terminal_response = has_response;
   }
-}
-
-std::optional<json> ResponseAccumulator::early_response() const {
-  std::optional<json> merged;
-  for (const auto& raw : m_early) {
-    json data = parse_object(raw);
-    if (auto r = data.find("response"); r != data.end() && r->is_object()) {
-      if (!merged) {
-        merged = json::object();
-      }
-      for (auto& [key, value] : r->items()) {
-        (*merged)[key] = std::move(value);
-      }
-    }
-  }
-  return merged;
 }
 
 std::variant<json, ApiError> ResponseAccumulator::finish() const {
   if (!m_succeeded) {
     if (m_failure) {
-      return failure_error(*m_failure);
+      return upstream_error::from_event(*m_failure);
     }
-    if (!m_saw_response && !early_response()) {
+    if (!m_saw_response && !m_early) {
       return api_error::make(502, "Upstream stream ended without a response payload.");
     }
-    return incomplete_stream_error();
+    return upstream_error::incomplete_stream();
   }
   json out = m_response;
-  if (auto base = m_terminal_response ? std::nullopt : early_response()) {
+  if (auto base = m_terminal_response ? std::nullopt : m_early) {
     for (auto& [key, value] : out.items()) { // later keys win over the early snapshots
       (*base)[key] = std::move(value);
     }
@@ -259,11 +112,8 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     }
     out["output"] = std::move(items);
   } else if ((!out.contains("output") || !out["output"].is_array() || out["output"].empty()) &&
-             !m_deltas.empty()) {
-    std::string text;
-    for (const auto& d : m_deltas) {
-      text += string_or_empty(parse_object(d), "delta");
-    }
+             m_saw_delta) {
+    const std::string& text = m_delta_text;
     out["output"] = json::array({{{"type", "message"},
                                   {"role", "assistant"},
                                   {"status", "completed"},

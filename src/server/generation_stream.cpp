@@ -5,22 +5,17 @@ namespace airelays::server {
 
 using nlohmann::json;
 
-GenerationJob::GenerationJob(AppState& state, GenerationRoute r, std::shared_ptr<json> annotations)
-    : route(r), m_state(state), m_annotations(std::move(annotations)) {}
+GenerationJob::GenerationJob(AppState& state, std::unique_ptr<dialect::Dialect> d,
+                             std::shared_ptr<json> annotations)
+    : m_state(state), m_dialect(std::move(d)), m_annotations(std::move(annotations)) {}
 
 expansion::Context GenerationJob::context() const {
   return {m_state.files.get(), m_state.conversations.get()};
 }
 
-void GenerationJob::start_chat(std::string id) {
-  m_chat.emplace(std::move(id), created, model, include_usage);
+void GenerationJob::start(const dialect::Plan& p, const std::string& id) {
+  m_translator = m_dialect->stream(p, id, created);
 }
-
-void GenerationJob::start_completions(std::string id) {
-  m_completions.emplace(std::move(id), created, model, include_usage);
-}
-
-void GenerationJob::start_messages(std::string id) { m_messages.emplace(std::move(id), messages); }
 
 void GenerationJob::restart(upstream::Opened&& opened) {
   stream = std::move(opened.stream);
@@ -29,12 +24,12 @@ void GenerationJob::restart(upstream::Opened&& opened) {
 }
 
 std::variant<json, api_error::ApiError> GenerationJob::collect() {
-  for (const auto& ev : head) {
-    m_acc.feed(ev);
+  for (auto& ev : head) {
+    m_acc.feed(dialect::UpstreamEvent(std::move(ev)));
   }
   head.clear();
   while (auto ev = stream->next()) {
-    m_acc.feed(*ev);
+    m_acc.feed(dialect::UpstreamEvent(std::move(*ev)));
   }
   if (stream->error() && !m_acc.succeeded()) {
     return *stream->error();
@@ -45,7 +40,7 @@ std::variant<json, api_error::ApiError> GenerationJob::collect() {
 void GenerationJob::record(const json& response) {
   // Only a Responses client can name this response again (previous_response_id, or its
   // conversation); a chat client never sees the upstream's resp_ id.
-  if (route == GenerationRoute::responses) {
+  if (m_dialect->records()) {
     expansion::record(context(), plan, response);
   }
   if (response.is_object()) {
@@ -60,54 +55,30 @@ void GenerationJob::record(const json& response) {
   }
 }
 
-std::string GenerationJob::translate(const sse::Event& event) {
-  m_acc.feed(event);
-  if (m_chat) {
-    return m_chat->feed(event);
+std::string GenerationJob::translate(sse::Event&& raw) {
+  auto ev = dialect::UpstreamEvent(std::move(raw));
+  std::string out = m_translator->feed(ev);
+  note_terminal(ev);
+  if (m_dialect->records()) {
+    m_acc.feed(std::move(ev)); // last: it takes the tree
   }
-  if (m_completions) {
-    return m_completions->feed(event);
-  }
-  if (m_messages) {
-    return m_messages->feed(event);
-  }
-  return sse::format(event); // /v1/responses: the upstream's event verbatim
+  return out;
 }
 
-bool GenerationJob::translator_done() const {
-  if (m_chat || m_completions || m_messages) {
-    return (m_chat && m_chat->done()) || (m_completions && m_completions->done()) ||
-           (m_messages && m_messages->done());
+// Usage and ids come from the terminal event; nothing else is rebuilt for them.
+void GenerationJob::note_terminal(const dialect::UpstreamEvent& event) {
+  if (!event.success() || !event.data.is_object() || m_terminal) {
+    return;
   }
-  // /v1/responses ends at its terminal event: whatever the upstream does after it (more
-  // bytes, a dropped connection) must not add an `error` event SDKs would throw on.
-  return m_acc.succeeded() || m_acc.failed();
-}
-
-// What to write when the upstream stream is over and the translator has not ended yet.
-std::string GenerationJob::end_text() {
-  const auto& failure = stream->error();
-  if (m_chat) {
-    return failure ? m_chat->fail(*failure) : m_chat->finish();
-  }
-  if (m_completions) {
-    return failure ? m_completions->fail(*failure) : m_completions->finish();
-  }
-  if (m_messages) {
-    return failure ? m_messages->fail(*failure) : m_messages->finish();
-  }
-  if (failure) {
-    return api_error::responses_sse_event(*failure);
-  }
-  if (m_acc.succeeded() || m_acc.failed()) {
-    return {};
-  }
-  return api_error::responses_sse_event(responses::incomplete_stream_error());
+  auto r = event.data.find("response");
+  m_terminal = r != event.data.end() && r->is_object() ? *r : json::object();
 }
 
 bool GenerationJob::finish_stream(const char* outcome) {
   (*m_annotations)["stream_outcome"] = outcome;
-  if (m_acc.succeeded()) {
+  if (!m_dialect->records() && m_terminal) {
+    record(*m_terminal);
+  } else if (m_acc.succeeded()) {
     auto final_response = m_acc.finish();
     if (auto* r = std::get_if<json>(&final_response)) {
       record(*r);
@@ -134,12 +105,10 @@ bool GenerationJob::fail_internally(http::ChunkSink& sink, const char* what) noe
     (*m_annotations)["stream_outcome"] = "internal_error";
     (*m_annotations)["internal_error"] = what;
     stream.reset();
-    if (!translator_done()) { // never an error after a terminal event or [DONE]
-      auto e = api_error::make(500, "Internal error while writing the stream; it was ended.",
-                               std::string("internal_error"));
-      sink.write(m_chat          ? m_chat->fail(e)
-                 : m_completions ? m_completions->fail(e)
-                                 : api_error::responses_sse_event(e));
+    if (!m_translator->done()) { // never an error after a terminal event or [DONE]
+      sink.write(m_translator->fail(
+          api_error::make(500, "Internal error while writing the stream; it was ended.",
+                          std::string("internal_error"))));
     }
   } catch (...) { // the sink itself is broken: the stream just ends
   }
@@ -156,11 +125,11 @@ bool GenerationJob::pump(http::ChunkSink& sink) {
     out.clear();
     return ok;
   };
-  for (const auto& ev : head) {
-    out += translate(ev);
+  for (auto& ev : head) {
+    out += translate(std::move(ev));
   }
   head.clear();
-  while (!translator_done()) {
+  while (!m_translator->done()) {
     if (!stream->next_is_ready() && !flush()) {
       return finish_stream("client_gone");
     }
@@ -168,22 +137,19 @@ bool GenerationJob::pump(http::ChunkSink& sink) {
     if (!ev) {
       break;
     }
-    out += translate(*ev);
+    out += translate(std::move(*ev));
   }
   if (stream->aborted() && !m_state.stopping.load()) {
     return finish_stream("client_gone");
   }
-  if (!translator_done()) {
-    out += end_text(); // the finish or in-band error goes with the last events
+  if (!m_translator->done()) { // the finish or in-band error goes with the last events
+    const auto& failure = stream->error();
+    out += failure ? m_translator->fail(*failure) : m_translator->finish();
   }
   if (!flush()) {
     return finish_stream("client_gone");
   }
-  bool ok = m_chat          ? m_chat->succeeded()
-            : m_completions ? m_completions->succeeded()
-            : m_messages    ? m_messages->succeeded()
-                            : m_acc.succeeded() && !stream->error();
-  return finish_stream(ok ? "completed" : "failed");
+  return finish_stream(m_translator->succeeded() ? "completed" : "failed");
 }
 
 } // namespace airelays::server

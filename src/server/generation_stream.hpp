@@ -1,16 +1,17 @@
 // One generation request after its upstream call was opened (private to the server layer):
-// the open upstream stream, the events read before committing, and the route's translator.
+// the open upstream stream, the events read before committing, and the request's dialect.
 // Non-stream requests collect() the final object; stream requests pump_to() the client sink,
-// writing each translated event as it arrives, on the worker thread that opened the call.
+// writing each event as the dialect translates it, on the worker thread that opened the call.
+// Each upstream event is parsed once (dialect::UpstreamEvent) and that tree is what the
+// dialect, the terminal-event bookkeeping (usage and ids for the log) and, where a whole
+// response must be rebuilt, the accumulator read.
 #pragma once
 
 #include <airelays/app_state.hpp>
+#include <airelays/dialect.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/http_types.hpp>
 #include <airelays/responses.hpp>
-#include <airelays/translate_chat.hpp>
-#include <airelays/translate_completions.hpp>
-#include <airelays/translate_messages.hpp>
 #include <airelays/upstream.hpp>
 
 #include <memory>
@@ -19,26 +20,20 @@
 
 namespace airelays::server {
 
-enum class GenerationRoute { responses, chat, completions, messages };
-
 class GenerationJob {
 public:
-  GenerationJob(AppState& state, GenerationRoute route,
+  GenerationJob(AppState& state, std::unique_ptr<dialect::Dialect> dialect,
                 std::shared_ptr<nlohmann::json> annotations);
 
-  GenerationRoute route;
-  std::string model;
-  bool include_usage = false;
-  translate_messages::Options messages; // the messages route's answer options
+  dialect::Dialect& dialect() { return *m_dialect; }
   long created = 0;
   expansion::Plan plan;
   std::unique_ptr<upstream::EventStream> stream;
   std::vector<sse::Event> head; // read before committing; written first
 
   expansion::Context context() const;
-  void start_chat(std::string id);
-  void start_completions(std::string id);
-  void start_messages(std::string id);
+  // Stream: the dialect's translator for the request planned as `p`, with its answer's id.
+  void start(const dialect::Plan& p, const std::string& id);
 
   // Non-stream: reads the whole stream; the final response object or the error to answer.
   std::variant<nlohmann::json, api_error::ApiError> collect();
@@ -52,15 +47,16 @@ public:
 
 private:
   AppState& m_state;
+  std::unique_ptr<dialect::Dialect> m_dialect;
   std::shared_ptr<nlohmann::json> m_annotations;
+  std::unique_ptr<dialect::EventTranslator> m_translator;
+  // Rebuilds the whole response: every non-stream answer, and a stream whose dialect stores it.
   responses::ResponseAccumulator m_acc;
-  std::optional<translate_chat::ChatStream> m_chat;
-  std::optional<translate_completions::CompletionsStream> m_completions;
-  std::optional<translate_messages::MessagesStream> m_messages;
+  // A stream's terminal event: its response object (usage and id for the log).
+  std::optional<nlohmann::json> m_terminal;
 
-  std::string translate(const sse::Event& event);
-  bool translator_done() const;
-  std::string end_text();
+  std::string translate(sse::Event&& raw);
+  void note_terminal(const dialect::UpstreamEvent& event);
   bool finish_stream(const char* outcome);
   bool pump(http::ChunkSink& sink);
   bool fail_internally(http::ChunkSink& sink, const char* what) noexcept;

@@ -1,7 +1,8 @@
-// Route group "generation": POST /v1/responses, /v1/chat/completions, /v1/completions and
-// their /no-tools/v1/ mirrors (reference §5). Each handler translates the client's body into
-// one upstream Responses request, opens the upstream stream IN THE HANDLER and pumps it on
-// the worker thread until the first content event or a failure (DESIGN.md, "Streaming
+// Route group "generation": one POST route per dialect of dialect::registry() (/v1/responses,
+// /v1/chat/completions, /v1/completions, /v1/messages, and the /no-tools/v1/ mirrors;
+// reference §5). One pipeline serves them all: the request's dialect plans the client's body
+// into one upstream Responses request; the handler opens the upstream stream IN THE HANDLER and
+// pumps it on the worker thread until the first content event or a failure (DESIGN.md, "Streaming
 // without losing real status codes"): a failure is a real HTTP status; the first content
 // event commits 200 and the returned Response's .stream keeps pumping the same transfer,
 // writing each translated event as it arrives. Non-stream requests rebuild the object from
@@ -10,12 +11,11 @@
 #include "generation_stream.hpp"
 
 #include <airelays/app_state.hpp>
+#include <airelays/dialect.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/reasoning_effort.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/token_manager.hpp>
-#include <airelays/translate_chat.hpp>
-#include <airelays/translate_completions.hpp>
 #include <airelays/translate_messages.hpp>
 #include <airelays/upstream.hpp>
 
@@ -39,73 +39,6 @@ std::string new_id(const std::string& prefix) {
   return id;
 }
 
-// The route-independent outcome of translating a client body.
-struct Planned {
-  json upstream;
-  std::vector<std::string> ignored;
-  bool stream = false;
-  bool include_usage = false;
-  std::string model;
-  translate_messages::Options messages; // the messages route only
-};
-
-translate_messages::ModelMap model_map(const config::Config& c) {
-  return {c.messages_opus_model, c.messages_sonnet_model, c.messages_haiku_model};
-}
-
-std::variant<Planned, api_error::ApiError> plan_messages(const json& body,
-                                                         const config::Config& config) {
-  auto r = translate_messages::plan_request(body, model_map(config));
-  if (auto* e = std::get_if<api_error::ApiError>(&r)) {
-    return *e;
-  }
-  auto& p = std::get<translate_messages::MessagesPlan>(r);
-  std::string model = p.upstream["model"].get<std::string>();
-  return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, false, model,
-                 std::move(p.options)};
-}
-
-// Takes the client's tree: the chat translation works on it in place (no copy of a big body).
-std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, json&& body, bool no_tools) {
-  if (route == GenerationRoute::responses) {
-    auto r = responses::plan_request(body, no_tools);
-    if (auto* e = std::get_if<api_error::ApiError>(&r)) {
-      return *e;
-    }
-    auto& p = std::get<responses::Plan>(r);
-    return Planned{std::move(p.upstream), std::move(p.ignored), p.stream, false, p.model, {}};
-  }
-  if (route == GenerationRoute::chat) {
-    auto r = translate_chat::plan_request(std::move(body), no_tools);
-    if (auto* e = std::get_if<api_error::ApiError>(&r)) {
-      return *e;
-    }
-    auto& p = std::get<translate_chat::ChatPlan>(r);
-    return Planned{
-        std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model, {}};
-  }
-  auto r = translate_completions::plan_request(body);
-  if (auto* e = std::get_if<api_error::ApiError>(&r)) {
-    return *e;
-  }
-  auto& p = std::get<translate_completions::CompletionsPlan>(r);
-  return Planned{
-      std::move(p.upstream), std::move(p.ignored), p.stream, p.include_usage, p.model, {}};
-}
-
-const char* route_name(GenerationRoute route) {
-  switch (route) {
-  case GenerationRoute::responses:
-    return "responses";
-  case GenerationRoute::chat:
-    return "chat.completions";
-  case GenerationRoute::messages:
-    return "messages";
-  default:
-    return "completions";
-  }
-}
-
 // The client's headers the backend acts on (x-codex-*, session and thread ids, ...).
 http_client::HeaderList client_headers_to_forward(const http::Request& req) {
   std::vector<std::pair<std::string, std::string>> all(req.headers.begin(), req.headers.end());
@@ -125,7 +58,8 @@ void add_ratelimit_headers(http::Response& res, const http_client::HeaderList& u
 // Maps a reasoning effort the model lacks to its nearest supported level (from the cached
 // catalog); the disclosure for x-airelays-adjusted-parameters, nullopt when nothing changed
 // or the catalog is unavailable.
-std::optional<std::string> adjust_effort(AppState& state, GenerationRoute route, json& upstream) {
+std::optional<std::string> adjust_effort(AppState& state, const dialect::Dialect& d,
+                                         json& upstream) {
   auto r = upstream.find("reasoning");
   if (r == upstream.end() || !r->is_object() || !r->contains("effort")) {
     return std::nullopt;
@@ -134,9 +68,7 @@ std::optional<std::string> adjust_effort(AppState& state, GenerationRoute route,
   if (!catalog.ok()) {
     return std::nullopt;
   }
-  return reasoning_effort::adjust(upstream, *catalog.value,
-                                  route == GenerationRoute::responses ? "reasoning.effort"
-                                                                      : "reasoning_effort");
+  return reasoning_effort::adjust(upstream, *catalog.value, d.effort_param());
 }
 
 http::Response fail(http::Request& req, const api_error::ApiError& e) {
@@ -146,7 +78,14 @@ http::Response fail(http::Request& req, const api_error::ApiError& e) {
   return http::error(req, e);
 }
 
-void annotate_open(http::Request& req, const upstream::Opened& opened, const Planned& p) {
+// The same in the dialect's error shape.
+http::Response fail(http::Request& req, const dialect::Dialect& d, const api_error::ApiError& e) {
+  auto res = fail(req, e);
+  res.body = api_error::body(e, d.error_shape());
+  return res;
+}
+
+void annotate_open(http::Request& req, const upstream::Opened& opened, const dialect::Plan& p) {
   auto& a = *req.annotations;
   a["model"] = p.model;
   a["stream"] = p.stream;
@@ -158,8 +97,8 @@ void annotate_open(http::Request& req, const upstream::Opened& opened, const Pla
   }
 }
 
-void record_metrics(AppState& state, GenerationRoute route, const upstream::Opened& opened) {
-  metrics::Labels labels{{"route", route_name(route)}};
+void record_metrics(AppState& state, const dialect::Dialect& d, const upstream::Opened& opened) {
+  metrics::Labels labels{{"route", d.name()}};
   if (opened.stream) {
     state.metrics.observe("airelays_upstream_first_event_seconds", labels,
                           opened.first_event_seconds);
@@ -171,26 +110,27 @@ void record_metrics(AppState& state, GenerationRoute route, const upstream::Open
   state.metrics.inc("airelays_upstream_requests_total", labels);
 }
 
-// Reads the rest of the stream and renders the non-stream object of the route. No byte has
+// Reads the rest of the stream and renders the dialect's non-stream object. No byte has
 // reached the client until the whole answer is read, so a failure after the upstream's first
 // event is retried like one before it: same retry_attempts budget, same backoff.
 http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& job,
-                            const json& upstream_body, upstream::CallOptions options,
+                            const dialect::Plan& p, upstream::CallOptions options,
                             int retries_spent) {
+  auto& d = job.dialect();
   auto result = job.collect();
   while (auto* e = std::get_if<api_error::ApiError>(&result)) {
     options.retries_spent = retries_spent;
     if (!state.upstream->retry_after_failure(*e, options)) {
-      return fail(req, *e);
+      return fail(req, d, *e);
     }
     options.retries_spent = retries_spent + 1;
-    auto again = state.upstream->open_responses(upstream_body, options);
+    auto again = state.upstream->open_responses(p.upstream, options);
     auto& a = *req.annotations;
     a["upstream_attempts"] = a.value("upstream_attempts", 0) + again.attempts;
     a["retries"] = again.retries;
     a["upstream_status"] = again.upstream_status;
     if (again.error) {
-      return fail(req, *again.error);
+      return fail(req, d, *again.error);
     }
     retries_spent = again.retries;
     job.restart(std::move(again));
@@ -198,19 +138,7 @@ http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& 
   }
   const json& response = std::get<json>(result);
   job.record(response);
-  json out;
-  if (job.route == GenerationRoute::responses) {
-    out = response;
-  } else if (job.route == GenerationRoute::messages) {
-    out = translate_messages::message_from_response(response, new_id("msg_"), job.messages);
-  } else if (job.route == GenerationRoute::chat) {
-    out = translate_chat::completion_from_response(response, new_id("chatcmpl-"), job.created,
-                                                   job.model);
-  } else {
-    out = translate_completions::completion_from_response(response, new_id("cmpl-"), job.created,
-                                                          job.model);
-  }
-  return http::json(200, out);
+  return http::json(200, d.answer(response, p, new_id(d.id_prefix()), job.created));
 }
 
 // The log says when a request failed because its client had left (the call was abandoned).
@@ -220,80 +148,15 @@ void note_client_gone(http::Request& req) {
   }
 }
 
-http::Response generate(AppState& state, http::Request& req, GenerationRoute route, bool no_tools) {
-  json body;
-  if (auto e = http::parse_json_object(req, body)) {
-    return fail(req, *e);
-  }
-  auto planned = route == GenerationRoute::messages ? plan_messages(body, state.config)
-                                                    : plan(route, std::move(body), no_tools);
-  body = json(); // the client's tree is not needed past here: its memory goes before the call
-  if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
-    return fail(req, *e);
-  }
-  auto& p = std::get<Planned>(planned);
-  (*req.annotations)["model"] = p.model;
-  if (!state.config.openai_enabled) { // AIRelays' answer: no runtime knows the model
-    return fail(req, api_error::make(
-                         422, "Unknown model `" + p.model + "` and the OpenAI runtime is disabled.",
-                         std::string("model_not_found"), std::string("model")));
-  }
-  auto job = std::make_shared<GenerationJob>(state, route, req.annotations);
-  job->model = p.model;
-  job->include_usage = p.include_usage;
-  job->messages = p.messages;
-  job->created = static_cast<long>(std::time(nullptr));
-  if (route == GenerationRoute::responses || route == GenerationRoute::chat) {
-    if (auto e = expansion::expand(p.upstream, job->context(), job->plan)) {
-      return fail(req, *e);
-    }
-  }
-  auto adjusted = adjust_effort(state, route, p.upstream);
-  upstream::CallOptions options;
-  options.session_id = job->plan.session_id;
-  options.forward_headers = client_headers_to_forward(req);
-  if (route == GenerationRoute::messages && p.upstream.contains("prompt_cache_key")) {
-    options.session_id = p.upstream["prompt_cache_key"].get<std::string>(); // Claude Code's
-  }
-  options.stream = p.stream;
-  // A client that leaves (at any point, before the first upstream byte too) ends the call and
-  // every retry for it.
-  options.should_abort = [&state, gone = req.client_gone] {
-    return state.stopping.load() || (gone && gone());
-  };
-  auto opened = state.upstream->open_responses(p.upstream, options);
-  annotate_open(req, opened, p);
-  record_metrics(state, route, opened);
-  if (opened.error) {
-    note_client_gone(req);
-    auto e = *opened.error;
-    e.headers.insert(e.headers.end(), opened.response_headers.begin(),
-                     opened.response_headers.end());
-    return fail(req, e);
-  }
-  job->stream = std::move(opened.stream);
-  job->head = std::move(opened.head);
-  http::Response res;
-  if (p.stream) {
-    res.content_type = "text/event-stream";
-    if (route == GenerationRoute::chat) {
-      job->start_chat(new_id("chatcmpl-"));
-    } else if (route == GenerationRoute::completions) {
-      job->start_completions(new_id("cmpl-"));
-    } else if (route == GenerationRoute::messages) {
-      job->start_messages(new_id("msg_"));
-    }
-    res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
-  } else {
-    res = answer_whole(state, req, *job, p.upstream, options, opened.retries);
-    if (res.status >= 400) {
-      note_client_gone(req);
-    }
-  }
+// The headers of a successful answer: the backend's passed-back ones, the usage windows,
+// and the disclosures of what the relay adjusted or dropped.
+void add_answer_headers(http::Request& req, http::Response& res, const dialect::Dialect& d,
+                        const upstream::Opened& opened, const dialect::Plan& p,
+                        const std::optional<std::string>& adjusted) {
   for (const auto& [k, v] : opened.response_headers) {
     res.set_header(k, v);
   }
-  if (route != GenerationRoute::responses) { // Codex reads x-codex-*; SDK users x-ratelimit-*
+  if (d.ratelimit_headers()) { // Codex reads x-codex-*; SDK users x-ratelimit-*
     add_ratelimit_headers(res, opened.response_headers);
   }
   if (res.status == 200 && adjusted) {
@@ -303,6 +166,76 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   if (res.status == 200 && !p.ignored.empty()) {
     res.set_header("x-airelays-ignored-parameters", responses::ignored_header(p.ignored));
   }
+}
+
+// The upstream call's options: its session, the client's forwarded headers, the abort check.
+upstream::CallOptions call_options(AppState& state, http::Request& req, const dialect::Plan& p,
+                                   const expansion::Plan& expanded) {
+  upstream::CallOptions options;
+  options.session_id = p.session_id.empty() ? expanded.session_id : p.session_id;
+  options.forward_headers = client_headers_to_forward(req);
+  options.stream = p.stream;
+  // A client that leaves (at any point, before the first upstream byte too) ends the call and
+  // every retry for it.
+  options.should_abort = [&state, gone = req.client_gone] {
+    return state.stopping.load() || (gone && gone());
+  };
+  return options;
+}
+
+http::Response generate(AppState& state, http::Request& req,
+                        std::unique_ptr<dialect::Dialect> dialect, bool no_tools) {
+  auto& d = *dialect;
+  json body;
+  if (auto e = http::parse_json_object(req, body)) {
+    return fail(req, d, *e);
+  }
+  auto planned = d.plan(std::move(body), no_tools);
+  body = json(); // the client's tree is not needed past here: its memory goes before the call
+  if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
+    return fail(req, d, *e);
+  }
+  auto& p = std::get<dialect::Plan>(planned);
+  (*req.annotations)["model"] = p.model;
+  if (!state.config.openai_enabled) { // AIRelays' answer: no runtime knows the model
+    return fail(
+        req, d,
+        api_error::make(422, "Unknown model `" + p.model + "` and the OpenAI runtime is disabled.",
+                        std::string("model_not_found"), std::string("model")));
+  }
+  auto job = std::make_shared<GenerationJob>(state, std::move(dialect), req.annotations);
+  job->created = static_cast<long>(std::time(nullptr));
+  if (d.expands()) {
+    if (auto e = expansion::expand(p.upstream, job->context(), job->plan)) {
+      return fail(req, d, *e);
+    }
+  }
+  auto adjusted = adjust_effort(state, d, p.upstream);
+  auto options = call_options(state, req, p, job->plan);
+  auto opened = state.upstream->open_responses(p.upstream, options);
+  annotate_open(req, opened, p);
+  record_metrics(state, d, opened);
+  if (opened.error) {
+    note_client_gone(req);
+    auto e = *opened.error;
+    e.headers.insert(e.headers.end(), opened.response_headers.begin(),
+                     opened.response_headers.end());
+    return fail(req, d, e);
+  }
+  job->stream = std::move(opened.stream);
+  job->head = std::move(opened.head);
+  http::Response res;
+  if (p.stream) {
+    res.content_type = "text/event-stream";
+    job->start(p, new_id(d.id_prefix()));
+    res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
+  } else {
+    res = answer_whole(state, req, *job, p, options, opened.retries);
+    if (res.status >= 400) {
+      note_client_gone(req);
+    }
+  }
+  add_answer_headers(req, res, d, opened, p, adjusted);
   return res;
 }
 
@@ -333,16 +266,19 @@ http::Response count_message_tokens(AppState& state, http::Request& req) {
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
   }
-  auto counted = translate_messages::count_tokens(body, model_map(state.config));
+  auto counted =
+      translate_messages::count_tokens(body, translate_messages::model_map(state.config));
   if (auto* e = std::get_if<api_error::ApiError>(&counted)) {
     return fail(req, *e);
   }
   return http::json(200, std::get<json>(counted));
 }
 
-void add(Router& r, AppState& s, const std::string& path, GenerationRoute route, bool no_tools) {
-  r.add("POST", path,
-        [&s, route, no_tools](http::Request& req) { return generate(s, req, route, no_tools); });
+void add(Router& r, AppState& s, const std::string& path, const dialect::Registration& entry,
+         bool no_tools) {
+  r.add("POST", path, [&s, &entry, no_tools](http::Request& req) {
+    return generate(s, req, entry.make(s.config), no_tools);
+  });
 }
 
 } // namespace
@@ -353,12 +289,13 @@ void register_generation_routes(Router& r, AppState& s) {
   }
   for (bool no_tools : {false, true}) {
     std::string prefix = no_tools ? "/no-tools/v1" : "/v1";
-    add(r, s, prefix + "/responses", GenerationRoute::responses, no_tools);
-    add(r, s, prefix + "/chat/completions", GenerationRoute::chat, no_tools);
-    add(r, s, prefix + "/completions", GenerationRoute::completions, no_tools);
+    for (const auto& entry : dialect::registry()) {
+      if (!no_tools || entry.no_tools_mirror) {
+        add(r, s, prefix + entry.path, entry, no_tools);
+      }
+    }
   }
   r.add("POST", "/v1/alpha/search", [&s](http::Request& req) { return alpha_search(s, req); });
-  add(r, s, "/v1/messages", GenerationRoute::messages, false);
   r.add("POST", "/v1/messages/count_tokens",
         [&s](http::Request& req) { return count_message_tokens(s, req); });
 }

@@ -13,6 +13,7 @@
 #include <airelays/metrics.hpp>
 #include <airelays/secret_store.hpp>
 #include <airelays/token_manager.hpp>
+#include <airelays/upstream_error.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -51,10 +52,7 @@ Access granted(const auth_record::Record& r) {
   return a;
 }
 
-Access missing() {
-  return failed(auth_error("upstream_auth_missing", "missing",
-                           "No ChatGPT login found. Run `airelays login` first."));
-}
+Access missing() { return failed(upstream_error::login_missing()); }
 
 Access login_required(const LoginRequired& s) {
   return failed(auth_error("upstream_auth_refresh_failed", "refresh_failed", s.message));

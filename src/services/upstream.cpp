@@ -6,6 +6,7 @@
 #include <airelays/responses.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream.hpp>
+#include <airelays/upstream_error.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -38,37 +39,6 @@ std::optional<std::string> string_at(const nlohmann::json& obj, const char* key)
   return it->get<std::string>();
 }
 
-std::string trimmed_text(const std::string& body) {
-  auto first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) {
-    return {};
-  }
-  auto last = body.find_last_not_of(" \t\r\n");
-  std::string text = body.substr(first, last - first + 1);
-  return text.size() > 500 ? text.substr(0, 500) + "…" : text;
-}
-
-// Retry-After seconds of an upstream 429: resets_in_seconds, resets_at (epoch seconds, from
-// now), the header, else 1.
-long retry_after_of(const nlohmann::json* error_obj, const std::string& header) {
-  if (error_obj != nullptr) {
-    auto it = error_obj->find("resets_in_seconds");
-    if (it != error_obj->end() && it->is_number() && it->get<double>() > 0) {
-      return static_cast<long>(std::ceil(it->get<double>()));
-    }
-    auto at = error_obj->find("resets_at");
-    if (at != error_obj->end() && at->is_number()) {
-      double left = at->get<double>() - static_cast<double>(std::time(nullptr));
-      if (left > 0) {
-        return static_cast<long>(std::ceil(left));
-      }
-    }
-  }
-  char* end = nullptr;
-  long v = std::strtol(header.c_str(), &end, 10);
-  return !header.empty() && end != nullptr && *end == '\0' && v > 0 ? v : 1;
-}
-
 std::string strip_suffix(std::string s, const std::string& suffix) {
   while (!s.empty() && s.back() == '/') {
     s.pop_back();
@@ -86,49 +56,8 @@ std::string strip_suffix(std::string s, const std::string& suffix) {
 
 api_error::ApiError http_error(int status, const std::string& body,
                                const std::string& retry_after_header) {
-  int out_status = status >= 400 && status < 500 ? status : 502;
-  api_error::ApiError e = api_error::make(out_status, "");
-  auto parsed = nlohmann::json::parse(body, nullptr, false);
-  const nlohmann::json* error_obj = nullptr;
-  if (parsed.is_object()) {
-    auto it = parsed.find("error");
-    if (it != parsed.end() && it->is_object()) {
-      error_obj = &*it;
-    }
-  }
-  if (error_obj != nullptr) {
-    e.message = string_at(*error_obj, "message").value_or(trimmed_text(body));
-    if (auto type = string_at(*error_obj, "type")) {
-      e.type = *type;
-    }
-    e.code = string_at(*error_obj, "code");
-    if (!e.code && out_status < 500) {
-      e.code = string_at(*error_obj, "type");
-    }
-    e.param = string_at(*error_obj, "param");
-    // resets_at, resets_in_seconds, plan_type, ...: what a client needs to tell the user when
-    // the quota comes back (DESIGN.md: the upstream's error object verbatim).
-    e.extras = api_error::upstream_extras(*error_obj);
-  } else if (parsed.is_object() && parsed.contains("detail")) {
-    const auto& d = parsed["detail"];
-    e.message = d.is_string() ? d.get<std::string>() : d.dump();
-  } else {
-    e.message = trimmed_text(body);
-  }
-  if (e.message.empty()) {
-    e.message = "Upstream returned HTTP " + std::to_string(status) + ".";
-  }
-  if (out_status == 502) {
-    e.message = "Upstream error (HTTP " + std::to_string(status) + "): " + e.message;
-    e.type = "upstream_error";
-    if (!e.code) {
-      e.code = "upstream_error";
-    }
-  }
-  if (out_status == 429) {
-    e.retry_after = retry_after_of(error_obj, retry_after_header);
-  }
-  return e;
+  return upstream_error::from_http(status, body, retry_after_header,
+                                   static_cast<long>(std::time(nullptr)));
 }
 
 api_error::ApiError transport_error(http_client::Failure failure, const std::string& text) {
@@ -163,15 +92,7 @@ api_error::ApiError transport_error(http_client::Failure failure, const std::str
                          std::string("upstream_connection_failed"));
 }
 
-api_error::ApiError auth_rejected_error() {
-  auto e = api_error::make(503,
-                           "Upstream ChatGPT login is missing or expired. Run `airelays login` "
-                           "first.",
-                           std::string("upstream_auth_rejected"));
-  e.type = "authentication_error";
-  e.headers.emplace_back("x-airelays-upstream-auth", "rejected");
-  return e;
-}
+api_error::ApiError auth_rejected_error() { return upstream_error::auth_rejected(); }
 
 bool retriable(const api_error::ApiError& e) {
   if (e.code == "upstream_host_not_found") {
@@ -259,10 +180,7 @@ Upstream::~Upstream() = default;
 token_manager::Access Upstream::access_now() {
   if (!m_tokens) {
     token_manager::Access a;
-    a.error = api_error::make(503, "No ChatGPT login found. Run `airelays login` first.",
-                              std::string("upstream_auth_missing"));
-    a.error.type = "authentication_error";
-    a.error.headers.emplace_back("x-airelays-upstream-auth", "missing");
+    a.error = upstream_error::login_missing();
     return a;
   }
   return m_tokens->access();
@@ -357,7 +275,7 @@ void Upstream::read_head(Attempt& a) {
     auto kind = responses::classify(*ev);
     if (kind == responses::EventKind::failure) {
       auto data = nlohmann::json::parse(ev->data, nullptr, false);
-      a.error = responses::failure_error(data);
+      a.error = upstream_error::from_event(data);
       a.stream.reset();
       return;
     }
@@ -367,7 +285,7 @@ void Upstream::read_head(Attempt& a) {
       return;
     }
   }
-  a.error = a.stream->error() ? *a.stream->error() : responses::incomplete_stream_error();
+  a.error = a.stream->error() ? *a.stream->error() : upstream_error::incomplete_stream();
   a.stream.reset();
 }
 

@@ -267,23 +267,29 @@ public:
   bool is_writable() override { return true; }
 };
 
+// Streams `body` to `path` into a ThrowingSink: the stream must end (false) without throwing.
+// What was written before and after the throw.
+std::string throw_mid_stream(Relay& relay, const std::string& path, const json& body) {
+  relay.fake.script("responses", {{"kind", "text"}, {"delay_ms", 20}});
+  auto res = relay.call("POST", path, body);
+  REQUIRE(res.status == 200);
+  ThrowingSink sink;
+  bool ok = true;
+  CHECK_NOTHROW(ok = res.stream(sink));
+  CHECK_FALSE(ok);
+  return sink.recorded.all();
+}
+
 } // namespace
 
 TEST_CASE("an exception while writing a stream ends it with an in-band error, not the process") {
   for (const char* path : {"/v1/chat/completions", "/v1/responses"}) {
     CAPTURE(path);
     Relay relay;
-    relay.fake.script("responses", {{"kind", "text"}, {"delay_ms", 20}});
     json body = std::string(path) == "/v1/responses"
                     ? json{{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}}
                     : chat_body(true);
-    auto res = relay.call("POST", path, body);
-    REQUIRE(res.status == 200);
-    ThrowingSink sink;
-    bool ok = true;
-    CHECK_NOTHROW(ok = res.stream(sink));
-    CHECK_FALSE(ok);
-    auto all = sink.recorded.all();
+    auto all = throw_mid_stream(relay, path, body);
     CHECK(all.find("[DONE]") == std::string::npos);
     CHECK(all.find("response.completed") == std::string::npos);
     auto last = data_lines(all);
@@ -292,4 +298,21 @@ TEST_CASE("an exception while writing a stream ends it with an in-band error, no
     CHECK((err.contains("error") ? err["error"]["code"] : err["code"]) == "internal_error");
     CHECK((*relay.last_annotations)["stream_outcome"] == "internal_error");
   }
+}
+
+TEST_CASE("an exception while writing a Messages stream ends it with an Anthropic error event") {
+  Relay relay;
+  json body = {{"model", "claude-sonnet-5"},
+               {"max_tokens", 100},
+               {"stream", true},
+               {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  auto all = throw_mid_stream(relay, "/v1/messages", body);
+  CHECK(all.find("message_stop") == std::string::npos);
+  auto last = data_lines(all);
+  REQUIRE_FALSE(last.empty());
+  auto err = json::parse(last.back()); // what Anthropic SDKs read: {"type":"error","error":{…}}
+  CHECK(err["type"] == "error");
+  REQUIRE(err.contains("error"));
+  CHECK(err["error"]["type"] == "api_error");
+  CHECK(err["error"]["message"] == "Internal error while writing the stream; it was ended.");
 }

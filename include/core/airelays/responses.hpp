@@ -7,10 +7,13 @@
 #pragma once
 
 #include <airelays/api_error.hpp>
+#include <airelays/dialect.hpp>
 #include <airelays/sse.hpp>
+#include <airelays/upstream_error.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -20,13 +23,9 @@
 
 namespace airelays::responses {
 
-// The normalised request and what the handler needs to answer the client.
-struct Plan {
-  nlohmann::json upstream;          // the Responses request to send (stream:true, store:false)
-  std::vector<std::string> ignored; // dropped parameters, for x-airelays-ignored-parameters
-  bool stream = false;              // the client asked for an SSE response
-  std::string model;                // the request's model ("" when absent or not a string)
-};
+// The normalised request and what the handler needs to answer the client: every dialect's
+// Plan (upstream: stream:true, store:false; model "" when absent or not a string).
+using Plan = dialect::Plan;
 
 // Normalises a client /v1/responses body (already parsed as a JSON object); `no_tools` is the
 // /no-tools/ mirror. `conversation` and `previous_response_id` stay in `upstream` for
@@ -47,6 +46,17 @@ void disclose_unhandled(const nlohmann::json& body, const std::set<std::string>&
 // json_schema with its schema made strict-compatible, reference §5.5); `param` names it in errors.
 std::optional<api_error::ApiError> normalize_format(nlohmann::json& format,
                                                     const std::string& param);
+// The skeleton of a translated route's plan (chat, completions): the body must be an object,
+// the §5.0 parameters are stripped, `translate` checks the rest and builds plan.upstream (its
+// error is the answer), then every key of the body not in `handled` is disclosed.
+using Translate = std::function<std::optional<api_error::ApiError>(nlohmann::json& body, Plan&)>;
+std::variant<Plan, api_error::ApiError> plan_translated(nlohmann::json& body,
+                                                        const std::set<std::string>& handled,
+                                                        const Translate& translate);
+// 400 unless `store` is absent, null or false (the backend requires store=false).
+std::optional<api_error::ApiError> check_store(const nlohmann::json& body);
+// Reads `stream` (a boolean or null, else 400) and stream_options.include_usage into plan.
+std::optional<api_error::ApiError> read_stream(const nlohmann::json& body, Plan& plan);
 // "a,b,c" for the x-airelays-ignored-parameters header ("" when nothing was dropped).
 std::string ignored_header(const std::vector<std::string>& ignored);
 
@@ -60,12 +70,13 @@ enum class EventKind {
 };
 EventKind classify(const sse::Event& event);
 
-// The client-facing error for a failure event's data (reference §10.2 with DESIGN's statuses):
-// 429 for quota/rate codes (code kept, Retry-After from resets_in_seconds), 400 for invalid
-// requests, 502 otherwise; the upstream's message/type/code/param are kept when present.
-api_error::ApiError failure_error(const nlohmann::json& event_data);
+// The client-facing error for a failure event's data: upstream_error::from_event (the one
+// classifier), under the name the Responses code reads.
+inline api_error::ApiError failure_error(const nlohmann::json& event_data) {
+  return upstream_error::from_event(event_data);
+}
 // 502 incomplete_stream: "Upstream stream ended before response.completed."
-api_error::ApiError incomplete_stream_error();
+inline api_error::ApiError incomplete_stream_error() { return upstream_error::incomplete_stream(); }
 
 // Rebuilds the final response object from the upstream events (reference §5.4.3): `response`
 // objects are shallow-merged, output_item.done items collected by output_index, text deltas
@@ -73,7 +84,9 @@ api_error::ApiError incomplete_stream_error();
 // to learn the final response of a stream.
 class ResponseAccumulator {
 public:
-  void feed(const sse::Event& event);
+  // Takes the event's parsed tree (the response can be large: it is moved, not copied).
+  void feed(dialect::UpstreamEvent&& event);
+  void feed(const sse::Event& event) { feed(dialect::UpstreamEvent(event)); }
   // A success terminal (response.completed / response.incomplete) was seen.
   bool succeeded() const { return m_succeeded; }
   // A failure event was seen (error / response.failed).
@@ -85,17 +98,16 @@ public:
 private:
   nlohmann::json m_response = nlohmann::json::object();
   std::map<long, nlohmann::json> m_items; // output_index → item
-  // output_text delta events, unparsed: their text is needed only by an item-less stream.
-  std::vector<std::string> m_deltas;
-  // The data of response.created / response.in_progress, unparsed: the terminal event's
-  // response supersedes them, so they are read only when it has none.
-  std::vector<std::string> m_early;
+  // output_text deltas: their text is needed only by an item-less stream.
+  std::string m_delta_text;
+  bool m_saw_delta = false;
+  // The response objects of response.created / response.in_progress, merged (later keys
+  // win): the terminal event's response supersedes them, so they are used only without one.
+  std::optional<nlohmann::json> m_early;
   std::optional<nlohmann::json> m_failure;
   bool m_saw_response = false;
   bool m_terminal_response = false; // the success terminal carried a response object
   bool m_succeeded = false;
-  // The early snapshots merged, later keys winning; nullopt when none carried a response.
-  std::optional<nlohmann::json> early_response() const;
 };
 
 // Helpers over a final response object, shared by the chat and completions translators.

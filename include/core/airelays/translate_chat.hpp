@@ -7,6 +7,7 @@
 #pragma once
 
 #include <airelays/api_error.hpp>
+#include <airelays/dialect.hpp>
 #include <airelays/sse.hpp>
 
 #include <nlohmann/json.hpp>
@@ -17,15 +18,10 @@
 
 namespace airelays::translate_chat {
 
-struct ChatPlan {
-  // Responses request: model, instructions, input[], tools, tool_choice, parallel_tool_calls,
-  // text.format, reasoning, include, stream:true, store:false (+ conversation for expansion).
-  nlohmann::json upstream;
-  std::vector<std::string> ignored; // dropped parameters, for x-airelays-ignored-parameters
-  bool stream = false;              // the client asked for SSE
-  bool include_usage = false;       // stream_options.include_usage
-  std::string model;                // the request's model
-};
+// The chat plan is every dialect's Plan: upstream (model, instructions, input[], tools,
+// tool_choice, parallel_tool_calls, text.format, reasoning, include, stream:true, store:false,
+// + conversation for expansion), ignored, stream, include_usage, model.
+using ChatPlan = dialect::Plan;
 
 // Translates a chat body (a parsed JSON object); `no_tools` is the /no-tools/ mirror.
 // Malformed input → 400 with `param`; valid but unservable (n>1, audio, logprobs, …) → 422.
@@ -49,38 +45,25 @@ nlohmann::json completion_from_response(const nlohmann::json& response, const st
 
 // What the chat and completions streams share: the chunk envelope (id, object, created,
 // model), the end of a stream that succeeded (the finish chunk is the caller's; then the
-// usage chunk when include_usage and [DONE]) or failed (one api_error::sse_event, no
-// [DONE]), and the done/succeeded state. After the end every call returns "".
-class ChunkStream {
-public:
-  // The upstream stream ended (EOF): "" after a terminal event, else the incomplete_stream error.
-  std::string finish();
-  // A transport/backend failure mid-stream: the error event (once), "" if already ended.
-  std::string fail(const api_error::ApiError& error);
-  // The stream is over (success or failure); stop reading upstream.
-  bool done() const { return m_done; }
-  // It ended with [DONE].
-  bool succeeded() const { return m_succeeded; }
-
+// usage chunk when include_usage and [DONE]); failures are one api_error::sse_event and no
+// [DONE] (the dispatch, finish and fail are dialect::EventTranslator's).
+class ChunkStream : public dialect::EventTranslator {
 protected:
   ChunkStream(std::string id, const char* object, long created, std::string model,
               bool include_usage);
   // One chunk with these choices (and usage, unless null), as an SSE data frame.
   std::string frame(nlohmann::json choices, nlohmann::json usage = nullptr) const;
-  // The terminal event's response object ("incomplete" status filled in when the event says so).
-  static nlohmann::json terminal_response(const nlohmann::json& event_data);
   // After the finish chunk: the usage chunk (when asked for; zeros when unknown), then [DONE].
   std::string close(const nlohmann::json& response);
+  std::string error_event(const api_error::ApiError& error) const override;
 
   std::string m_model;
-  bool m_done = false;
 
 private:
   std::string m_id;
   const char* m_object;
   long m_created;
   bool m_include_usage;
-  bool m_succeeded = false;
 };
 
 // Turns the upstream event stream into chat.completion.chunk SSE text: a role chunk first,
@@ -91,8 +74,6 @@ private:
 class ChatStream : public ChunkStream {
 public:
   ChatStream(std::string id, long created, std::string model, bool include_usage);
-  // Translates one upstream event; returns the SSE text to write (may be empty).
-  std::string feed(const sse::Event& event);
 
 private:
   struct ToolCall {
@@ -107,11 +88,12 @@ private:
 
   std::string chunk(const nlohmann::json& delta, const nlohmann::json& finish_reason);
   std::string content(const nlohmann::json& delta, const nlohmann::json& finish_reason = nullptr);
+  std::string on_event(const dialect::UpstreamEvent& event) override;
+  std::string on_terminal(const dialect::UpstreamEvent& event) override;
   std::string on_text_delta(const nlohmann::json& data);
   std::string on_item_added(const nlohmann::json& data);
   std::string on_arguments_delta(const nlohmann::json& data);
   std::string on_item_done(const nlohmann::json& data);
-  std::string on_terminal(const nlohmann::json& data);
   std::string emit_call_start(const nlohmann::json& item, long output_index);
   ToolCall* find_call(const std::string& item_id, long output_index);
 };

@@ -15,13 +15,8 @@
 
 namespace airelays::translate_completions {
 
-struct CompletionsPlan {
-  nlohmann::json upstream;          // Responses request (stream:true, store:false, no tools)
-  std::vector<std::string> ignored; // dropped parameters, for x-airelays-ignored-parameters
-  bool stream = false;
-  bool include_usage = false; // stream_options.include_usage
-  std::string model;
-};
+// Every dialect's Plan (upstream: stream:true, store:false, no tools).
+using CompletionsPlan = dialect::Plan;
 
 // Translates a completions body; best_of>1, echo, logprobs, suffix, n>1 and prompts that are
 // not one string → 422/400 with the reason.
@@ -36,14 +31,14 @@ nlohmann::json completion_from_response(const nlohmann::json& response, const st
 class CompletionsStream : public translate_chat::ChunkStream {
 public:
   CompletionsStream(std::string id, long created, std::string model, bool include_usage);
-  std::string feed(const sse::Event& event);
 
 private:
   std::vector<std::string> m_text_items; // message item ids that streamed text deltas
 
   std::string chunk(const std::string& text, const nlohmann::json& finish_reason);
+  std::string on_event(const dialect::UpstreamEvent& event) override;
+  std::string on_terminal(const dialect::UpstreamEvent& event) override;
   std::string on_item_done(const nlohmann::json& data);
-  std::string on_terminal(const nlohmann::json& data);
 };
 
 } // namespace airelays::translate_completions

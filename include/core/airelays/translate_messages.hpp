@@ -9,6 +9,8 @@
 #pragma once
 
 #include <airelays/api_error.hpp>
+#include <airelays/config.hpp>
+#include <airelays/dialect.hpp>
 #include <airelays/sse.hpp>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +27,7 @@ struct ModelMap {
   std::string sonnet;
   std::string haiku;
 };
+ModelMap model_map(const config::Config& config);
 
 // The GPT model for a requested name: claude-*opus* → opus, *haiku* → haiku, any other
 // claude-* → sonnet; a name that is not claude-* is used as it is.
@@ -37,10 +40,9 @@ struct Options {
   bool thinking = false;                   // reasoning summaries become thinking blocks
 };
 
-struct MessagesPlan {
-  nlohmann::json upstream;          // the Responses request (stream:true, store:false)
-  std::vector<std::string> ignored; // dropped parameters, for x-airelays-ignored-parameters
-  bool stream = false;
+// Every dialect's Plan (upstream: stream:true, store:false; model: the GPT model it maps to;
+// session_id: Claude Code's prompt_cache_key), and the answer's options.
+struct MessagesPlan : dialect::Plan {
   Options options;
 };
 
@@ -63,25 +65,15 @@ std::variant<nlohmann::json, api_error::ApiError> count_tokens(const nlohmann::j
 
 // Upstream events → the Messages event stream. A failure (event, transport, or a stream that
 // ends without a terminal event) is one Anthropic `error` event, and no message_stop.
-class MessagesStream {
+class MessagesStream : public dialect::EventTranslator {
 public:
   MessagesStream(std::string id, Options options);
-  // Translates one upstream event; returns the SSE text to write (may be empty).
-  std::string feed(const sse::Event& event);
-  // The upstream stream ended (EOF): "" after the end, else the incomplete_stream error.
-  std::string finish();
-  // A failure mid-stream: the error event (once), "" if already ended.
-  std::string fail(const api_error::ApiError& error);
-  bool done() const { return m_done; }
-  bool succeeded() const { return m_succeeded; }
 
 private:
   enum class Block { none, text, thinking, tool };
   std::string m_id;
   Options m_options;
   bool m_started = false;
-  bool m_done = false;
-  bool m_succeeded = false;
   bool m_called_tool = false;
   int m_index = -1;                      // index of the open (or last) content block
   Block m_open = Block::none;            // the kind of the open block
@@ -91,6 +83,9 @@ private:
   size_t m_text_sent = 0;                // bytes of m_text already sent
   std::vector<std::string> m_text_items; // message items whose text was streamed
 
+  std::string on_event(const dialect::UpstreamEvent& event) override;
+  std::string on_terminal(const dialect::UpstreamEvent& event) override;
+  std::string error_event(const api_error::ApiError& error) const override;
   std::string start();
   std::string open_block(Block kind, const std::string& key, const nlohmann::json& block);
   std::string close_block();
@@ -99,7 +94,6 @@ private:
   std::string on_item_added(const nlohmann::json& data);
   std::string on_arguments(const nlohmann::json& data);
   std::string on_item_done(const nlohmann::json& data);
-  std::string on_terminal(const nlohmann::json& data);
   std::string end(const std::string& stop_reason, const nlohmann::json& stop_sequence,
                   const nlohmann::json& usage);
 };

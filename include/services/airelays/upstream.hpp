@@ -34,7 +34,8 @@ namespace airelays::upstream {
 
 // --- error classification (pure) ---------------------------------------------------------
 
-// An upstream HTTP answer with status >= 400 (other than a first 401) as the client's error:
+// An upstream HTTP answer with status >= 400 (other than a first 401) as the client's error
+// (upstream_error::from_http at the current time):
 // 400/403/404/429 and other 4xx keep their status, 5xx → 502; the upstream's error object
 // (message/type/code/param) is kept with its other safe members as extras (resets_at,
 // resets_in_seconds, plan_type, …), a {"detail":…} text becomes the message; 429 carries

@@ -58,15 +58,6 @@ std::string ChunkStream::frame(json choices, json usage) const {
   return sse::data_only(c.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-json ChunkStream::terminal_response(const json& data) {
-  auto it = data.find("response");
-  json response = it != data.end() && it->is_object() ? *it : json::object();
-  if (string_or_empty(data, "type") == "response.incomplete" && !response.contains("status")) {
-    response["status"] = "incomplete";
-  }
-  return response;
-}
-
 std::string ChunkStream::close(const json& response) {
   std::string out;
   if (m_include_usage) { // always, as OpenAI does: zeros when the upstream gave no usage
@@ -75,20 +66,11 @@ std::string ChunkStream::close(const json& response) {
     out = frame(json::array(), usage_from_responses(known ? *usage : json::object()));
   }
   out += sse::data_only("[DONE]");
-  m_done = true;
-  m_succeeded = true;
+  succeed();
   return out;
 }
 
-std::string ChunkStream::finish() {
-  return m_done ? std::string() : fail(responses::incomplete_stream_error());
-}
-
-std::string ChunkStream::fail(const api_error::ApiError& error) {
-  if (m_done) {
-    return {};
-  }
-  m_done = true;
+std::string ChunkStream::error_event(const api_error::ApiError& error) const {
   return api_error::sse_event(error);
 }
 
@@ -110,18 +92,9 @@ std::string ChatStream::content(const json& delta, const json& finish_reason) {
   return out + chunk(delta, finish_reason);
 }
 
-std::string ChatStream::feed(const sse::Event& event) {
-  if (m_done) {
-    return {};
-  }
-  json data = json::parse(event.data, nullptr, false);
-  if (!data.is_object()) {
-    return {};
-  }
-  std::string type = string_or_empty(data, "type");
-  if (type.empty()) {
-    type = event.event;
-  }
+std::string ChatStream::on_event(const dialect::UpstreamEvent& event) {
+  const std::string& type = event.type;
+  const json& data = event.data;
   if (type == "response.created" || type == "response.in_progress") {
     std::string model = data.contains("response") ? string_or_empty(data["response"], "model") : "";
     if (!model.empty() && !m_role_sent) {
@@ -143,12 +116,6 @@ std::string ChatStream::feed(const sse::Event& event) {
   }
   if (type == "response.output_item.done") {
     return on_item_done(data);
-  }
-  if (type == "response.completed" || type == "response.incomplete") {
-    return on_terminal(data);
-  }
-  if (type == "error" || type == "response.failed") {
-    return fail(responses::failure_error(data));
   }
   return {};
 }
@@ -250,8 +217,8 @@ std::string ChatStream::on_item_done(const json& data) {
   return out;
 }
 
-std::string ChatStream::on_terminal(const json& data) {
-  json response = terminal_response(data);
+std::string ChatStream::on_terminal(const dialect::UpstreamEvent& event) {
+  json response = terminal_response(event.data);
   std::string reason = finish_reason(response); // "length" wins over the calls streamed
   if (reason == "stop" && !m_calls.empty()) {
     reason = "tool_calls";

@@ -68,21 +68,9 @@ std::string MessagesStream::start() {
          event("ping", {{"type", "ping"}});
 }
 
-std::string MessagesStream::feed(const sse::Event& ev) {
-  if (m_done) {
-    return {};
-  }
-  json data = json::parse(ev.data, nullptr, false);
-  if (!data.is_object()) {
-    return {};
-  }
-  std::string type = string_or_empty(data, "type");
-  if (type.empty()) {
-    type = ev.event;
-  }
-  if (type == "error" || type == "response.failed") {
-    return fail(responses::failure_error(data));
-  }
+std::string MessagesStream::on_event(const dialect::UpstreamEvent& event) {
+  const std::string& type = event.type;
+  const json& data = event.data;
   std::string out = start();
   if (type == "response.output_text.delta") {
     std::string key = key_of(string_or_empty(data, "item_id"), data);
@@ -98,8 +86,6 @@ std::string MessagesStream::feed(const sse::Event& ev) {
     out += on_arguments(data);
   } else if (type == "response.output_item.done") {
     out += on_item_done(data);
-  } else if (type == "response.completed" || type == "response.incomplete") {
-    out += on_terminal(data);
   }
   return out;
 }
@@ -235,23 +221,20 @@ std::string MessagesStream::on_item_done(const json& data) {
       out += on_arguments(delta);
     }
   }
-  if (!m_done && m_open != Block::none && m_open_key == key) {
+  if (!done() && m_open != Block::none && m_open_key == key) {
     out += close_block();
   }
   return out;
 }
 
-std::string MessagesStream::on_terminal(const json& data) {
-  auto it = data.find("response");
-  json response = it != data.end() && it->is_object() ? *it : json::object();
-  if (string_or_empty(data, "type") == "response.incomplete" && !response.contains("status")) {
-    response["status"] = "incomplete";
-  }
+std::string MessagesStream::on_terminal(const dialect::UpstreamEvent& event) {
+  json response = terminal_response(event.data);
   std::string reason = m_called_tool                           ? "tool_use"
                        : responses::hit_length_limit(response) ? "max_tokens"
                                                                : "end_turn";
-  return end(reason, nullptr,
-             usage_from_responses(response.contains("usage") ? response["usage"] : json()));
+  std::string out = start();
+  return out + end(reason, nullptr,
+                   usage_from_responses(response.contains("usage") ? response["usage"] : json()));
 }
 
 std::string MessagesStream::end(const std::string& stop_reason, const json& stop_sequence,
@@ -262,20 +245,11 @@ std::string MessagesStream::end(const std::string& stop_reason, const json& stop
                 {"delta", {{"stop_reason", stop_reason}, {"stop_sequence", stop_sequence}}},
                 {"usage", usage}});
   out += event("message_stop", {{"type", "message_stop"}});
-  m_done = true;
-  m_succeeded = true;
+  succeed();
   return out;
 }
 
-std::string MessagesStream::finish() {
-  return m_done ? std::string() : fail(responses::incomplete_stream_error());
-}
-
-std::string MessagesStream::fail(const api_error::ApiError& error) {
-  if (m_done) {
-    return {};
-  }
-  m_done = true;
+std::string MessagesStream::error_event(const api_error::ApiError& error) const {
   return api_error::anthropic_sse_event(error);
 }
 

@@ -257,6 +257,42 @@ void disclose_unhandled(const json& body, const std::set<std::string>& handled,
   }
 }
 
+std::variant<Plan, ApiError> plan_translated(json& body, const std::set<std::string>& handled,
+                                             const Translate& translate) {
+  if (!body.is_object()) {
+    return api_error::bad_request("Request body must be a JSON object.");
+  }
+  Plan plan;
+  strip_parameters(body, plan.ignored);
+  if (auto err = translate(body, plan)) {
+    return *err;
+  }
+  disclose_unhandled(body, handled, plan.ignored);
+  return plan;
+}
+
+std::optional<ApiError> check_store(const json& body) {
+  if (auto s = body.find("store");
+      s != body.end() && !s->is_null() && (!s->is_boolean() || s->get<bool>())) {
+    return api_error::bad_request("The subscription backend requires `store=false`.", "store");
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> read_stream(const json& body, Plan& plan) {
+  if (auto s = body.find("stream"); s != body.end() && !s->is_null()) {
+    if (!s->is_boolean()) {
+      return api_error::bad_request("`stream` must be a boolean.", "stream");
+    }
+    plan.stream = s->get<bool>();
+  }
+  if (auto o = body.find("stream_options"); o != body.end() && o->is_object()) {
+    auto u = o->find("include_usage");
+    plan.include_usage = u != o->end() && u->is_boolean() && u->get<bool>();
+  }
+  return std::nullopt;
+}
+
 std::string ignored_header(const std::vector<std::string>& ignored) {
   std::string out;
   for (const auto& name : ignored) {

@@ -39,19 +39,9 @@ std::string CompletionsStream::chunk(const std::string& text, const json& finish
       {{{"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}}));
 }
 
-std::string CompletionsStream::feed(const sse::Event& event) {
-  if (m_done) {
-    return {};
-  }
-  json data = json::parse(event.data, nullptr, false);
-  if (!data.is_object()) {
-    return {};
-  }
-  std::string type = string_or_empty(data, "type");
-  if (type.empty()) {
-    type = event.event;
-  }
-  if (type == "response.output_text.delta") {
+std::string CompletionsStream::on_event(const dialect::UpstreamEvent& event) {
+  const json& data = event.data;
+  if (event.type == "response.output_text.delta") {
     for (auto& key : item_keys(string_or_empty(data, "item_id"), data)) {
       if (std::find(m_text_items.begin(), m_text_items.end(), key) == m_text_items.end()) {
         m_text_items.push_back(key);
@@ -60,14 +50,8 @@ std::string CompletionsStream::feed(const sse::Event& event) {
     std::string delta = string_or_empty(data, "delta");
     return delta.empty() ? std::string() : chunk(delta, nullptr);
   }
-  if (type == "response.output_item.done") {
+  if (event.type == "response.output_item.done") {
     return on_item_done(data);
-  }
-  if (type == "response.completed" || type == "response.incomplete") {
-    return on_terminal(data);
-  }
-  if (type == "error" || type == "response.failed") {
-    return fail(responses::failure_error(data));
   }
   return {};
 }
@@ -86,8 +70,8 @@ std::string CompletionsStream::on_item_done(const json& data) {
   return text.empty() ? std::string() : chunk(text, nullptr);
 }
 
-std::string CompletionsStream::on_terminal(const json& data) {
-  json response = terminal_response(data);
+std::string CompletionsStream::on_terminal(const dialect::UpstreamEvent& event) {
+  json response = terminal_response(event.data);
   std::string reason = translate_chat::finish_reason(response);
   return chunk("", reason == "tool_calls" ? "stop" : reason) + close(response);
 }

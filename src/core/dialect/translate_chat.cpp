@@ -53,9 +53,8 @@ std::optional<ApiError> reject_unservable(const json& body) {
 }
 
 std::optional<ApiError> check_basics(const json& body, ChatPlan& plan) {
-  if (auto s = body.find("store");
-      s != body.end() && !s->is_null() && (!s->is_boolean() || s->get<bool>())) {
-    return api_error::bad_request("The subscription backend requires `store=false`.", "store");
+  if (auto err = responses::check_store(body)) {
+    return err;
   }
   auto messages = body.find("messages");
   if (messages == body.end() || !messages->is_array() || messages->empty()) {
@@ -68,17 +67,7 @@ std::optional<ApiError> check_basics(const json& body, ChatPlan& plan) {
                                   "model");
   }
   plan.model = model->get<std::string>();
-  if (auto s = body.find("stream"); s != body.end() && !s->is_null()) {
-    if (!s->is_boolean()) {
-      return api_error::bad_request("`stream` must be a boolean.", "stream");
-    }
-    plan.stream = s->get<bool>();
-  }
-  if (auto o = body.find("stream_options"); o != body.end() && o->is_object()) {
-    auto u = o->find("include_usage");
-    plan.include_usage = u != o->end() && u->is_boolean() && u->get<bool>();
-  }
-  return std::nullopt;
+  return responses::read_stream(body, plan);
 }
 
 std::optional<ApiError> translate_format(const json& body, json& up) {
@@ -147,50 +136,33 @@ std::optional<ApiError> copy_options(const json& body, json& up) {
   return std::nullopt;
 }
 
-// Everything the translation above uses; any other key is dropped and disclosed.
-void disclose_dropped(const json& body, std::vector<std::string>& ignored) {
-  static const std::set<std::string> k_handled = {"model",
-                                                  "messages",
-                                                  "tools",
-                                                  "functions",
-                                                  "tool_choice",
-                                                  "function_call",
-                                                  "parallel_tool_calls",
-                                                  "response_format",
-                                                  "reasoning_effort",
-                                                  "verbosity",
-                                                  "stream",
-                                                  "stream_options",
-                                                  "store",
-                                                  "n",
-                                                  "metadata",
-                                                  "service_tier",
-                                                  "prompt_cache_key",
-                                                  "conversation",
-                                                  "instructions",
-                                                  "modalities",
-                                                  "logprobs",
-                                                  "top_logprobs",
-                                                  "audio",
-                                                  "prediction"};
-  responses::disclose_unhandled(body, k_handled, ignored);
-}
+// Everything the translation uses; any other key is dropped and disclosed.
+const std::set<std::string> k_handled = {"model",
+                                         "messages",
+                                         "tools",
+                                         "functions",
+                                         "tool_choice",
+                                         "function_call",
+                                         "parallel_tool_calls",
+                                         "response_format",
+                                         "reasoning_effort",
+                                         "verbosity",
+                                         "stream",
+                                         "stream_options",
+                                         "store",
+                                         "n",
+                                         "metadata",
+                                         "service_tier",
+                                         "prompt_cache_key",
+                                         "conversation",
+                                         "instructions",
+                                         "modalities",
+                                         "logprobs",
+                                         "top_logprobs",
+                                         "audio",
+                                         "prediction"};
 
-} // namespace
-
-std::variant<ChatPlan, ApiError> plan_request(json chat_body, bool no_tools) {
-  if (!chat_body.is_object()) {
-    return api_error::bad_request("Request body must be a JSON object.");
-  }
-  ChatPlan plan;
-  json& body = chat_body; // by value: a caller done with its tree moves it in (no copy)
-  responses::strip_parameters(body, plan.ignored);
-  if (auto err = reject_unservable(body)) {
-    return *err;
-  }
-  if (auto err = check_basics(body, plan)) {
-    return *err;
-  }
+std::optional<ApiError> build(const json& body, ChatPlan& plan, bool no_tools) {
   json& up = plan.upstream;
   up = {{"model", plan.model}};
   auto converted = convert_messages(body);
@@ -201,19 +173,34 @@ std::variant<ChatPlan, ApiError> plan_request(json chat_body, bool no_tools) {
   up["instructions"] = conv.instructions.empty() ? "." : conv.instructions;
   up["input"] = std::move(conv.input);
   if (auto err = translate_tools(body, up, no_tools)) {
-    return *err;
+    return err;
   }
   if (auto err = translate_format(body, up)) {
-    return *err;
+    return err;
   }
   if (auto err = copy_options(body, up)) {
-    return *err;
+    return err;
   }
   up["store"] = false;
   up["stream"] = true;
   up["include"] = json::array();
-  disclose_dropped(body, plan.ignored);
-  return plan;
+  return std::nullopt;
+}
+
+} // namespace
+
+std::variant<ChatPlan, ApiError> plan_request(json chat_body, bool no_tools) {
+  // By value: a caller done with its tree moves it in (no copy).
+  return responses::plan_translated(
+      chat_body, k_handled, [no_tools](json& body, ChatPlan& plan) -> std::optional<ApiError> {
+        if (auto err = reject_unservable(body)) {
+          return err;
+        }
+        if (auto err = check_basics(body, plan)) {
+          return err;
+        }
+        return build(body, plan, no_tools);
+      });
 }
 
 } // namespace airelays::translate_chat

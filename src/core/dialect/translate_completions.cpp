@@ -76,23 +76,15 @@ std::variant<std::string, ApiError> prompt_of(const json& body) {
 }
 
 std::optional<ApiError> check_basics(const json& body, CompletionsPlan& plan) {
-  if (auto s = body.find("store");
-      s != body.end() && !s->is_null() && (!s->is_boolean() || s->get<bool>())) {
-    return api_error::bad_request("The subscription backend requires `store=false`.", "store");
+  if (auto err = responses::check_store(body)) {
+    return err;
   }
   plan.model = str(body, "model");
   if (plan.model.empty()) {
     return api_error::bad_request("Completions requests must include a `model` string.", "model");
   }
-  if (auto s = body.find("stream"); s != body.end() && !s->is_null()) {
-    if (!s->is_boolean()) {
-      return api_error::bad_request("`stream` must be a boolean.", "stream");
-    }
-    plan.stream = s->get<bool>();
-  }
-  if (auto o = body.find("stream_options"); o != body.end() && o->is_object()) {
-    auto u = o->find("include_usage");
-    plan.include_usage = u != o->end() && u->is_boolean() && u->get<bool>();
+  if (auto err = responses::read_stream(body, plan)) {
+    return err;
   }
   if (auto c = body.find("conversation"); c != body.end() && !c->is_null() && !c->is_string()) {
     return api_error::bad_request("`conversation` must be a string when provided.", "conversation");
@@ -131,48 +123,43 @@ void build_upstream(const json& body, const std::string& prompt, CompletionsPlan
   }
 }
 
-void disclose_dropped(const json& body, std::vector<std::string>& ignored) {
-  static const std::set<std::string> k_handled = {"model",
-                                                  "prompt",
-                                                  "stream",
-                                                  "stream_options",
-                                                  "store",
-                                                  "n",
-                                                  "best_of",
-                                                  "echo",
-                                                  "logprobs",
-                                                  "suffix",
-                                                  "metadata",
-                                                  "service_tier",
-                                                  "prompt_cache_key",
-                                                  "conversation",
-                                                  "instructions",
-                                                  "reasoning_effort"};
-  responses::disclose_unhandled(body, k_handled, ignored);
-}
+// Everything the translation uses; any other key is dropped and disclosed.
+const std::set<std::string> k_handled = {"model",
+                                         "prompt",
+                                         "stream",
+                                         "stream_options",
+                                         "store",
+                                         "n",
+                                         "best_of",
+                                         "echo",
+                                         "logprobs",
+                                         "suffix",
+                                         "metadata",
+                                         "service_tier",
+                                         "prompt_cache_key",
+                                         "conversation",
+                                         "instructions",
+                                         "reasoning_effort"};
 
 } // namespace
 
 std::variant<CompletionsPlan, ApiError> plan_request(const json& body_in) {
-  if (!body_in.is_object()) {
-    return api_error::bad_request("Request body must be a JSON object.");
-  }
-  CompletionsPlan plan;
   json body = body_in;
-  responses::strip_parameters(body, plan.ignored);
-  if (auto err = reject_unservable(body)) {
-    return *err;
-  }
-  if (auto err = check_basics(body, plan)) {
-    return *err;
-  }
-  auto prompt = prompt_of(body);
-  if (auto* err = std::get_if<ApiError>(&prompt)) {
-    return *err;
-  }
-  build_upstream(body, std::get<std::string>(prompt), plan);
-  disclose_dropped(body, plan.ignored);
-  return plan;
+  return responses::plan_translated(
+      body, k_handled, [](json& request, CompletionsPlan& plan) -> std::optional<ApiError> {
+        if (auto err = reject_unservable(request)) {
+          return err;
+        }
+        if (auto err = check_basics(request, plan)) {
+          return err;
+        }
+        auto prompt = prompt_of(request);
+        if (auto* err = std::get_if<ApiError>(&prompt)) {
+          return *err;
+        }
+        build_upstream(request, std::get<std::string>(prompt), plan);
+        return std::nullopt;
+      });
 }
 
 json completion_from_response(const json& response, const std::string& id, long created,

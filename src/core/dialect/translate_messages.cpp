@@ -248,7 +248,13 @@ std::variant<MessagesPlan, ApiError> plan_request(const json& body_in, const Mod
   up["stream"] = true;
   up["include"] = json::array();
   disclose_dropped(body, conv, plan.ignored);
+  plan.model = string_or_empty(up, "model");
+  plan.session_id = string_or_empty(up, "prompt_cache_key"); // Claude Code's session
   return plan;
+}
+
+ModelMap model_map(const config::Config& c) {
+  return {c.messages_opus_model, c.messages_sonnet_model, c.messages_haiku_model};
 }
 
 std::variant<json, ApiError> count_tokens(const json& body, const ModelMap& map) {
