@@ -53,9 +53,9 @@ translate_messages::ModelMap model_map(const config::Config& c) {
   return {c.messages_opus_model, c.messages_sonnet_model, c.messages_haiku_model};
 }
 
-std::variant<Planned, api_error::ApiError> plan_messages(const json& body,
+std::variant<Planned, api_error::ApiError> plan_messages(json&& body,
                                                          const config::Config& config) {
-  auto r = translate_messages::plan_request(body, model_map(config));
+  auto r = translate_messages::plan_request(std::move(body), model_map(config));
   if (auto* e = std::get_if<api_error::ApiError>(&r)) {
     return *e;
   }
@@ -68,7 +68,7 @@ std::variant<Planned, api_error::ApiError> plan_messages(const json& body,
 // Takes the client's tree: the chat translation works on it in place (no copy of a big body).
 std::variant<Planned, api_error::ApiError> plan(GenerationRoute route, json&& body, bool no_tools) {
   if (route == GenerationRoute::responses) {
-    auto r = responses::plan_request(body, no_tools);
+    auto r = responses::plan_request(std::move(body), no_tools);
     if (auto* e = std::get_if<api_error::ApiError>(&r)) {
       return *e;
     }
@@ -175,7 +175,7 @@ void record_metrics(AppState& state, GenerationRoute route, const upstream::Open
 // reached the client until the whole answer is read, so a failure after the upstream's first
 // event is retried like one before it: same retry_attempts budget, same backoff.
 http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& job,
-                            const json& upstream_body, upstream::CallOptions options,
+                            const std::string& upstream_body, upstream::CallOptions options,
                             int retries_spent) {
   auto result = job.collect();
   while (auto* e = std::get_if<api_error::ApiError>(&result)) {
@@ -225,7 +225,8 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
   }
-  auto planned = route == GenerationRoute::messages ? plan_messages(body, state.config)
+  http::release_body(req); // parsed: the text goes before the tree is translated
+  auto planned = route == GenerationRoute::messages ? plan_messages(std::move(body), state.config)
                                                     : plan(route, std::move(body), no_tools);
   body = json(); // the client's tree is not needed past here: its memory goes before the call
   if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
@@ -261,7 +262,10 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
   options.should_abort = [&state, gone = req.client_gone] {
     return state.stopping.load() || (gone && gone());
   };
-  auto opened = state.upstream->open_responses(p.upstream, options);
+  // Sent as text: the tree goes before the call instead of staying through every retry.
+  const std::string wire = upstream::request_text(p.upstream);
+  p.upstream = json();
+  auto opened = state.upstream->open_responses(wire, options);
   annotate_open(req, opened, p);
   record_metrics(state, route, opened);
   if (opened.error) {
@@ -285,7 +289,7 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
     }
     res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
   } else {
-    res = answer_whole(state, req, *job, p.upstream, options, opened.retries);
+    res = answer_whole(state, req, *job, wire, options, opened.retries);
     if (res.status >= 400) {
       note_client_gone(req);
     }
