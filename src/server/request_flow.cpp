@@ -164,14 +164,24 @@ void Flow::set_bound(const std::string& host, int port) {
 std::string Flow::client_ip(const std::string& remote_addr,
                             const std::string& forwarded_for) const {
   if (m_state.config.trust_x_forwarded_for && is_loopback_peer(remote_addr)) {
-    // The rightmost entry is the one the trusted local proxy appended; everything to its
-    // left was sent by the client and would let it pick its own address (and dodge a block).
-    auto comma = forwarded_for.rfind(',');
-    std::string last = comma == std::string::npos ? forwarded_for : forwarded_for.substr(comma + 1);
-    last.erase(0, last.find_first_not_of(" \t"));
-    last.erase(last.find_last_not_of(" \t") + 1);
-    if (!last.empty()) {
-      return last;
+    // Each trusted proxy appended one entry, so the client is trusted_proxy_hops entries from
+    // the right; everything to its left was sent by the client and would let it pick its own
+    // address (and dodge a block).
+    size_t end = forwarded_for.size();
+    size_t start = 0;
+    for (int hop = 0; hop < m_state.config.trusted_proxy_hops; ++hop) {
+      auto comma = end == 0 ? std::string::npos : forwarded_for.rfind(',', end - 1);
+      start = comma == std::string::npos ? 0 : comma + 1;
+      if (comma == std::string::npos || hop + 1 == m_state.config.trusted_proxy_hops) {
+        break;
+      }
+      end = comma;
+    }
+    std::string entry = forwarded_for.substr(start, end - start);
+    entry.erase(0, entry.find_first_not_of(" \t"));
+    entry.erase(entry.find_last_not_of(" \t") + 1);
+    if (!entry.empty()) {
+      return entry;
     }
   }
   return remote_addr.empty() ? "unknown" : remote_addr;
