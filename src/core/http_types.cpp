@@ -87,6 +87,16 @@ std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohman
   return std::nullopt;
 }
 
+void release_body(Request& req) {
+  if (req.keep_body || req.body.empty()) {
+    return;
+  }
+  req.body_bytes = req.body.size();
+  std::string().swap(req.body);
+}
+
+size_t body_size(const Request& req) { return req.body.empty() ? req.body_bytes : req.body.size(); }
+
 std::optional<size_t> json_too_deep(std::string_view text, int max_depth) {
   int depth = 0;
   bool in_string = false;

@@ -114,8 +114,8 @@ void record_metrics(AppState& state, const dialect::Dialect& d, const upstream::
 // reached the client until the whole answer is read, so a failure after the upstream's first
 // event is retried like one before it: same retry_attempts budget, same backoff.
 http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& job,
-                            const dialect::Plan& p, upstream::CallOptions options,
-                            int retries_spent) {
+                            const dialect::Plan& p, const std::string& upstream_body,
+                            upstream::CallOptions options, int retries_spent) {
   auto& d = job.dialect();
   auto result = job.collect();
   while (auto* e = std::get_if<api_error::ApiError>(&result)) {
@@ -124,7 +124,7 @@ http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& 
       return fail(req, d, *e);
     }
     options.retries_spent = retries_spent + 1;
-    auto again = state.upstream->open_responses(p.upstream, options);
+    auto again = state.upstream->open_responses(upstream_body, options);
     auto& a = *req.annotations;
     a["upstream_attempts"] = a.value("upstream_attempts", 0) + again.attempts;
     a["retries"] = again.retries;
@@ -190,6 +190,7 @@ http::Response generate(AppState& state, http::Request& req,
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, d, *e);
   }
+  http::release_body(req); // parsed: the text goes before the tree is translated
   auto planned = d.plan(std::move(body), no_tools);
   body = json(); // the client's tree is not needed past here: its memory goes before the call
   if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
@@ -212,7 +213,10 @@ http::Response generate(AppState& state, http::Request& req,
   }
   auto adjusted = adjust_effort(state, d, p.upstream);
   auto options = call_options(state, req, p, job->plan);
-  auto opened = state.upstream->open_responses(p.upstream, options);
+  // Sent as text: the tree goes before the call instead of staying through every retry.
+  const std::string wire = upstream::request_text(p.upstream);
+  p.upstream = json();
+  auto opened = state.upstream->open_responses(wire, options);
   annotate_open(req, opened, p);
   record_metrics(state, d, opened);
   if (opened.error) {
@@ -230,7 +234,7 @@ http::Response generate(AppState& state, http::Request& req,
     job->start(p, new_id(d.id_prefix()));
     res.stream = [job](http::ChunkSink& sink) { return job->pump_to(sink); };
   } else {
-    res = answer_whole(state, req, *job, p, options, opened.retries);
+    res = answer_whole(state, req, *job, p, wire, options, opened.retries);
     if (res.status >= 400) {
       note_client_gone(req);
     }

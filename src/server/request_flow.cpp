@@ -52,7 +52,7 @@ bool is_loopback_peer(const std::string& addr) {
 constexpr size_t k_trim_after_bytes = 1 << 20;
 
 void release_large_body(Exchange& ex) {
-  size_t bytes = ex.req.body.size();
+  size_t bytes = http::body_size(ex.req); // its text may be gone already (release_body)
   for (const auto& part : ex.req.form) {
     bytes += part.content.size();
   }
@@ -63,6 +63,17 @@ void release_large_body(Exchange& ex) {
   std::vector<http::FormPart>().swap(ex.req.form);
 #ifdef __GLIBC__
   ::malloc_trim(0);
+#endif
+}
+
+// glibc raises its mmap threshold to the size of the largest block it has freed (up to
+// 32 MiB on 64-bit): once a large body's text was freed, the next large blocks (the request
+// sent upstream, its copies) came from a worker's arena, whose top malloc_trim does not give
+// back, and ~20 MB stayed resident after every large request. A fixed threshold keeps large
+// blocks in their own mappings, returned when freed.
+void keep_large_blocks_returnable() {
+#ifdef __GLIBC__
+  ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(k_trim_after_bytes));
 #endif
 }
 
@@ -126,6 +137,7 @@ bool is_event_stream(const std::string& content_type) {
 
 Flow::Flow(AppState& state, Router& router)
     : m_state(state), m_router(router), m_tokens(state.config) {
+  keep_large_blocks_returnable();
   m_settings.bound_host = state.config.host;
   m_settings.allowed_hosts = state.config.allowed_hosts;
   m_settings.allowed_origins = state.config.allowed_origins;
@@ -152,14 +164,24 @@ void Flow::set_bound(const std::string& host, int port) {
 std::string Flow::client_ip(const std::string& remote_addr,
                             const std::string& forwarded_for) const {
   if (m_state.config.trust_x_forwarded_for && is_loopback_peer(remote_addr)) {
-    // The rightmost entry is the one the trusted local proxy appended; everything to its
-    // left was sent by the client and would let it pick its own address (and dodge a block).
-    auto comma = forwarded_for.rfind(',');
-    std::string last = comma == std::string::npos ? forwarded_for : forwarded_for.substr(comma + 1);
-    last.erase(0, last.find_first_not_of(" \t"));
-    last.erase(last.find_last_not_of(" \t") + 1);
-    if (!last.empty()) {
-      return last;
+    // Each trusted proxy appended one entry, so the client is trusted_proxy_hops entries from
+    // the right; everything to its left was sent by the client and would let it pick its own
+    // address (and dodge a block).
+    size_t end = forwarded_for.size();
+    size_t start = 0;
+    for (int hop = 0; hop < m_state.config.trusted_proxy_hops; ++hop) {
+      auto comma = end == 0 ? std::string::npos : forwarded_for.rfind(',', end - 1);
+      start = comma == std::string::npos ? 0 : comma + 1;
+      if (comma == std::string::npos || hop + 1 == m_state.config.trusted_proxy_hops) {
+        break;
+      }
+      end = comma;
+    }
+    std::string entry = forwarded_for.substr(start, end - start);
+    entry.erase(0, entry.find_first_not_of(" \t"));
+    entry.erase(entry.find_last_not_of(" \t") + 1);
+    if (!entry.empty()) {
+      return entry;
     }
   }
   return remote_addr.empty() ? "unknown" : remote_addr;
@@ -174,6 +196,7 @@ std::unique_ptr<Exchange> Flow::begin(http::Request req) {
   ex->req = std::move(req);
   ex->req.request_id = new_request_id();
   ex->req.max_json_depth = m_state.config.max_json_depth;
+  ex->req.keep_body = m_state.traffic_log && m_state.traffic_log->content();
   m_state.metrics.add("airelays_http_requests_in_flight", {}, 1);
   return ex;
 }
@@ -315,7 +338,7 @@ nlohmann::json Flow::summary(const Exchange& ex, int status, size_t response_byt
                         {"client_ip", ex.req.client_ip},
                         {"status", status},
                         {"duration_ms", std::round(ms * 100.0) / 100.0},
-                        {"request_bytes", ex.req.body.size()},
+                        {"request_bytes", http::body_size(ex.req)},
                         {"response_bytes", response_bytes},
                         {"streamed", streamed}};
   if (streamed) {

@@ -56,8 +56,9 @@ public:
 
   // The address the listener is bound to (the Host check accepts it; pages show it).
   void set_bound(const std::string& host, int port);
-  // The client IP: the TCP peer, or the last X-Forwarded-For element (the one the local
-  // proxy appended) when trust_x_forwarded_for is on and the peer is loopback.
+  // The client IP: the TCP peer, or the X-Forwarded-For element trusted_proxy_hops from the
+  // right (the one the first of the user's proxies appended) when trust_x_forwarded_for is on
+  // and the peer is loopback.
   std::string client_ip(const std::string& remote_addr, const std::string& forwarded_for) const;
   // Starts an exchange: request id, start time, in-flight gauge.
   std::unique_ptr<Exchange> begin(http::Request req);

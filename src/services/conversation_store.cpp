@@ -15,6 +15,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 bool is_conversation_id(const std::string& id) {
   return id.size() == 37 && id.compare(0, 5, "conv_") == 0 &&
          random_hex::is_hex(std::string_view(id).substr(5));
@@ -267,10 +271,17 @@ Result<bool> ConversationStore::remove_item(const std::string& id, const std::st
 }
 
 Status ConversationStore::put_response(const StoredResponse& response) {
-  if (!is_safe_response_id(response.id) || m_max_responses == 0) {
+  return put_response(response.id, json_text(response.input), response.output);
+}
+
+Status ConversationStore::put_response(const std::string& id, const std::string& input_text,
+                                       const nlohmann::json& output) {
+  if (!is_safe_response_id(id) || m_max_responses == 0) {
     return ok_status();
   }
-  nlohmann::json j = {{"id", response.id}, {"input", response.input}, {"output", response.output}};
+  // The record's text written piece by piece: a tree of it would copy a large input.
+  std::string record = "{\"id\":" + json_text(id) + ",\"input\":" + input_text +
+                       ",\"output\":" + json_text(output) + "}";
   int64_t sequence = 0;
   {
     std::lock_guard lock(m_mutex);
@@ -278,21 +289,21 @@ Status ConversationStore::put_response(const StoredResponse& response) {
   }
   // Written outside the lock and without fsync: this is on every Responses request's path,
   // and a stored response is a cache (a lost one reads as unknown, see response()).
-  Status written = atomic_file::write(response_path(sequence, response.id), j.dump(), 0600,
-                                      atomic_file::Sync::cache);
+  Status written =
+      atomic_file::write(response_path(sequence, id), record, 0600, atomic_file::Sync::cache);
   if (!written) {
     return written;
   }
   std::lock_guard lock(m_mutex);
-  if (auto old = m_responses.find(response.id); old != m_responses.end()) {
+  if (auto old = m_responses.find(id); old != m_responses.end()) {
     if (old->second > sequence) { // a newer copy of the same id landed first: keep it
-      (void)atomic_file::remove(response_path(sequence, response.id));
+      (void)atomic_file::remove(response_path(sequence, id));
       return ok_status();
     }
     (void)atomic_file::remove(response_path(old->second, old->first));
     m_responses.erase(old);
   }
-  m_responses[response.id] = sequence;
+  m_responses[id] = sequence;
   evict_locked();
   return ok_status();
 }

@@ -136,7 +136,18 @@ json input_items(const json& request) {
   return it->is_array() ? *it : json::array({*it});
 }
 
+// input_items() as JSON text, without a copy of the tree of a large input array.
+std::string input_text(const json& request) {
+  auto text = [](const json& items) {
+    return items.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  auto it = request.find("input");
+  return it != request.end() && it->is_array() ? text(*it) : text(input_items(request));
+}
+
 } // namespace
+
+json Plan::new_input() const { return json::parse(new_input_text); }
 
 std::optional<ApiError> expand(json& request, const Context& ctx, Plan& plan) {
   if (!request.is_object()) {
@@ -158,7 +169,7 @@ std::optional<ApiError> expand(json& request, const Context& ctx, Plan& plan) {
         "already carries the history.",
         std::string("previous_response_id"));
   }
-  plan.new_input = input_items(request);
+  plan.new_input_text = input_text(request);
   if (!conv_id.empty()) {
     if (auto e = load_conversation(ctx, conv_id, plan)) {
       return e;
@@ -173,8 +184,8 @@ std::optional<ApiError> expand(json& request, const Context& ctx, Plan& plan) {
     return resolve_files(request["input"], ctx.files);
   }
   json input = replayable(plan.history);
-  for (const auto& item : plan.new_input) {
-    input.push_back(item);
+  for (auto& item : input_items(request)) {
+    input.push_back(std::move(item));
   }
   if (auto e = resolve_files(input, ctx.files)) {
     return e;
@@ -196,14 +207,18 @@ void record(const Context& ctx, const Plan& plan, const json& response) {
     output = *it;
   }
   if (auto id = string_at(response, "id"); id && !id->empty()) {
-    json input = plan.history;
-    for (const auto& item : plan.new_input) {
-      input.push_back(item);
+    if (plan.history.empty()) { // the input as the client sent it: written as it is
+      (void)ctx.conversations->put_response(*id, plan.new_input_text, output);
+    } else {
+      json input = plan.history;
+      for (auto& item : plan.new_input()) {
+        input.push_back(std::move(item));
+      }
+      (void)ctx.conversations->put_response({*id, std::move(input), output});
     }
-    (void)ctx.conversations->put_response({*id, std::move(input), output});
   }
   if (!plan.conversation_id.empty()) {
-    json items = plan.new_input;
+    json items = plan.new_input();
     for (const auto& item : output) {
       items.push_back(item);
     }

@@ -202,7 +202,7 @@ http_client::HeaderList Upstream::headers(const std::string& access_token,
   return h;
 }
 
-Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallOptions& options,
+Upstream::Attempt Upstream::attempt_once(const std::string& body, const CallOptions& options,
                                          Clock::time_point deadline) {
   Attempt a;
   auto access = access_now();
@@ -225,7 +225,7 @@ Upstream::Attempt Upstream::attempt_once(const nlohmann::json& body, const CallO
   }
   rq.headers.insert(rq.headers.end(), options.forward_headers.begin(),
                     options.forward_headers.end());
-  rq.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  rq.body = body;
   http_client::StreamOptions so;
   so.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
   so.idle_timeout_s = options.stream ? m_cfg.stream_idle_timeout_seconds
@@ -302,7 +302,15 @@ bool Upstream::wait_backoff(double seconds, const CallOptions& options) const {
   return !(options.should_abort && options.should_abort());
 }
 
+std::string request_text(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& options) {
+  return open_responses(request_text(body), options);
+}
+
+Opened Upstream::open_responses(const std::string& body, const CallOptions& options) {
   Opened out;
   auto started = Clock::now();
   auto deadline = started + std::chrono::seconds(m_cfg.first_content_timeout_seconds);

@@ -386,3 +386,23 @@ TEST_CASE("serve: with trust_x_forwarded_for the rightmost X-Forwarded-For entry
   REQUIRE(r->status == 200);
   CHECK(body_json(r)["security"]["client"]["ip"] == "10.1.2.3");
 }
+
+TEST_CASE("serve: with trusted_proxy_hops = 2 the client is the second X-Forwarded-For entry "
+          "from the right") {
+  Env env;
+  give_token(env);
+  give_config(env, "[security]\ntrust_x_forwarded_for = true\ntrusted_proxy_hops = 2\n");
+  auto s = start_server(env);
+  // Two proxies of the user's: the outer appended the client's address, the inner the outer's.
+  auto r = client(s->port).Get("/v1/relay/status",
+                               {{"Authorization", "Bearer " + k_token},
+                                {"X-Forwarded-For", "6.6.6.6, 10.1.2.3, 192.168.7.1"}});
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(body_json(r)["security"]["client"]["ip"] == "10.1.2.3");
+  // A header shorter than the chain: the farthest entry there is.
+  r = client(s->port).Get("/v1/relay/status", {{"Authorization", "Bearer " + k_token},
+                                               {"X-Forwarded-For", "10.4.4.4"}});
+  REQUIRE(r);
+  CHECK(body_json(r)["security"]["client"]["ip"] == "10.4.4.4");
+}

@@ -59,7 +59,7 @@ TEST_CASE("expansion inlines a stored text file, whole, as input_text") {
   auto part = first_part(req);
   CHECK(part["type"] == "input_text");
   CHECK(part["text"] == "Uploaded file `notes.md` (text/markdown):\n\n# Plan\nship it\n");
-  CHECK(plan.new_input[0]["content"][0]["file_id"] == id); // kept unexpanded for history
+  CHECK(plan.new_input()[0]["content"][0]["file_id"] == id); // kept unexpanded for history
 }
 
 TEST_CASE("expansion turns stored images into input_image data URLs and PDFs into file_data") {

@@ -56,6 +56,7 @@ struct Config {
   int failed_auth_max_attempts = 8;
   int failed_auth_block_seconds = 900;
   bool trust_x_forwarded_for = false;
+  int trusted_proxy_hops = 1; // proxies of yours that append to X-Forwarded-For
   std::vector<std::string> allowed_origins;
   std::vector<std::string> allowed_hosts;
   // [uploads]

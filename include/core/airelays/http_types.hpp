@@ -41,6 +41,10 @@ struct Request {
   std::string client_ip;                          // remote_addr, or X-Forwarded-For when trusted
   std::string request_id;                         // req_..., also sent as x-request-id
   int max_json_depth = 128;                       // [server] max_json_depth, for parse_json_object
+  // The body's text stays until the response is sent (the traffic log writes contents);
+  // otherwise release_body() frees it once it is parsed.
+  bool keep_body = false;
+  size_t body_bytes = 0; // the body's size, kept when release_body() has freed its text
   // What the handler learned for the traffic log and metrics (model, usage, adaptations,
   // retries, upstream_status, error code...). Shared so a stream can add to it until it ends;
   // the server writes the summary record after the response is finished.
@@ -88,6 +92,13 @@ struct Response {
 // req.max_json_depth or a number the JSON library refuses (1e999) → 400 invalid_json, found
 // before any recursive walk; not an object → 400.
 std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohmann::json& out);
+
+// Frees the text of a body already parsed (a large body would otherwise sit beside its parsed
+// tree for the whole call), unless req.keep_body; its size stays in req.body_bytes.
+void release_body(Request& req);
+
+// The bytes of the request's body, whether or not release_body() has freed its text.
+size_t body_size(const Request& req);
 
 // The byte offset where `text` nests brackets deeper than `max_depth` (counted outside
 // strings, one pass, no allocation); nullopt when it stays within.

@@ -30,8 +30,8 @@ using Plan = dialect::Plan;
 // Normalises a client /v1/responses body (already parsed as a JSON object); `no_tools` is the
 // /no-tools/ mirror. `conversation` and `previous_response_id` stay in `upstream` for
 // expansion::expand to consume. Every bad input is an ApiError (400 malformed, 422 unsupported).
-std::variant<Plan, api_error::ApiError> plan_request(const nlohmann::json& body,
-                                                     bool no_tools = false);
+// By value: a caller done with its tree moves it in (a large body is not copied).
+std::variant<Plan, api_error::ApiError> plan_request(nlohmann::json body, bool no_tools = false);
 
 // The parameters of reference §5.0 every text route strips, in their disclosure order.
 const std::vector<std::string>& stripped_parameters();

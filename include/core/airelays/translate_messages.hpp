@@ -47,7 +47,8 @@ struct MessagesPlan : dialect::Plan {
 };
 
 // Translates a Messages body (a parsed JSON object). Malformed input → 400 naming the param.
-std::variant<MessagesPlan, api_error::ApiError> plan_request(const nlohmann::json& body,
+// By value: a caller done with its tree moves it in (a large body is not copied).
+std::variant<MessagesPlan, api_error::ApiError> plan_request(nlohmann::json body,
                                                              const ModelMap& map);
 
 // Responses usage → Messages usage: input_tokens (uncached), cache_read_input_tokens,

@@ -66,6 +66,10 @@ public:
 
   // Keeps a completed response, evicting the oldest beyond the bound.
   Status put_response(const StoredResponse& response);
+  // The same with the input given as JSON text (an array), so a large one is not parsed
+  // into a tree only to be written out again.
+  Status put_response(const std::string& id, const std::string& input_text,
+                      const nlohmann::json& output);
   // nullopt when unknown or evicted.
   Result<std::optional<StoredResponse>> response(const std::string& id) const;
   size_t stored_responses() const;

@@ -28,10 +28,13 @@ struct Context {
 
 // What expand() decided, for the upstream call and for record().
 struct Plan {
-  std::string conversation_id;                        // the client's conversation, or empty
-  std::string session_id;                             // upstream session id to send, or empty
-  nlohmann::json new_input = nlohmann::json::array(); // the client's own new input items
-  nlohmann::json history = nlohmann::json::array();   // stored items prepended (as stored)
+  std::string conversation_id; // the client's conversation, or empty
+  std::string session_id;      // upstream session id to send, or empty
+  // The client's own new input items, as JSON text: a large input's tree is not held beside
+  // the request's through the whole call (issue 14); new_input() parses it when recording.
+  std::string new_input_text = "[]";
+  nlohmann::json new_input() const;
+  nlohmann::json history = nlohmann::json::array(); // stored items prepended (as stored)
 };
 
 // Rewrites `request` (an upstream Responses request: model, instructions, input[], ...) in

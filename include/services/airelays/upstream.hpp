@@ -76,6 +76,8 @@ forwarded_request_headers(const std::vector<std::pair<std::string, std::string>>
 // The backend's headers to pass back; its own x-request-id becomes x-upstream-request-id
 // (the relay's x-request-id names the relay's record of the exchange).
 http_client::HeaderList passed_back_headers(const http_client::HeaderList& upstream_headers);
+// The bytes of a /responses request body as sent to the backend.
+std::string request_text(const nlohmann::json& body);
 
 // --- an open /responses stream -----------------------------------------------------------
 
@@ -148,6 +150,9 @@ public:
   // until the first content event or a final failure, retrying per the policy; all of it
   // within first_content_timeout_seconds (then 504; no retry whose backoff would end later).
   Opened open_responses(const nlohmann::json& body, const CallOptions& options);
+  // The same with the body already serialised (request_text()), so a caller can free a
+  // large request's tree before the call instead of holding it through every retry.
+  Opened open_responses(const std::string& body, const CallOptions& options);
   // For a failure after open_responses returned (a non-stream answer, which no byte of has
   // reached the client yet): whether the policy allows retry number `retries_spent` + 1 for
   // it, after waiting its backoff. False without waiting when it does not.
@@ -191,7 +196,7 @@ private:
   http_client::HeaderList headers(const std::string& access_token, const std::string& account,
                                   bool with_version) const;
   JsonResult get_json(const std::string& url, bool with_version);
-  Attempt attempt_once(const nlohmann::json& body, const CallOptions& options,
+  Attempt attempt_once(const std::string& body, const CallOptions& options,
                        std::chrono::steady_clock::time_point deadline);
   void read_head(Attempt& a);
   bool retry_worthwhile(const api_error::ApiError& e, int retry) const;

@@ -301,12 +301,12 @@ std::string ignored_header(const std::vector<std::string>& ignored) {
   return out;
 }
 
-std::variant<Plan, ApiError> plan_request(const json& body, bool no_tools) {
+std::variant<Plan, ApiError> plan_request(json body, bool no_tools) {
   if (!body.is_object()) {
     return api_error::bad_request("Request body must be a JSON object.");
   }
   Plan plan;
-  plan.upstream = body;
+  plan.upstream = std::move(body);
   json& up = plan.upstream;
   strip_parameters(up, plan.ignored);
   auto model = up.find("model");

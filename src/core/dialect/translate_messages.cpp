@@ -220,12 +220,11 @@ std::string map_model(const std::string& requested, const ModelMap& map) {
   return contains(requested, "haiku") ? map.haiku : map.sonnet;
 }
 
-std::variant<MessagesPlan, ApiError> plan_request(const json& body_in, const ModelMap& map) {
-  if (!body_in.is_object()) {
+std::variant<MessagesPlan, ApiError> plan_request(json body, const ModelMap& map) {
+  if (!body.is_object()) {
     return api_error::bad_request("Request body must be a JSON object.");
   }
   MessagesPlan plan;
-  json body = body_in;
   responses::strip_parameters(body, plan.ignored);
   if (auto err = check_basics(body, plan)) {
     return *err;
@@ -238,7 +237,7 @@ std::variant<MessagesPlan, ApiError> plan_request(const json& body_in, const Mod
   json& up = plan.upstream;
   up = {{"model", map_model(plan.options.model, map)},
         {"instructions", conv.instructions.empty() ? "." : conv.instructions},
-        {"input", conv.input}};
+        {"input", std::move(conv.input)}};
   if (auto err = translate_tools(body, up, plan.ignored)) {
     return *err;
   }
@@ -262,7 +261,7 @@ std::variant<json, ApiError> count_tokens(const json& body, const ModelMap& map)
   if (request.is_object()) {
     request.erase("max_tokens"); // count_tokens bodies need none; plan_request does not either
   }
-  auto plan = plan_request(request, map);
+  auto plan = plan_request(std::move(request), map);
   if (auto* err = std::get_if<ApiError>(&plan)) {
     return *err;
   }
