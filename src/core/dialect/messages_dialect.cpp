@@ -16,7 +16,7 @@ public:
   explicit Messages(translate_messages::ModelMap map) : m_map(std::move(map)) {}
   const char* name() const override { return "messages"; }
   std::variant<Plan, api_error::ApiError> plan(json&& body, bool) override {
-    auto planned = translate_messages::plan_request(body, m_map);
+    auto planned = translate_messages::plan_request(std::move(body), m_map);
     if (auto* e = std::get_if<api_error::ApiError>(&planned)) {
       return *e;
     }

@@ -34,7 +34,7 @@ class Responses : public Dialect {
 public:
   const char* name() const override { return "responses"; }
   std::variant<Plan, api_error::ApiError> plan(json&& body, bool no_tools) override {
-    return responses::plan_request(body, no_tools);
+    return responses::plan_request(std::move(body), no_tools);
   }
   json answer(const json& response, const Plan&, const std::string&, long) override {
     return response;
