@@ -5,7 +5,7 @@ namespace airelays::server {
 
 using nlohmann::json;
 
-GenerationJob::GenerationJob(AppState& state, GenerationRoute r, std::shared_ptr<json> annotations)
+GenerationJob::GenerationJob(Services& state, GenerationRoute r, std::shared_ptr<json> annotations)
     : route(r), m_state(state), m_annotations(std::move(annotations)) {}
 
 expansion::Context GenerationJob::context() const {

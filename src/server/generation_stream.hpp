@@ -4,10 +4,10 @@
 // writing each translated event as it arrives, on the worker thread that opened the call.
 #pragma once
 
-#include <airelays/app_state.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/http_types.hpp>
 #include <airelays/responses.hpp>
+#include <airelays/services.hpp>
 #include <airelays/translate_chat.hpp>
 #include <airelays/translate_completions.hpp>
 #include <airelays/translate_messages.hpp>
@@ -19,11 +19,13 @@
 
 namespace airelays::server {
 
+using services::Services;
+
 enum class GenerationRoute { responses, chat, completions, messages };
 
 class GenerationJob {
 public:
-  GenerationJob(AppState& state, GenerationRoute route,
+  GenerationJob(Services& state, GenerationRoute route,
                 std::shared_ptr<nlohmann::json> annotations);
 
   GenerationRoute route;
@@ -51,7 +53,7 @@ public:
   bool pump_to(http::ChunkSink& sink);
 
 private:
-  AppState& m_state;
+  Services& m_state;
   std::shared_ptr<nlohmann::json> m_annotations;
   responses::ResponseAccumulator m_acc;
   std::optional<translate_chat::ChatStream> m_chat;

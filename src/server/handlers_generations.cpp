@@ -8,8 +8,8 @@
 // the same stream. After the first byte, failures are in-band and a stream that ends without
 // a terminal event is an error, never a clean finish.
 #include "generation_stream.hpp"
+#include "routes.hpp"
 
-#include <airelays/app_state.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/reasoning_effort.hpp>
 #include <airelays/responses.hpp>
@@ -125,7 +125,7 @@ void add_ratelimit_headers(http::Response& res, const http_client::HeaderList& u
 // Maps a reasoning effort the model lacks to its nearest supported level (from the cached
 // catalog); the disclosure for x-airelays-adjusted-parameters, nullopt when nothing changed
 // or the catalog is unavailable.
-std::optional<std::string> adjust_effort(AppState& state, GenerationRoute route, json& upstream) {
+std::optional<std::string> adjust_effort(Services& state, GenerationRoute route, json& upstream) {
   auto r = upstream.find("reasoning");
   if (r == upstream.end() || !r->is_object() || !r->contains("effort")) {
     return std::nullopt;
@@ -158,7 +158,7 @@ void annotate_open(http::Request& req, const upstream::Opened& opened, const Pla
   }
 }
 
-void record_metrics(AppState& state, GenerationRoute route, const upstream::Opened& opened) {
+void record_metrics(Services& state, GenerationRoute route, const upstream::Opened& opened) {
   metrics::Labels labels{{"route", route_name(route)}};
   if (opened.stream) {
     state.metrics.observe("airelays_upstream_first_event_seconds", labels,
@@ -174,7 +174,7 @@ void record_metrics(AppState& state, GenerationRoute route, const upstream::Open
 // Reads the rest of the stream and renders the non-stream object of the route. No byte has
 // reached the client until the whole answer is read, so a failure after the upstream's first
 // event is retried like one before it: same retry_attempts budget, same backoff.
-http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& job,
+http::Response answer_whole(Services& state, http::Request& req, GenerationJob& job,
                             const json& upstream_body, upstream::CallOptions options,
                             int retries_spent) {
   auto result = job.collect();
@@ -220,7 +220,7 @@ void note_client_gone(http::Request& req) {
   }
 }
 
-http::Response generate(AppState& state, http::Request& req, GenerationRoute route, bool no_tools) {
+http::Response generate(Services& state, http::Request& req, GenerationRoute route, bool no_tools) {
   json body;
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
@@ -308,7 +308,7 @@ http::Response generate(AppState& state, http::Request& req, GenerationRoute rou
 
 // POST /v1/alpha/search: Codex's search call (behind a feature flag), relayed to the
 // backend's <base>/alpha/search as sent, with the backend's answer.
-http::Response alpha_search(AppState& state, http::Request& req) {
+http::Response alpha_search(Services& state, http::Request& req) {
   json body;
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
@@ -328,7 +328,7 @@ http::Response alpha_search(AppState& state, http::Request& req) {
 }
 
 // POST /v1/messages/count_tokens: an estimate from the translated request's size.
-http::Response count_message_tokens(AppState& state, http::Request& req) {
+http::Response count_message_tokens(Services& state, http::Request& req) {
   json body;
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
@@ -340,17 +340,14 @@ http::Response count_message_tokens(AppState& state, http::Request& req) {
   return http::json(200, std::get<json>(counted));
 }
 
-void add(Router& r, AppState& s, const std::string& path, GenerationRoute route, bool no_tools) {
+void add(Router& r, Services& s, const std::string& path, GenerationRoute route, bool no_tools) {
   r.add("POST", path,
         [&s, route, no_tools](http::Request& req) { return generate(s, req, route, no_tools); });
 }
 
 } // namespace
 
-void register_generation_routes(Router& r, AppState& s) {
-  if (!s.upstream) {
-    s.upstream = std::make_shared<upstream::Upstream>(s.config, s.tokens);
-  }
+void register_generation_routes(Router& r, Services& s) {
   for (bool no_tools : {false, true}) {
     std::string prefix = no_tools ? "/no-tools/v1" : "/v1";
     add(r, s, prefix + "/responses", GenerationRoute::responses, no_tools);

@@ -31,7 +31,7 @@ std::string chip(const Chip& c) {
 }
 
 // The base URL as the browser reached us when that Host is one we answer, else the bound one.
-std::string base_url(const AppState& s, const http::Request& req) {
+std::string base_url(const Services& s, const http::Request& req) {
   std::string host = req.header("Host");
   if (host.empty()) {
     std::string h =
@@ -81,7 +81,7 @@ std::string html_escape(const std::string& text) {
   return out;
 }
 
-std::string home_page(AppState& s, const http::Request& req) {
+std::string home_page(Services& s, const http::Request& req) {
   const auto& c = s.config;
   auto login = s.tokens ? s.tokens->summary().state : token_manager::LoginState::signed_out;
   auto token = relay_token::resolve(c);

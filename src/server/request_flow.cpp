@@ -66,17 +66,6 @@ void release_large_body(Exchange& ex) {
 #endif
 }
 
-rate_limit::Limits limits_of(const config::Config& c) {
-  rate_limit::Limits l;
-  l.rate_per_minute = c.rate_limit_per_minute;
-  l.burst = c.rate_limit_burst;
-  l.concurrent_per_ip = c.concurrent_requests_per_ip;
-  l.failed_auth_window_seconds = c.failed_auth_window_seconds;
-  l.failed_auth_max_attempts = c.failed_auth_max_attempts;
-  l.failed_auth_block_seconds = c.failed_auth_block_seconds;
-  return l;
-}
-
 } // namespace
 
 TokenSource::TokenSource(const config::Config& cfg) : m_cfg(cfg) {}
@@ -124,15 +113,12 @@ bool is_event_stream(const std::string& content_type) {
   return content_type.rfind("text/event-stream", 0) == 0;
 }
 
-Flow::Flow(AppState& state, Router& router)
+Flow::Flow(Services& state, Router& router)
     : m_state(state), m_router(router), m_tokens(state.config) {
   m_settings.bound_host = state.config.host;
   m_settings.allowed_hosts = state.config.allowed_hosts;
   m_settings.allowed_origins = state.config.allowed_origins;
   m_settings.require_auth = state.config.require_bearer_auth;
-  if (!m_state.clients) {
-    m_state.clients = std::make_shared<rate_limit::Clients>(limits_of(state.config));
-  }
   m_state.metrics.describe("airelays_http_requests_total",
                            "Requests answered, by route pattern and status");
   m_state.metrics.describe("airelays_http_requests_in_flight", "Requests being answered now");
@@ -165,9 +151,7 @@ std::string Flow::client_ip(const std::string& remote_addr,
   return remote_addr.empty() ? "unknown" : remote_addr;
 }
 
-double Flow::now() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double Flow::now() const { return m_state.clock.monotonic_seconds(); }
 
 std::unique_ptr<Exchange> Flow::begin(http::Request req) {
   auto ex = std::make_unique<Exchange>();
