@@ -1,5 +1,6 @@
 // Reading and rendering the backend's usage-window headers (see usage_windows.hpp).
 #include <airelays/status_report.hpp>
+#include <airelays/text.hpp>
 #include <airelays/usage_windows.hpp>
 
 #include <algorithm>
@@ -13,15 +14,9 @@ namespace airelays::usage_windows {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 std::optional<std::string> find(const HeaderList& headers, const std::string& name) {
   for (const auto& [k, v] : headers) {
-    if (lower(k) == name) {
+    if (text::lower(k) == name) {
       return v;
     }
   }
@@ -46,7 +41,7 @@ std::optional<bool> flag(const std::optional<std::string>& v) {
   if (!v) {
     return std::nullopt;
   }
-  std::string s = lower(*v);
+  std::string s = text::lower(*v);
   if (s == "true" || s == "1") {
     return true;
   }

@@ -11,6 +11,7 @@
 #include "routes.hpp"
 
 #include <airelays/expansion.hpp>
+#include <airelays/random.hpp>
 #include <airelays/reasoning_effort.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/token_manager.hpp>
@@ -20,7 +21,6 @@
 #include <airelays/upstream.hpp>
 
 #include <ctime>
-#include <random>
 
 namespace airelays::server {
 
@@ -29,15 +29,7 @@ namespace {
 using nlohmann::json;
 
 // A random id with an OpenAI-style prefix (chatcmpl-…, cmpl-…).
-std::string new_id(const std::string& prefix) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* k_hex = "0123456789abcdef";
-  std::string id = prefix;
-  for (int i = 0; i < 24; ++i) {
-    id.push_back(k_hex[rng() & 15]);
-  }
-  return id;
-}
+std::string new_id(const std::string& prefix) { return random::correlation_id(prefix, 24); }
 
 // The route-independent outcome of translating a client body.
 struct Planned {

@@ -5,6 +5,7 @@
 // upstream-contract.md §4.10).
 #include "routes.hpp"
 
+#include <airelays/text.hpp>
 #include <airelays/upstream.hpp>
 
 #include <chrono>
@@ -309,10 +310,7 @@ json normalise_usage(const json& u, const std::string& upstream_path) {
 }
 
 bool truthy(const std::string& v) {
-  std::string l;
-  for (char c : v) {
-    l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
+  std::string l = text::lower(v);
   return l == "1" || l == "true" || l == "yes" || l == "on" || l == "t" || l == "y";
 }
 

@@ -17,7 +17,4 @@ using services::Services;
 // The page for a request that reached GET / (its Host header picks the base URL shown).
 std::string home_page(Services& state, const http::Request& req);
 
-// Text made safe to put inside HTML elements and attributes.
-std::string html_escape(const std::string& text);
-
 } // namespace airelays::server

@@ -1,6 +1,7 @@
 // The per-request steps of the relay, apart from httplib (see request_flow.hpp).
 #include "request_flow.hpp"
 
+#include <airelays/random.hpp>
 #include <airelays/rate_limit.hpp>
 #include <airelays/relay_token.hpp>
 #include <airelays/traffic_log.hpp>
@@ -8,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <random>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -90,24 +90,7 @@ std::optional<std::string> TokenSource::current() {
   return m_token;
 }
 
-std::string new_request_id() {
-  // A correlation id, not a secret: a per-thread generator seeded once from the system's
-  // randomness (RAND_bytes asked the kernel for the pid on every call).
-  thread_local std::mt19937_64 generator{(static_cast<uint64_t>(std::random_device{}()) << 32) ^
-                                         std::random_device{}()};
-  unsigned char bytes[16];
-  for (size_t i = 0; i < sizeof bytes; i += 8) {
-    uint64_t word = generator();
-    std::memcpy(bytes + i, &word, 8);
-  }
-  static const char* hex = "0123456789abcdef";
-  std::string id = "req_";
-  for (unsigned char b : bytes) {
-    id.push_back(hex[b >> 4]);
-    id.push_back(hex[b & 15]);
-  }
-  return id;
-}
+std::string new_request_id() { return random::correlation_id("req_", 32); }
 
 bool is_event_stream(const std::string& content_type) {
   return content_type.rfind("text/event-stream", 0) == 0;
