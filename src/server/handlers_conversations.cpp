@@ -9,7 +9,6 @@
 #include <airelays/conversation_store.hpp>
 
 #include <algorithm>
-#include <tuple>
 #include <vector>
 
 namespace airelays::server {
@@ -230,29 +229,18 @@ http::Response delete_item(conversation_store::ConversationStore& store, http::R
 } // namespace
 
 void register_conversation_routes(Router& r, conversation_store::ConversationStore* conversations) {
-  using Fn = http::Response (*)(conversation_store::ConversationStore&, http::Request&);
-  const std::vector<std::tuple<const char*, const char*, Fn>> routes = {
-      {"POST", "/v1/conversations", create},
-      {"GET", "/v1/conversations/{id}", retrieve},
-      {"POST", "/v1/conversations/{id}", update},
-      {"DELETE", "/v1/conversations/{id}", remove},
-      {"GET", "/v1/conversations/{id}/items", list_items},
-      {"POST", "/v1/conversations/{id}/items", add_items},
-      {"GET", "/v1/conversations/{id}/items/{item_id}", get_item},
-      {"DELETE", "/v1/conversations/{id}/items/{item_id}", delete_item},
-  };
-  for (const auto& [method, path, fn] : routes) {
-    r.add(method, path, [conversations, fn = fn](http::Request& req) {
-      if (!conversations) {
-        return http::error(
-            api_error::make(501,
-                            "Conversations are available only when the OpenAI runtime is enabled "
-                            "([providers.openai] enabled = true).",
-                            std::string("unsupported_error")));
-      }
-      return fn(*conversations, req);
-    });
-  }
+  add_store_routes<conversation_store::ConversationStore>(
+      r, conversations, "Conversations",
+      {
+          {"POST", "/v1/conversations", create},
+          {"GET", "/v1/conversations/{id}", retrieve},
+          {"POST", "/v1/conversations/{id}", update},
+          {"DELETE", "/v1/conversations/{id}", remove},
+          {"GET", "/v1/conversations/{id}/items", list_items},
+          {"POST", "/v1/conversations/{id}/items", add_items},
+          {"GET", "/v1/conversations/{id}/items/{item_id}", get_item},
+          {"DELETE", "/v1/conversations/{id}/items/{item_id}", delete_item},
+      });
 }
 
 } // namespace airelays::server

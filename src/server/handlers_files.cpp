@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <tuple>
 #include <vector>
 
 namespace airelays::server {
@@ -182,24 +181,14 @@ http::Response remove(file_store::FileStore& store, http::Request& req) {
 } // namespace
 
 void register_file_routes(Router& r, file_store::FileStore* files) {
-  using Fn = http::Response (*)(file_store::FileStore&, http::Request&);
-  const std::vector<std::tuple<const char*, const char*, Fn>> routes = {
-      {"POST", "/v1/files", upload},        {"GET", "/v1/files", list},
-      {"GET", "/v1/files/{id}", retrieve},  {"GET", "/v1/files/{id}/content", content},
-      {"DELETE", "/v1/files/{id}", remove},
-  };
-  for (const auto& [method, path, fn] : routes) {
-    r.add(method, path, [files, fn = fn](http::Request& req) {
-      if (!files) {
-        return http::error(
-            api_error::make(501,
-                            "Files are available only when the OpenAI runtime is enabled "
-                            "([providers.openai] enabled = true).",
-                            std::string("unsupported_error")));
-      }
-      return fn(*files, req);
-    });
-  }
+  add_store_routes<file_store::FileStore>(r, files, "Files",
+                                          {
+                                              {"POST", "/v1/files", upload},
+                                              {"GET", "/v1/files", list},
+                                              {"GET", "/v1/files/{id}", retrieve},
+                                              {"GET", "/v1/files/{id}/content", content},
+                                              {"DELETE", "/v1/files/{id}", remove},
+                                          });
 }
 
 } // namespace airelays::server

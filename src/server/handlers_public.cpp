@@ -53,14 +53,9 @@ json security_json(Services& s, const std::string& client_ip) {
   double now = s.clock.monotonic_seconds();
   json out = {{"protected_routes", {"/v1/*", "/no-tools/v1/*", "/metrics"}},
               {"require_bearer_auth", c.require_bearer_auth},
-              {"rate_limit_per_minute", c.rate_limit_per_minute},
-              {"rate_limit_burst", c.rate_limit_burst},
-              {"concurrent_requests_per_ip", c.concurrent_requests_per_ip},
-              {"failed_auth_window_seconds", c.failed_auth_window_seconds},
-              {"failed_auth_max_attempts", c.failed_auth_max_attempts},
-              {"failed_auth_block_seconds", c.failed_auth_block_seconds},
               {"allowed_hosts", c.allowed_hosts},
               {"allowed_origins", c.allowed_origins}};
+  out.update(json(status_report::edge_limits(c)));
   if (s.clients) {
     auto totals = s.clients->totals(now);
     auto view = s.clients->view(client_ip, now);
