@@ -39,10 +39,6 @@ struct Position {
   bool positional_only = false;
 };
 
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
 bool is_flag(const CLI::Option* opt) {
   return opt->get_type_size_max() == 0 || opt->get_expected_max() == 0;
 }
@@ -89,7 +85,7 @@ void step(Position& pos, const std::string& word) {
   }
   bool dashed = !pos.positional_only && word.size() > 1 && word[0] == '-';
   if (dashed) {
-    bool is_long = starts_with(word, "--");
+    bool is_long = word.starts_with("--");
     std::string name = is_long ? word.substr(0, word.find('=')) : word.substr(0, 2);
     const CLI::Option* opt = find_option(pos.app, name);
     bool inline_value = is_long ? word.find('=') != std::string::npos : word.size() > 2;
@@ -192,8 +188,8 @@ std::vector<Candidate> candidates_at(const Position& pos, const std::string& cur
   if (pos.pending != nullptr) {
     return value_candidates(pos.pending, "");
   }
-  bool dashed = !pos.positional_only && starts_with(current, "-");
-  if (dashed && starts_with(current, "--") && current.find('=') != std::string::npos) {
+  bool dashed = !pos.positional_only && current.starts_with("-");
+  if (dashed && current.starts_with("--") && current.find('=') != std::string::npos) {
     std::string lead = current.substr(0, current.find('=') + 1);
     const CLI::Option* opt = find_option(pos.app, lead.substr(0, lead.size() - 1));
     return opt != nullptr ? value_candidates(opt, lead) : std::vector<Candidate>{};
@@ -217,8 +213,8 @@ void complete(CLI::App& root, const std::vector<std::string>& words, std::ostrea
     step(pos, words[i]);
   }
   for (const Candidate& c : candidates_at(pos, current)) {
-    bool marker = starts_with(c.word, ":");
-    if (!marker && !starts_with(c.word, current)) {
+    bool marker = c.word.starts_with(":");
+    if (!marker && !c.word.starts_with(current)) {
       continue;
     }
     out << c.word;

@@ -8,6 +8,7 @@
 #include <airelays/jwt.hpp>
 #include <airelays/oauth_login.hpp>
 #include <airelays/status_report.hpp>
+#include <airelays/text.hpp>
 #include <airelays/token_manager.hpp>
 
 #include <algorithm>
@@ -25,15 +26,9 @@ struct LogoutOptions {
   bool json = false;
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool matches(const std::string& wanted, const std::string& email, const std::string& account_id) {
-  std::string w = lower(wanted);
-  std::string e = lower(email);
+  std::string w = text::lower(wanted);
+  std::string e = text::lower(email);
   return (!e.empty() && (e == w || e.rfind(w, 0) == 0)) ||
          (!account_id.empty() && account_id == wanted);
 }

@@ -1,5 +1,6 @@
 // The single builder of OpenAI-shaped error bodies (see api_error.hpp).
 #include <airelays/api_error.hpp>
+#include <airelays/text.hpp>
 
 #include <algorithm>
 #include <array>
@@ -82,9 +83,8 @@ bool is_fixed_key(std::string_view key) {
   return std::find(k_fixed_keys.begin(), k_fixed_keys.end(), key) != k_fixed_keys.end();
 }
 
-bool names_a_secret(std::string key) {
-  std::transform(key.begin(), key.end(), key.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+bool names_a_secret(std::string_view name) {
+  std::string key = text::lower(name);
   return std::any_of(k_secret_words.begin(), k_secret_words.end(),
                      [&](std::string_view w) { return key.find(w) != std::string::npos; });
 }

@@ -1,5 +1,6 @@
 // The Codex CLI config block and its text-preserving merge (see codex_config.hpp).
 #include <airelays/codex_config.hpp>
+#include <airelays/text.hpp>
 
 #include <toml++/toml.h>
 
@@ -13,18 +14,9 @@ namespace {
 constexpr const char* k_marker =
     "# airelays relay: `codex --profile airelays` (written by airelays connect codex)";
 
-std::string trim(const std::string& s) {
-  auto a = s.find_first_not_of(" \t\r");
-  if (a == std::string::npos) {
-    return {};
-  }
-  auto b = s.find_last_not_of(" \t\r");
-  return s.substr(a, b - a + 1);
-}
-
 // "[a.b]" → "a.b" with spaces around the dots dropped; "" for other lines ([[…]] included).
 std::string table_name(const std::string& line) {
-  std::string t = trim(line);
+  std::string t(text::trim(line));
   if (t.size() < 3 || t.front() != '[' || t[1] == '[') {
     return {};
   }
@@ -83,14 +75,14 @@ Result<std::string> merged(const std::string& existing, const std::string& block
   bool skipping = false;
   for (std::string line; std::getline(in, line);) {
     std::string name = table_name(line);
-    if (!name.empty() || trim(line).rfind("[[", 0) == 0) {
+    if (!name.empty() || text::trim(line).rfind("[[", 0) == 0) {
       skipping = ours(name);
     }
-    if (!skipping && trim(line) != k_marker) {
+    if (!skipping && text::trim(line) != k_marker) {
       kept.push_back(line);
     }
   }
-  while (!kept.empty() && trim(kept.back()).empty()) {
+  while (!kept.empty() && text::trim(kept.back()).empty()) {
     kept.pop_back();
   }
   std::string out;

@@ -1,6 +1,8 @@
 // Lenient value coercion for the config loader (see config_coerce.hpp).
 #include "config_coerce.hpp"
 
+#include <airelays/text.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -13,28 +15,12 @@ namespace airelays::config::detail {
 
 namespace {
 
-std::string trim(const std::string& s) {
-  const char* ws = " \t\r\n\f\v";
-  size_t a = s.find_first_not_of(ws);
-  if (a == std::string::npos) {
-    return {};
-  }
-  size_t b = s.find_last_not_of(ws);
-  return s.substr(a, b - a + 1);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 Coercion fail(std::string problem) { return {Outcome::error, std::move(problem)}; }
 Coercion keep(std::string why = {}) { return {Outcome::use_default, std::move(why)}; }
 
 // Python int(): optional sign, decimal digits, "_" between digits, surrounding whitespace.
 bool parse_integer(const std::string& text, int64_t& out) {
-  std::string t = trim(text);
+  std::string t(text::trim(text));
   std::string digits;
   for (size_t k = 0; k < t.size(); ++k) {
     char c = t[k];
@@ -59,7 +45,7 @@ bool parse_integer(const std::string& text, int64_t& out) {
 }
 
 bool parse_number(const std::string& text, double& out) {
-  std::string t = trim(text);
+  std::string t(text::trim(text));
   if (t.empty()) {
     return false;
   }
@@ -200,7 +186,7 @@ Coercion coerce(const Raw& raw, bool& out) {
     out = raw.d != 0;
     return {};
   case Raw::Type::string: {
-    std::string t = lower(trim(raw.s));
+    std::string t = text::lower(text::trim(raw.s));
     if (t == "1" || t == "true" || t == "yes" || t == "on") {
       out = true;
       return {};
@@ -243,7 +229,7 @@ Coercion coerce(const Raw& raw, std::vector<std::string>& out) {
     if (item.type != Raw::Type::string) {
       return fail("expected a list of strings, got an item " + item.shown());
     }
-    std::string t = trim(item.s);
+    std::string t(text::trim(item.s));
     if (!t.empty()) {
       out.push_back(t);
     }
@@ -257,7 +243,7 @@ Coercion coerce(const Raw& raw, std::vector<double>& out) {
   }
   out.clear();
   for (const Raw& item : list_items(raw)) {
-    if (item.type == Raw::Type::string && trim(item.s).empty()) {
+    if (item.type == Raw::Type::string && text::trim(item.s).empty()) {
       continue;
     }
     double v = 0;
@@ -287,11 +273,11 @@ std::string expand_path(const std::string& p, const std::string& home, const std
 }
 
 Coercion Apply::finish(std::string& v) const {
-  if (key.has(k_empty_is_default) && trim(v).empty()) {
+  if (key.has(k_empty_is_default) && text::trim(v).empty()) {
     return keep();
   }
   if (key.has(k_lower)) {
-    v = lower(trim(v));
+    v = text::lower(text::trim(v));
   }
   if (key.has(k_strip_slash)) {
     while (!v.empty() && v.back() == '/') {
@@ -302,7 +288,7 @@ Coercion Apply::finish(std::string& v) const {
     v = expand_path(v, in.home, in.cwd);
   }
   if (key.dotted() == "providers.openai.balance") {
-    std::string b = lower(trim(v));
+    std::string b = text::lower(text::trim(v));
     std::replace(b.begin(), b.end(), '-', '_');
     if (b != "balanced" && b != "round_robin" && b != "ordered") {
       return keep(toml_quote(v) +

@@ -1,6 +1,8 @@
 // The edge decision: Host → Origin → fetch metadata → credential (block for wrong ones) →
 // rate limit → concurrency (see edge.hpp).
+#include <airelays/constant_time.hpp>
 #include <airelays/edge.hpp>
+#include <airelays/text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -8,27 +10,6 @@
 namespace airelays::edge {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
 
 bool host_allowed(const Settings& settings, const std::string& host) {
   if (is_loopback(host) || host == host_name(settings.bound_host)) {
@@ -39,13 +20,13 @@ bool host_allowed(const Settings& settings, const std::string& host) {
 }
 
 bool origin_allowed(const Settings& settings, const std::string& origin) {
-  std::string o = lower(trim(origin));
+  std::string o = text::lower(text::trim(origin));
   while (!o.empty() && o.back() == '/') {
     o.pop_back();
   }
   return std::any_of(settings.allowed_origins.begin(), settings.allowed_origins.end(),
                      [&](const std::string& a) {
-                       std::string allowed = lower(trim(a));
+                       std::string allowed = text::lower(text::trim(a));
                        while (!allowed.empty() && allowed.back() == '/') {
                          allowed.pop_back();
                        }
@@ -76,14 +57,15 @@ bool foreign_page(const Settings& settings, const RequestMeta& req) {
   if (!req.sec_fetch_site) {
     return false;
   }
-  std::string site = lower(trim(*req.sec_fetch_site));
+  std::string site = text::lower(text::trim(*req.sec_fetch_site));
   if (site != "cross-site" && site != "same-site") {
     return false;
   }
   if (req.origin && origin_allowed(settings, *req.origin)) {
     return false;
   }
-  bool navigation = req.sec_fetch_mode && lower(trim(*req.sec_fetch_mode)) == "navigate";
+  bool navigation =
+      req.sec_fetch_mode && text::lower(text::trim(*req.sec_fetch_mode)) == "navigate";
   return !(navigation && !is_protected(req.path));
 }
 
@@ -99,7 +81,7 @@ std::optional<Decision> check_browser_rules(const Settings& settings, const Requ
   if (req.origin && !origin_allowed(settings, *req.origin)) {
     return refuse("origin_not_allowed",
                   rejection(403,
-                            "Origin `" + std::string(trim(*req.origin)) +
+                            "Origin `" + std::string(text::trim(*req.origin)) +
                                 "` is not allowed: add it to [security] allowed_origins to "
                                 "call airelays from that web page.",
                             "origin_not_allowed"));
@@ -108,7 +90,7 @@ std::optional<Decision> check_browser_rules(const Settings& settings, const Requ
     return refuse("cross_site_request",
                   rejection(403,
                             "A request from another web site (Sec-Fetch-Site: " +
-                                std::string(trim(*req.sec_fetch_site)) +
+                                std::string(text::trim(*req.sec_fetch_site)) +
                                 ") is refused: add the page's origin to [security] "
                                 "allowed_origins to call airelays from it.",
                             "cross_site_request"));
@@ -162,9 +144,9 @@ std::optional<Decision> check_credential(const RequestMeta& req,
   // The bearer token, or the x-api-key header (the Anthropic SDKs') when no bearer is sent:
   // the same token, the same rules.
   std::optional<std::string> token;
-  if (req.authorization && !trim(*req.authorization).empty()) {
+  if (req.authorization && !text::trim(*req.authorization).empty()) {
     token = bearer_token(*req.authorization);
-  } else if (req.api_key && !trim(*req.api_key).empty()) {
+  } else if (req.api_key && !text::trim(*req.api_key).empty()) {
     token = *req.api_key;
   } else {
     return unauthorized();
@@ -207,7 +189,7 @@ bool is_protected(std::string_view path) {
 
 bool is_responses_websocket(const RequestMeta& req) {
   if (req.method != "GET" || !req.upgrade ||
-      lower(trim(*req.upgrade)).find("websocket") == std::string::npos) {
+      text::lower(text::trim(*req.upgrade)).find("websocket") == std::string::npos) {
     return false;
   }
   std::string_view p = req.path;
@@ -220,16 +202,16 @@ bool is_responses_websocket(const RequestMeta& req) {
 }
 
 std::string host_name(std::string_view host_header) {
-  std::string_view h = trim(host_header);
-  if (starts_with(h, "[")) {
+  std::string_view h = text::trim(host_header);
+  if (h.starts_with("[")) {
     auto close = h.find(']');
-    return lower(close == std::string_view::npos ? h.substr(1) : h.substr(1, close - 1));
+    return text::lower(close == std::string_view::npos ? h.substr(1) : h.substr(1, close - 1));
   }
   auto colon = h.find(':');
   if (colon != std::string_view::npos && h.find(':', colon + 1) == std::string_view::npos) {
     h = h.substr(0, colon); // name:port (a bare IPv6 address has several colons)
   }
-  std::string out = lower(h);
+  std::string out = text::lower(h);
   while (!out.empty() && out.back() == '.') {
     out.pop_back(); // "localhost." is localhost
   }
@@ -237,24 +219,24 @@ std::string host_name(std::string_view host_header) {
 }
 
 bool is_loopback(std::string_view host) {
-  std::string h = lower(host);
+  std::string h = text::lower(host);
   if (h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" ||
       (h.size() > 10 && h.compare(h.size() - 10, 10, ".localhost") == 0)) {
     return true;
   }
-  if (!starts_with(h, "127.")) {
+  if (!h.starts_with("127.")) {
     return false;
   }
   return std::all_of(h.begin(), h.end(), [](char c) { return c == '.' || std::isdigit(c); });
 }
 
 std::optional<std::string> bearer_token(std::string_view authorization) {
-  std::string_view a = trim(authorization);
+  std::string_view a = text::trim(authorization);
   auto space = a.find(' ');
-  if (space == std::string_view::npos || lower(a.substr(0, space)) != "bearer") {
+  if (space == std::string_view::npos || text::lower(a.substr(0, space)) != "bearer") {
     return std::nullopt;
   }
-  std::string_view token = trim(a.substr(space + 1));
+  std::string_view token = text::trim(a.substr(space + 1));
   if (token.empty()) {
     return std::nullopt;
   }
@@ -262,14 +244,7 @@ std::optional<std::string> bearer_token(std::string_view authorization) {
 }
 
 bool token_matches(std::string_view presented, std::string_view expected) {
-  // Touch every byte of the expected token whatever was presented; the result depends on
-  // all positions, so the time does not reveal where the first difference is.
-  unsigned char diff = presented.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    unsigned char p = i < presented.size() ? static_cast<unsigned char>(presented[i]) : 0;
-    diff |= static_cast<unsigned char>(p ^ static_cast<unsigned char>(expected[i]));
-  }
-  return diff == 0 && !expected.empty();
+  return !expected.empty() && constant_time::equal(presented, expected);
 }
 
 Decision decide(const Settings& settings, const RequestMeta& req,

@@ -1,5 +1,6 @@
 // File type detection by content and name (see file_type.hpp).
 #include <airelays/file_type.hpp>
+#include <airelays/text.hpp>
 
 #include <algorithm>
 #include <array>
@@ -10,32 +11,9 @@ namespace airelays::file_type {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // The media type without parameters, trimmed and lowercased.
 std::string media_type(std::string_view content_type) {
-  std::string_view m = content_type.substr(0, content_type.find(';'));
-  while (!m.empty() && (m.back() == ' ' || m.back() == '\t')) {
-    m.remove_suffix(1);
-  }
-  while (!m.empty() && (m.front() == ' ' || m.front() == '\t')) {
-    m.remove_prefix(1);
-  }
-  return lower(m);
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return text::lower(text::trim(content_type.substr(0, content_type.find(';'))));
 }
 
 // Extensions (lowercase, no dot) and their MIME types; the reference's table plus common
@@ -149,7 +127,7 @@ std::string mime_from_name(std::string_view filename) {
   if (dot == std::string_view::npos || dot + 1 >= filename.size()) {
     return {};
   }
-  std::string ext = lower(filename.substr(dot + 1));
+  std::string ext = text::lower(filename.substr(dot + 1));
   for (const auto& [e, mime] : k_extensions) {
     if (e == ext) {
       return std::string(mime);
@@ -199,7 +177,7 @@ bool is_valid_utf8(std::string_view bytes) {
 
 bool is_text_mime(std::string_view mime) {
   std::string m = media_type(mime);
-  if (starts_with(m, "text/") || ends_with(m, "+json") || ends_with(m, "+xml")) {
+  if (m.starts_with("text/") || m.ends_with("+json") || m.ends_with("+xml")) {
     return true;
   }
   for (std::string_view t :
@@ -214,16 +192,16 @@ bool is_text_mime(std::string_view mime) {
 }
 
 Kind sniff(std::string_view b) {
-  if (starts_with(b, "\x89PNG\r\n\x1a\n")) {
+  if (b.starts_with("\x89PNG\r\n\x1a\n")) {
     return Kind::png;
   }
-  if (starts_with(b, "\xFF\xD8\xFF")) {
+  if (b.starts_with("\xFF\xD8\xFF")) {
     return Kind::jpeg;
   }
-  if (starts_with(b, "GIF87a") || starts_with(b, "GIF89a")) {
+  if (b.starts_with("GIF87a") || b.starts_with("GIF89a")) {
     return Kind::gif;
   }
-  if (b.size() >= 12 && starts_with(b, "RIFF") && b.substr(8, 4) == "WEBP") {
+  if (b.size() >= 12 && b.starts_with("RIFF") && b.substr(8, 4) == "WEBP") {
     return Kind::webp;
   }
   // PDF readers accept the header anywhere in the first 1024 bytes.

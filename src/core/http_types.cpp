@@ -1,5 +1,6 @@
 // Helpers of the relay's own request/response types (see http_types.hpp).
 #include <airelays/http_types.hpp>
+#include <airelays/text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -47,10 +48,8 @@ void Response::set_header(std::string name, std::string value) {
 std::optional<api_error::ApiError> parse_json_object(const Request& req, nlohmann::json& out) {
   std::string type = req.header("Content-Type");
   auto semi = type.find(';');
-  std::string media = type.substr(0, semi);
+  std::string media = text::lower(std::string_view(type).substr(0, semi));
   media.erase(media.find_last_not_of(" \t") + 1);
-  std::transform(media.begin(), media.end(), media.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   bool json_type = media.empty() || media == "application/json" ||
                    (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
   if (!json_type && media != "application/x-www-form-urlencoded") { // text/plain too: DESIGN.md

@@ -45,34 +45,30 @@ ordered_json provider_settings(const config::Config& c) {
 
 ordered_json relay_json(const Data& d) {
   const config::Config& c = d.cfg;
-  return {{"app_name", k_product},
-          {"config_path", c.config_path},
-          {"config_exists", c.config_file_exists},
-          {"host", c.host},
-          {"port", c.port},
-          {"auth_storage_mode", c.storage},
-          {"data_dir", c.data_dir},
-          {"auth_file", d.auth_file},
-          {"logs_dir", c.logs_dir},
-          {"browser_open", c.browser_open},
-          {"require_bearer_auth", c.require_bearer_auth},
-          {"bearer_token_file", c.bearer_token_file},
-          {"bearer_token_present", d.token.present},
-          {"bearer_token_source", or_null(d.token.source)},
-          {"bearer_token_fingerprint", or_null(d.token.fingerprint)},
-          {"auto_generate_bearer_token", c.auto_generate_bearer_token},
-          {"rate_limit_per_minute", c.rate_limit_per_minute},
-          {"rate_limit_burst", c.rate_limit_burst},
-          {"concurrent_requests_per_ip", c.concurrent_requests_per_ip},
-          {"failed_auth_window_seconds", c.failed_auth_window_seconds},
-          {"failed_auth_max_attempts", c.failed_auth_max_attempts},
-          {"failed_auth_block_seconds", c.failed_auth_block_seconds},
-          {"trust_x_forwarded_for", c.trust_x_forwarded_for},
-          {"max_upload_bytes", c.max_upload_bytes},
-          {"max_total_upload_bytes", c.max_total_upload_bytes},
-          {"client_base_url", base_url(c)},
-          {"providers", provider_settings(c)},
-          {"upstream_base_url", c.base_url}};
+  ordered_json relay = {{"app_name", k_product},
+                        {"config_path", c.config_path},
+                        {"config_exists", c.config_file_exists},
+                        {"host", c.host},
+                        {"port", c.port},
+                        {"auth_storage_mode", c.storage},
+                        {"data_dir", c.data_dir},
+                        {"auth_file", d.auth_file},
+                        {"logs_dir", c.logs_dir},
+                        {"browser_open", c.browser_open},
+                        {"require_bearer_auth", c.require_bearer_auth},
+                        {"bearer_token_file", c.bearer_token_file},
+                        {"bearer_token_present", d.token.present},
+                        {"bearer_token_source", or_null(d.token.source)},
+                        {"bearer_token_fingerprint", or_null(d.token.fingerprint)},
+                        {"auto_generate_bearer_token", c.auto_generate_bearer_token}};
+  relay.update(edge_limits(c));
+  relay.update(ordered_json{{"trust_x_forwarded_for", c.trust_x_forwarded_for},
+                            {"max_upload_bytes", c.max_upload_bytes},
+                            {"max_total_upload_bytes", c.max_total_upload_bytes},
+                            {"client_base_url", base_url(c)},
+                            {"providers", provider_settings(c)},
+                            {"upstream_base_url", c.base_url}});
+  return relay;
 }
 
 ordered_json models_cache_json(const config::Config& c) {
@@ -135,6 +131,15 @@ ordered_json server_json(const ServerFacts& s) {
 }
 
 } // namespace
+
+ordered_json edge_limits(const config::Config& c) {
+  return {{"rate_limit_per_minute", c.rate_limit_per_minute},
+          {"rate_limit_burst", c.rate_limit_burst},
+          {"concurrent_requests_per_ip", c.concurrent_requests_per_ip},
+          {"failed_auth_window_seconds", c.failed_auth_window_seconds},
+          {"failed_auth_max_attempts", c.failed_auth_max_attempts},
+          {"failed_auth_block_seconds", c.failed_auth_block_seconds}};
+}
 
 std::vector<std::string> next_steps(const Data& d) {
   std::vector<std::string> steps;

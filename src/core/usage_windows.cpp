@@ -1,5 +1,6 @@
 // Reading and rendering the backend's usage-window headers (see usage_windows.hpp).
 #include <airelays/status_report.hpp>
+#include <airelays/text.hpp>
 #include <airelays/usage_windows.hpp>
 
 #include <algorithm>
@@ -13,24 +14,9 @@ namespace airelays::usage_windows {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// True when header name k equals the lower-case name, ignoring k's case. Compared in place:
-// this runs for every header of every upstream response (a copy per comparison was 0.1 M
-// instructions per request).
-bool same_name(const std::string& k, const std::string& name) {
-  return k.size() == name.size() &&
-         std::equal(k.begin(), k.end(), name.begin(),
-                    [](unsigned char a, unsigned char b) { return std::tolower(a) == b; });
-}
-
 std::optional<std::string> find(const HeaderList& headers, const std::string& name) {
   for (const auto& [k, v] : headers) {
-    if (same_name(k, name)) {
+    if (text::iequals(k, name)) { // in place: every header of every upstream response
       return v;
     }
   }
@@ -55,7 +41,7 @@ std::optional<bool> flag(const std::optional<std::string>& v) {
   if (!v) {
     return std::nullopt;
   }
-  std::string s = lower(*v);
+  std::string s = text::lower(*v);
   if (s == "true" || s == "1") {
     return true;
   }

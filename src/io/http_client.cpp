@@ -4,6 +4,7 @@
 // continues in the chunked provider on the same worker thread). A share handle carries the
 // connection, DNS and TLS-session caches between transfers.
 #include <airelays/http_client.hpp>
+#include <airelays/text.hpp>
 
 #include <curl/curl.h>
 
@@ -33,13 +34,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    auto first = value.find_first_not_of(" \t");
-    auto last = value.find_last_not_of(" \t\r\n");
-    value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+    std::string name = text::lower(line.substr(0, colon));
+    std::string value(text::trim(std::string_view(line).substr(colon + 1)));
     headers->emplace_back(std::move(name), std::move(value));
   }
   return size * n;

@@ -1,8 +1,7 @@
 // Store selection, the "auto" policy and the cross-process lock (see secret_store.hpp).
 #include <airelays/auth_record.hpp>
 #include <airelays/secret_store.hpp>
-
-#include <openssl/evp.h>
+#include <airelays/sha256.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -16,19 +15,6 @@
 namespace airelays::secret_store {
 
 namespace {
-
-std::string sha256_hex(const std::string& s) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
-}
 
 // Keyring when it answers, else the file (reference §3.2).
 class AutoStore final : public Store {
@@ -132,7 +118,7 @@ std::string keyring_username(const std::string& data_dir) {
   while (path.size() > 1 && path.back() == '/') {
     path.pop_back();
   }
-  return "cli|" + sha256_hex(path).substr(0, 16);
+  return "cli|" + sha256::hex(path).substr(0, 16);
 }
 
 std::unique_ptr<Store> make_auto(const std::string& data_dir, const std::string& file_path) {

@@ -5,7 +5,7 @@ namespace airelays::server {
 
 using nlohmann::json;
 
-GenerationJob::GenerationJob(AppState& state, std::unique_ptr<dialect::Dialect> d,
+GenerationJob::GenerationJob(Services& state, std::unique_ptr<dialect::Dialect> d,
                              std::shared_ptr<json> annotations)
     : m_state(state), m_dialect(std::move(d)), m_annotations(std::move(annotations)) {}
 

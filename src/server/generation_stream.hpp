@@ -7,11 +7,11 @@
 // response must be rebuilt, the accumulator read.
 #pragma once
 
-#include <airelays/app_state.hpp>
 #include <airelays/dialect.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/http_types.hpp>
 #include <airelays/responses.hpp>
+#include <airelays/services.hpp>
 #include <airelays/upstream.hpp>
 
 #include <memory>
@@ -20,9 +20,11 @@
 
 namespace airelays::server {
 
+using services::Services;
+
 class GenerationJob {
 public:
-  GenerationJob(AppState& state, std::unique_ptr<dialect::Dialect> dialect,
+  GenerationJob(Services& state, std::unique_ptr<dialect::Dialect> dialect,
                 std::shared_ptr<nlohmann::json> annotations);
 
   dialect::Dialect& dialect() { return *m_dialect; }
@@ -46,7 +48,7 @@ public:
   bool pump_to(http::ChunkSink& sink);
 
 private:
-  AppState& m_state;
+  Services& m_state;
   std::unique_ptr<dialect::Dialect> m_dialect;
   std::shared_ptr<nlohmann::json> m_annotations;
   std::unique_ptr<dialect::EventTranslator> m_translator;

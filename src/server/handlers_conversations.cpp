@@ -4,14 +4,11 @@
 // GET/DELETE /v1/conversations/{id}/items/{item_id}. The items are what a /v1/responses call
 // with `conversation` sends upstream before its new input (see expansion.hpp).
 #include "list_page.hpp"
+#include "routes.hpp"
 
-#include <airelays/app_state.hpp>
 #include <airelays/conversation_store.hpp>
-#include <airelays/file_store.hpp>
 
 #include <algorithm>
-#include <stdexcept>
-#include <tuple>
 #include <vector>
 
 namespace airelays::server {
@@ -83,7 +80,7 @@ std::variant<json, api_error::ApiError> metadata_of(const json& body, bool requi
   return *it;
 }
 
-http::Response create(AppState& s, http::Request& req) {
+http::Response create(conversation_store::ConversationStore& store, http::Request& req) {
   auto body = optional_body(req);
   if (auto* e = std::get_if<api_error::ApiError>(&body)) {
     return fail(*e);
@@ -95,7 +92,7 @@ http::Response create(AppState& s, http::Request& req) {
       return fail(*e);
     }
   }
-  auto c = s.conversations->create(std::get<json>(metadata), std::get<json>(items));
+  auto c = store.create(std::get<json>(metadata), std::get<json>(items));
   if (!c) {
     return store_failure(c.error());
   }
@@ -103,9 +100,10 @@ http::Response create(AppState& s, http::Request& req) {
 }
 
 // The conversation of the {id} path parameter, or the response to answer instead.
-std::variant<Conversation, http::Response> lookup(AppState& s, http::Request& req) {
+std::variant<Conversation, http::Response> lookup(conversation_store::ConversationStore& store,
+                                                  http::Request& req) {
   const std::string& id = req.path_params["id"];
-  auto c = s.conversations->get(id);
+  auto c = store.get(id);
   if (!c) {
     return store_failure(c.error());
   }
@@ -115,15 +113,15 @@ std::variant<Conversation, http::Response> lookup(AppState& s, http::Request& re
   return std::move(*c.value());
 }
 
-http::Response retrieve(AppState& s, http::Request& req) {
-  auto c = lookup(s, req);
+http::Response retrieve(conversation_store::ConversationStore& store, http::Request& req) {
+  auto c = lookup(store, req);
   if (auto* r = std::get_if<http::Response>(&c)) {
     return std::move(*r);
   }
   return http::json(200, conversation_store::to_openai(std::get<Conversation>(c)));
 }
 
-http::Response update(AppState& s, http::Request& req) {
+http::Response update(conversation_store::ConversationStore& store, http::Request& req) {
   json body;
   if (auto e = http::parse_json_object(req, body)) {
     return fail(*e);
@@ -133,7 +131,7 @@ http::Response update(AppState& s, http::Request& req) {
     return fail(*e);
   }
   const std::string& id = req.path_params["id"];
-  auto c = s.conversations->update_metadata(id, std::get<json>(metadata));
+  auto c = store.update_metadata(id, std::get<json>(metadata));
   if (!c) {
     return store_failure(c.error());
   }
@@ -143,9 +141,9 @@ http::Response update(AppState& s, http::Request& req) {
   return http::json(200, conversation_store::to_openai(*c.value()));
 }
 
-http::Response remove(AppState& s, http::Request& req) {
+http::Response remove(conversation_store::ConversationStore& store, http::Request& req) {
   const std::string& id = req.path_params["id"];
-  auto removed = s.conversations->remove(id);
+  auto removed = store.remove(id);
   if (!removed) {
     return store_failure(removed.error());
   }
@@ -155,12 +153,12 @@ http::Response remove(AppState& s, http::Request& req) {
   return http::json(200, {{"id", id}, {"object", "conversation.deleted"}, {"deleted", true}});
 }
 
-http::Response list_items(AppState& s, http::Request& req) {
+http::Response list_items(conversation_store::ConversationStore& store, http::Request& req) {
   auto q = list_page::read_query(req, 20, 100);
   if (auto* e = std::get_if<api_error::ApiError>(&q)) {
     return fail(*e);
   }
-  auto c = lookup(s, req);
+  auto c = lookup(store, req);
   if (auto* r = std::get_if<http::Response>(&c)) {
     return std::move(*r);
   }
@@ -171,7 +169,7 @@ http::Response list_items(AppState& s, http::Request& req) {
   return http::json(200, list_page::page(items, std::get<list_page::Query>(q)));
 }
 
-http::Response add_items(AppState& s, http::Request& req) {
+http::Response add_items(conversation_store::ConversationStore& store, http::Request& req) {
   json body;
   if (auto e = http::parse_json_object(req, body)) {
     return fail(*e);
@@ -181,7 +179,7 @@ http::Response add_items(AppState& s, http::Request& req) {
     return fail(*e);
   }
   const std::string& id = req.path_params["id"];
-  auto added = s.conversations->append_items(id, std::get<json>(items));
+  auto added = store.append_items(id, std::get<json>(items));
   if (!added) {
     return store_failure(added.error());
   }
@@ -193,8 +191,8 @@ http::Response add_items(AppState& s, http::Request& req) {
   return http::json(200, list_page::page(*added.value(), all));
 }
 
-http::Response get_item(AppState& s, http::Request& req) {
-  auto c = lookup(s, req);
+http::Response get_item(conversation_store::ConversationStore& store, http::Request& req) {
+  auto c = lookup(store, req);
   if (auto* r = std::get_if<http::Response>(&c)) {
     return std::move(*r);
   }
@@ -209,15 +207,15 @@ http::Response get_item(AppState& s, http::Request& req) {
 }
 
 // Deleting an item answers with the conversation, as OpenAI does.
-http::Response delete_item(AppState& s, http::Request& req) {
+http::Response delete_item(conversation_store::ConversationStore& store, http::Request& req) {
   const std::string& id = req.path_params["id"];
   const std::string& item_id = req.path_params["item_id"];
-  auto removed = s.conversations->remove_item(id, item_id);
+  auto removed = store.remove_item(id, item_id);
   if (!removed) {
     return store_failure(removed.error());
   }
   if (!removed.value()) {
-    auto c = lookup(s, req);
+    auto c = lookup(store, req);
     if (auto* r = std::get_if<http::Response>(&c)) {
       return std::move(*r);
     }
@@ -225,51 +223,24 @@ http::Response delete_item(AppState& s, http::Request& req) {
                                 "No item found with id '" + item_id + "' in this conversation.",
                                 std::string("item_not_found"), std::string("item_id")));
   }
-  return retrieve(s, req);
-}
-
-void open_store(AppState& s) {
-  if (s.conversations) {
-    return;
-  }
-  auto store = conversation_store::ConversationStore::open(
-      s.layout.conversations_dir, s.config.max_stored_responses, file_store::system_now);
-  if (!store) {
-    throw std::runtime_error(store.error().message);
-  }
-  s.conversations =
-      std::shared_ptr<conversation_store::ConversationStore>(std::move(store.value()));
+  return retrieve(store, req);
 }
 
 } // namespace
 
-void register_conversation_routes(Router& r, AppState& s) {
-  using Fn = http::Response (*)(AppState&, http::Request&);
-  const std::vector<std::tuple<const char*, const char*, Fn>> routes = {
-      {"POST", "/v1/conversations", create},
-      {"GET", "/v1/conversations/{id}", retrieve},
-      {"POST", "/v1/conversations/{id}", update},
-      {"DELETE", "/v1/conversations/{id}", remove},
-      {"GET", "/v1/conversations/{id}/items", list_items},
-      {"POST", "/v1/conversations/{id}/items", add_items},
-      {"GET", "/v1/conversations/{id}/items/{item_id}", get_item},
-      {"DELETE", "/v1/conversations/{id}/items/{item_id}", delete_item},
-  };
-  if (s.config.openai_enabled) {
-    open_store(s);
-  }
-  for (const auto& [method, path, fn] : routes) {
-    r.add(method, path, [&s, fn = fn](http::Request& req) {
-      if (!s.conversations) {
-        return http::error(
-            api_error::make(501,
-                            "Conversations are available only when the OpenAI runtime is enabled "
-                            "([providers.openai] enabled = true).",
-                            std::string("unsupported_error")));
-      }
-      return fn(s, req);
-    });
-  }
+void register_conversation_routes(Router& r, conversation_store::ConversationStore* conversations) {
+  add_store_routes<conversation_store::ConversationStore>(
+      r, conversations, "Conversations",
+      {
+          {"POST", "/v1/conversations", create},
+          {"GET", "/v1/conversations/{id}", retrieve},
+          {"POST", "/v1/conversations/{id}", update},
+          {"DELETE", "/v1/conversations/{id}", remove},
+          {"GET", "/v1/conversations/{id}/items", list_items},
+          {"POST", "/v1/conversations/{id}/items", add_items},
+          {"GET", "/v1/conversations/{id}/items/{item_id}", get_item},
+          {"DELETE", "/v1/conversations/{id}/items/{item_id}", delete_item},
+      });
 }
 
 } // namespace airelays::server

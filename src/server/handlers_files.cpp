@@ -5,15 +5,13 @@
 // original bytes and content type), DELETE /v1/files/{id}. The server caps the multipart body
 // near max_upload_bytes before buffering it; the store checks both limits again.
 #include "list_page.hpp"
+#include "routes.hpp"
 
-#include <airelays/app_state.hpp>
 #include <airelays/file_store.hpp>
 #include <airelays/file_type.hpp>
 
 #include <algorithm>
 #include <optional>
-#include <stdexcept>
-#include <tuple>
 #include <vector>
 
 namespace airelays::server {
@@ -77,7 +75,7 @@ std::optional<api_error::ApiError> unstorable(const http::FormPart& file) {
   return std::nullopt;
 }
 
-http::Response upload(AppState& s, http::Request& req) {
+http::Response upload(file_store::FileStore& store, http::Request& req) {
   std::string type = req.header("Content-Type");
   if (type.rfind("multipart/form-data", 0) != 0) {
     return fail(api_error::make(415,
@@ -97,7 +95,7 @@ http::Response upload(AppState& s, http::Request& req) {
     return fail(*e);
   }
   std::string filename = file->filename.empty() ? "upload.bin" : file->filename;
-  auto added = s.files->add(
+  auto added = store.add(
       {filename, std::get<std::string>(purpose), content_type_of(*file, filename), file->content});
   if (auto* e = std::get_if<api_error::ApiError>(&added)) {
     return fail(*e);
@@ -107,12 +105,12 @@ http::Response upload(AppState& s, http::Request& req) {
   return http::json(200, file_store::to_openai(info));
 }
 
-http::Response list(AppState& s, http::Request& req) {
+http::Response list(file_store::FileStore& store, http::Request& req) {
   auto q = list_page::read_query(req, 10000, 10000);
   if (auto* e = std::get_if<api_error::ApiError>(&q)) {
     return fail(*e);
   }
-  auto files = s.files->list(req.query_param("purpose"));
+  auto files = store.list(req.query_param("purpose"));
   if (std::get<list_page::Query>(q).ascending) {
     std::reverse(files.begin(), files.end());
   }
@@ -123,9 +121,9 @@ http::Response list(AppState& s, http::Request& req) {
   return http::json(200, list_page::page(items, std::get<list_page::Query>(q)));
 }
 
-http::Response retrieve(AppState& s, http::Request& req) {
+http::Response retrieve(file_store::FileStore& store, http::Request& req) {
   const std::string& id = req.path_params["id"];
-  auto info = s.files->get(id);
+  auto info = store.get(id);
   if (!info) {
     return fail(no_such_file(id));
   }
@@ -142,10 +140,10 @@ std::string attachment(const std::string& filename) {
   return "attachment; filename=\"" + (safe.empty() ? std::string("file") : safe) + "\"";
 }
 
-http::Response content(AppState& s, http::Request& req) {
+http::Response content(file_store::FileStore& store, http::Request& req) {
   const std::string& id = req.path_params["id"];
-  auto info = s.files->get(id);
-  auto bytes = s.files->read(id);
+  auto info = store.get(id);
+  auto bytes = store.read(id);
   if (!bytes) {
     return fail(api_error::make(500, "Could not read the stored file: " + bytes.error().message,
                                 std::string("file_store_error")));
@@ -167,9 +165,9 @@ http::Response content(AppState& s, http::Request& req) {
   return res;
 }
 
-http::Response remove(AppState& s, http::Request& req) {
+http::Response remove(file_store::FileStore& store, http::Request& req) {
   const std::string& id = req.path_params["id"];
-  auto removed = s.files->remove(id);
+  auto removed = store.remove(id);
   if (!removed) {
     return fail(api_error::make(500, "Could not delete the stored file: " + removed.error().message,
                                 std::string("file_store_error")));
@@ -180,43 +178,17 @@ http::Response remove(AppState& s, http::Request& req) {
   return http::json(200, {{"id", id}, {"object", "file"}, {"deleted", true}});
 }
 
-// Opens the store at startup; a store that cannot be opened stops `serve` with the reason.
-void open_store(AppState& s) {
-  if (s.files) {
-    return;
-  }
-  file_store::Limits limits{s.config.max_upload_bytes, s.config.max_total_upload_bytes};
-  auto store = file_store::FileStore::open(s.layout.files_dir, limits);
-  if (!store) {
-    throw std::runtime_error(store.error().message);
-  }
-  s.files = std::shared_ptr<file_store::FileStore>(std::move(store.value()));
-}
-
 } // namespace
 
-void register_file_routes(Router& r, AppState& s) {
-  using Fn = http::Response (*)(AppState&, http::Request&);
-  const std::vector<std::tuple<const char*, const char*, Fn>> routes = {
-      {"POST", "/v1/files", upload},        {"GET", "/v1/files", list},
-      {"GET", "/v1/files/{id}", retrieve},  {"GET", "/v1/files/{id}/content", content},
-      {"DELETE", "/v1/files/{id}", remove},
-  };
-  if (s.config.openai_enabled) {
-    open_store(s);
-  }
-  for (const auto& [method, path, fn] : routes) {
-    r.add(method, path, [&s, fn = fn](http::Request& req) {
-      if (!s.files) {
-        return http::error(
-            api_error::make(501,
-                            "Files are available only when the OpenAI runtime is enabled "
-                            "([providers.openai] enabled = true).",
-                            std::string("unsupported_error")));
-      }
-      return fn(s, req);
-    });
-  }
+void register_file_routes(Router& r, file_store::FileStore* files) {
+  add_store_routes<file_store::FileStore>(r, files, "Files",
+                                          {
+                                              {"POST", "/v1/files", upload},
+                                              {"GET", "/v1/files", list},
+                                              {"GET", "/v1/files/{id}", retrieve},
+                                              {"GET", "/v1/files/{id}/content", content},
+                                              {"DELETE", "/v1/files/{id}", remove},
+                                          });
 }
 
 } // namespace airelays::server

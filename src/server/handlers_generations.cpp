@@ -9,10 +9,11 @@
 // the same stream. After the first byte, failures are in-band and a stream that ends without
 // a terminal event is an error, never a clean finish.
 #include "generation_stream.hpp"
+#include "routes.hpp"
 
-#include <airelays/app_state.hpp>
 #include <airelays/dialect.hpp>
 #include <airelays/expansion.hpp>
+#include <airelays/random.hpp>
 #include <airelays/reasoning_effort.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/token_manager.hpp>
@@ -20,7 +21,6 @@
 #include <airelays/upstream.hpp>
 
 #include <ctime>
-#include <random>
 
 namespace airelays::server {
 
@@ -29,15 +29,7 @@ namespace {
 using nlohmann::json;
 
 // A random id with an OpenAI-style prefix (chatcmpl-…, cmpl-…).
-std::string new_id(const std::string& prefix) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* k_hex = "0123456789abcdef";
-  std::string id = prefix;
-  for (int i = 0; i < 24; ++i) {
-    id.push_back(k_hex[rng() & 15]);
-  }
-  return id;
-}
+std::string new_id(const std::string& prefix) { return random::correlation_id(prefix, 24); }
 
 // The client's headers the backend acts on (x-codex-*, session and thread ids, ...).
 http_client::HeaderList client_headers_to_forward(const http::Request& req) {
@@ -58,7 +50,7 @@ void add_ratelimit_headers(http::Response& res, const http_client::HeaderList& u
 // Maps a reasoning effort the model lacks to its nearest supported level (from the cached
 // catalog); the disclosure for x-airelays-adjusted-parameters, nullopt when nothing changed
 // or the catalog is unavailable.
-std::optional<std::string> adjust_effort(AppState& state, const dialect::Dialect& d,
+std::optional<std::string> adjust_effort(Services& state, const dialect::Dialect& d,
                                          json& upstream) {
   auto r = upstream.find("reasoning");
   if (r == upstream.end() || !r->is_object() || !r->contains("effort")) {
@@ -97,7 +89,7 @@ void annotate_open(http::Request& req, const upstream::Opened& opened, const dia
   }
 }
 
-void record_metrics(AppState& state, const dialect::Dialect& d, const upstream::Opened& opened) {
+void record_metrics(Services& state, const dialect::Dialect& d, const upstream::Opened& opened) {
   metrics::Labels labels{{"route", d.name()}};
   if (opened.stream) {
     state.metrics.observe("airelays_upstream_first_event_seconds", labels,
@@ -113,7 +105,7 @@ void record_metrics(AppState& state, const dialect::Dialect& d, const upstream::
 // Reads the rest of the stream and renders the dialect's non-stream object. No byte has
 // reached the client until the whole answer is read, so a failure after the upstream's first
 // event is retried like one before it: same retry_attempts budget, same backoff.
-http::Response answer_whole(AppState& state, http::Request& req, GenerationJob& job,
+http::Response answer_whole(Services& state, http::Request& req, GenerationJob& job,
                             const dialect::Plan& p, const std::string& upstream_body,
                             upstream::CallOptions options, int retries_spent) {
   auto& d = job.dialect();
@@ -169,7 +161,7 @@ void add_answer_headers(http::Request& req, http::Response& res, const dialect::
 }
 
 // The upstream call's options: its session, the client's forwarded headers, the abort check.
-upstream::CallOptions call_options(AppState& state, http::Request& req, const dialect::Plan& p,
+upstream::CallOptions call_options(Services& state, http::Request& req, const dialect::Plan& p,
                                    const expansion::Plan& expanded) {
   upstream::CallOptions options;
   options.session_id = p.session_id.empty() ? expanded.session_id : p.session_id;
@@ -183,7 +175,7 @@ upstream::CallOptions call_options(AppState& state, http::Request& req, const di
   return options;
 }
 
-http::Response generate(AppState& state, http::Request& req,
+http::Response generate(Services& state, http::Request& req,
                         std::unique_ptr<dialect::Dialect> dialect, bool no_tools) {
   auto& d = *dialect;
   json body;
@@ -245,7 +237,7 @@ http::Response generate(AppState& state, http::Request& req,
 
 // POST /v1/alpha/search: Codex's search call (behind a feature flag), relayed to the
 // backend's <base>/alpha/search as sent, with the backend's answer.
-http::Response alpha_search(AppState& state, http::Request& req) {
+http::Response alpha_search(Services& state, http::Request& req) {
   json body;
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
@@ -265,7 +257,7 @@ http::Response alpha_search(AppState& state, http::Request& req) {
 }
 
 // POST /v1/messages/count_tokens: an estimate from the translated request's size.
-http::Response count_message_tokens(AppState& state, http::Request& req) {
+http::Response count_message_tokens(Services& state, http::Request& req) {
   json body;
   if (auto e = http::parse_json_object(req, body)) {
     return fail(req, *e);
@@ -278,7 +270,7 @@ http::Response count_message_tokens(AppState& state, http::Request& req) {
   return http::json(200, std::get<json>(counted));
 }
 
-void add(Router& r, AppState& s, const std::string& path, const dialect::Registration& entry,
+void add(Router& r, Services& s, const std::string& path, const dialect::Registration& entry,
          bool no_tools) {
   r.add("POST", path, [&s, &entry, no_tools](http::Request& req) {
     return generate(s, req, entry.make(s.config), no_tools);
@@ -287,10 +279,7 @@ void add(Router& r, AppState& s, const std::string& path, const dialect::Registr
 
 } // namespace
 
-void register_generation_routes(Router& r, AppState& s) {
-  if (!s.upstream) {
-    s.upstream = std::make_shared<upstream::Upstream>(s.config, s.tokens);
-  }
+void register_generation_routes(Router& r, Services& s) {
   for (bool no_tools : {false, true}) {
     std::string prefix = no_tools ? "/no-tools/v1" : "/v1";
     for (const auto& entry : dialect::registry()) {

@@ -3,7 +3,9 @@
 // §8.1); GET /v1/subscription/status and its alias /v1/account/rate_limits, the backend's
 // usage snapshot normalised into labelled windows with reset times (reference §8.5,
 // upstream-contract.md §4.10).
-#include <airelays/app_state.hpp>
+#include "routes.hpp"
+
+#include <airelays/text.hpp>
 #include <airelays/upstream.hpp>
 
 #include <chrono>
@@ -15,6 +17,12 @@ namespace airelays::server {
 namespace {
 
 using nlohmann::json;
+
+// What the model routes read: the settings and the upstream's catalog and usage.
+struct ModelSource {
+  const config::Config& config;
+  upstream::Upstream& upstream;
+};
 
 const json k_default_modes = {"none", "low", "medium", "high", "xhigh"};
 
@@ -75,8 +83,8 @@ json model_record(const std::string& id, const json& catalog) {
 }
 
 // The latest usage windows the backend reported, as x-ratelimit-* headers (docs/api.md).
-void add_latest_ratelimit_headers(AppState& s, http::Response& res) {
-  if (auto snap = s.upstream->latest_usage()) {
+void add_latest_ratelimit_headers(const ModelSource& s, http::Response& res) {
+  if (auto snap = s.upstream.latest_usage()) {
     long now = static_cast<long>(std::time(nullptr));
     for (const auto& [k, v] : usage_windows::ratelimit_headers(*snap, now)) {
       res.set_header(k, v);
@@ -104,19 +112,19 @@ json messages_aliases(const config::Config& c) {
 }
 
 // With [providers.openai] enabled = false the relay offers no model (as AIRelays does).
-bool runtime_disabled(const AppState& s) { return !s.config.openai_enabled; }
+bool runtime_disabled(const ModelSource& s) { return !s.config.openai_enabled; }
 
-http::Response list_models(AppState& s, http::Request& req) {
+http::Response list_models(const ModelSource& s, http::Request& req) {
   if (runtime_disabled(s)) {
     return http::json(200, {{"object", "list"}, {"data", json::array()}});
   }
-  auto catalog = s.upstream->models();
+  auto catalog = s.upstream.models();
   (*req.annotations)["upstream_status"] = catalog.upstream_status;
   if (!catalog.ok()) {
     return http::error(catalog.error);
   }
   json data = json::array();
-  for (const auto& id : s.upstream->model_ids(*catalog.value)) {
+  for (const auto& id : s.upstream.model_ids(*catalog.value)) {
     data.push_back(model_record(id, *catalog.value));
   }
   for (auto& alias : messages_aliases(s.config)) {
@@ -127,18 +135,18 @@ http::Response list_models(AppState& s, http::Request& req) {
   return res;
 }
 
-http::Response get_model(AppState& s, http::Request& req) {
+http::Response get_model(const ModelSource& s, http::Request& req) {
   if (runtime_disabled(s)) {
     return http::error(api_error::not_found("The model `" + req.path_params["id"] +
                                                 "` does not exist: the OpenAI runtime is disabled.",
                                             std::string("model_not_found")));
   }
-  auto catalog = s.upstream->models();
+  auto catalog = s.upstream.models();
   if (!catalog.ok()) {
     return http::error(catalog.error);
   }
   const std::string& id = req.path_params["id"];
-  for (const auto& known : s.upstream->model_ids(*catalog.value)) {
+  for (const auto& known : s.upstream.model_ids(*catalog.value)) {
     if (known == id) {
       auto res = http::json(200, model_record(id, *catalog.value));
       add_latest_ratelimit_headers(s, res);
@@ -302,14 +310,11 @@ json normalise_usage(const json& u, const std::string& upstream_path) {
 }
 
 bool truthy(const std::string& v) {
-  std::string l;
-  for (char c : v) {
-    l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
+  std::string l = text::lower(v);
   return l == "1" || l == "true" || l == "yes" || l == "on" || l == "t" || l == "y";
 }
 
-http::Response subscription_status(AppState& s, http::Request& req) {
+http::Response subscription_status(const ModelSource& s, http::Request& req) {
   auto provider = req.query_param("provider").value_or("openai");
   if (provider != "openai") {
     return http::error(api_error::make(
@@ -325,11 +330,11 @@ http::Response subscription_status(AppState& s, http::Request& req) {
     return http::error(api_error::not_found("Unknown account `" + *account + "`.",
                                             std::string("account_not_found")));
   }
-  auto usage = s.upstream->usage();
+  auto usage = s.upstream.usage();
   if (!usage.ok()) {
     return http::error(usage.error);
   }
-  json out = normalise_usage(*usage.value, url_path(s.upstream->usage_url()));
+  json out = normalise_usage(*usage.value, url_path(s.upstream.usage_url()));
   if (truthy(req.query_param("raw").value_or(""))) {
     out["raw"] = *usage.value;
   }
@@ -338,16 +343,14 @@ http::Response subscription_status(AppState& s, http::Request& req) {
 
 } // namespace
 
-void register_model_routes(Router& r, AppState& s) {
-  if (!s.upstream) {
-    s.upstream = std::make_shared<upstream::Upstream>(s.config, s.tokens);
-  }
+void register_model_routes(Router& r, const config::Config& c, upstream::Upstream& upstream) {
+  ModelSource s{c, upstream};
   for (std::string prefix : {"/v1", "/no-tools/v1"}) {
-    r.add("GET", prefix + "/models", [&s](http::Request& req) { return list_models(s, req); });
-    r.add("GET", prefix + "/models/{id}", [&s](http::Request& req) { return get_model(s, req); });
+    r.add("GET", prefix + "/models", [s](http::Request& req) { return list_models(s, req); });
+    r.add("GET", prefix + "/models/{id}", [s](http::Request& req) { return get_model(s, req); });
   }
   for (const char* path : {"/v1/subscription/status", "/v1/account/rate_limits"}) {
-    r.add("GET", path, [&s](http::Request& req) { return subscription_status(s, req); });
+    r.add("GET", path, [s](http::Request& req) { return subscription_status(s, req); });
   }
 }
 

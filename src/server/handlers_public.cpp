@@ -5,8 +5,8 @@
 // and the 501 answers for OpenAI routes the subscription backend does not offer (reference
 // §4.1, §8.2-8.4; issue 4).
 #include "home_page.hpp"
+#include "routes.hpp"
 
-#include <airelays/app_state.hpp>
 #include <airelays/rate_limit.hpp>
 #include <airelays/status_report.hpp>
 #include <airelays/token_manager.hpp>
@@ -29,15 +29,11 @@ const char* const k_unsupported[] = {
 };
 constexpr int k_unsupported_depth = 5; // /v1/threads/{a}/runs/{b}/steps
 
-double uptime_seconds(const AppState& s) {
+double uptime_seconds(const Services& s) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - s.started).count();
 }
 
-double steady_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-json login_json(AppState& s) {
+json login_json(Services& s) {
   token_manager::Summary sum = s.tokens ? s.tokens->summary() : token_manager::Summary{};
   json out = {{"state", token_manager::to_string(sum.state)},
               {"ready", sum.state == token_manager::LoginState::ready},
@@ -52,19 +48,14 @@ json login_json(AppState& s) {
   return out;
 }
 
-json security_json(AppState& s, const std::string& client_ip) {
+json security_json(Services& s, const std::string& client_ip) {
   const auto& c = s.config;
-  double now = steady_now();
+  double now = s.clock.monotonic_seconds();
   json out = {{"protected_routes", {"/v1/*", "/no-tools/v1/*", "/metrics"}},
               {"require_bearer_auth", c.require_bearer_auth},
-              {"rate_limit_per_minute", c.rate_limit_per_minute},
-              {"rate_limit_burst", c.rate_limit_burst},
-              {"concurrent_requests_per_ip", c.concurrent_requests_per_ip},
-              {"failed_auth_window_seconds", c.failed_auth_window_seconds},
-              {"failed_auth_max_attempts", c.failed_auth_max_attempts},
-              {"failed_auth_block_seconds", c.failed_auth_block_seconds},
               {"allowed_hosts", c.allowed_hosts},
               {"allowed_origins", c.allowed_origins}};
+  out.update(json(status_report::edge_limits(c)));
   if (s.clients) {
     auto totals = s.clients->totals(now);
     auto view = s.clients->view(client_ip, now);
@@ -80,14 +71,14 @@ json security_json(AppState& s, const std::string& client_ip) {
   return out;
 }
 
-json models_cache_json(const AppState& s) {
+json models_cache_json(const Services& s) {
   // Recorded by the model routes as gauges; absent until the catalog was first fetched.
   double cached = s.metrics.value("airelays_upstream_models_cached");
   return {{"state", cached > 0 ? "cached" : "empty"},
           {"models", static_cast<long>(s.metrics.value("airelays_upstream_models_cache_models"))}};
 }
 
-http::Response relay_status(AppState& s, const http::Request& req) {
+http::Response relay_status(Services& s, const http::Request& req) {
   json body = {
       {"object", "relay.status"},
       {"app_name", status_report::k_product},
@@ -109,8 +100,8 @@ http::Response relay_status(AppState& s, const http::Request& req) {
   return http::json(200, body);
 }
 
-http::Response metrics_text(AppState& s) {
-  double now = steady_now();
+http::Response metrics_text(Services& s) {
+  double now = s.clock.monotonic_seconds();
   if (s.clients) {
     auto totals = s.clients->totals(now);
     s.metrics.set("airelays_blocked_clients", {}, static_cast<double>(totals.blocked));
@@ -136,7 +127,7 @@ void add_unsupported(Router& r, const std::string& prefix, const std::string& fa
 
 } // namespace
 
-void register_public_routes(Router& r, AppState& s) {
+void register_public_routes(Router& r, Services& s) {
   r.add("GET", "/", [&s](http::Request& req) {
     http::Response res;
     res.content_type = "text/html; charset=utf-8";

@@ -3,6 +3,7 @@
 
 #include <airelays/edge.hpp>
 #include <airelays/relay_token.hpp>
+#include <airelays/text.hpp>
 #include <airelays/token_manager.hpp>
 
 #include <sstream>
@@ -27,11 +28,11 @@ struct Chip {
 
 std::string chip(const Chip& c) {
   return std::string("<span class=\"chip ") + (c.ok ? "ok" : "warn") + "\" data-ok=\"" +
-         (c.ok ? "true" : "false") + "\">" + html_escape(c.text) + "</span>";
+         (c.ok ? "true" : "false") + "\">" + text::html_escape(c.text) + "</span>";
 }
 
 // The base URL as the browser reached us when that Host is one we answer, else the bound one.
-std::string base_url(const AppState& s, const http::Request& req) {
+std::string base_url(const Services& s, const http::Request& req) {
   std::string host = req.header("Host");
   if (host.empty()) {
     std::string h =
@@ -55,33 +56,7 @@ std::string next_step(token_manager::LoginState login, bool token_ok) {
 
 } // namespace
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string home_page(AppState& s, const http::Request& req) {
+std::string home_page(Services& s, const http::Request& req) {
   const auto& c = s.config;
   auto login = s.tokens ? s.tokens->summary().state : token_manager::LoginState::signed_out;
   auto token = relay_token::resolve(c);
@@ -106,14 +81,15 @@ std::string home_page(AppState& s, const http::Request& req) {
                                                             (token_present ? "ready" : "missing")}
                                   : Chip{true, "Relay auth disabled"})
     << "</p>\n<p id=\"next\"><b>Next:</b> " << next_step(login, token_ok) << "</p>\n"
-    << "<h2>Client setup</h2>\n<p>Base URL: <code id=\"base-url\">" << html_escape(base)
-    << "</code></p>\n<pre id=\"snippet\"><code>export OPENAI_BASE_URL=" << html_escape(base)
+    << "<h2>Client setup</h2>\n<p>Base URL: <code id=\"base-url\">" << text::html_escape(base)
+    << "</code></p>\n<pre id=\"snippet\"><code>export OPENAI_BASE_URL=" << text::html_escape(base)
     << "\n";
   if (c.require_bearer_auth) {
     h << "export OPENAI_API_KEY=\"$(airelays token show --json | jq -r "
          ".relay_token)\"</code></pre>\n"
       << "<p>The relay token is shown by <code>airelays token show</code> (kept in <code>"
-      << html_escape(c.bearer_token_file) << "</code>); send it as <code>Authorization: Bearer "
+      << text::html_escape(c.bearer_token_file)
+      << "</code>); send it as <code>Authorization: Bearer "
       << "&lt;token&gt;</code>. <code>airelays token rotate</code> issues a new one.</p>\n";
   } else {
     h << "export OPENAI_API_KEY=unused</code></pre>\n<p>Bearer auth is off: any key works.</p>\n";

@@ -5,16 +5,16 @@
 // state (private to the server layer).
 #pragma once
 
-#include <airelays/app_state.hpp>
+#include <airelays/http_types.hpp>
+#include <airelays/services.hpp>
 
 #include <string>
 
 namespace airelays::server {
 
-// The page for a request that reached GET / (its Host header picks the base URL shown).
-std::string home_page(AppState& state, const http::Request& req);
+using services::Services;
 
-// Text made safe to put inside HTML elements and attributes.
-std::string html_escape(const std::string& text);
+// The page for a request that reached GET / (its Host header picks the base URL shown).
+std::string home_page(Services& state, const http::Request& req);
 
 } // namespace airelays::server

@@ -1,6 +1,7 @@
 // The per-request steps of the relay, apart from httplib (see request_flow.hpp).
 #include "request_flow.hpp"
 
+#include <airelays/random.hpp>
 #include <airelays/rate_limit.hpp>
 #include <airelays/relay_token.hpp>
 #include <airelays/traffic_log.hpp>
@@ -8,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <random>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -77,17 +77,6 @@ void keep_large_blocks_returnable() {
 #endif
 }
 
-rate_limit::Limits limits_of(const config::Config& c) {
-  rate_limit::Limits l;
-  l.rate_per_minute = c.rate_limit_per_minute;
-  l.burst = c.rate_limit_burst;
-  l.concurrent_per_ip = c.concurrent_requests_per_ip;
-  l.failed_auth_window_seconds = c.failed_auth_window_seconds;
-  l.failed_auth_max_attempts = c.failed_auth_max_attempts;
-  l.failed_auth_block_seconds = c.failed_auth_block_seconds;
-  return l;
-}
-
 } // namespace
 
 TokenSource::TokenSource(const config::Config& cfg) : m_cfg(cfg) {}
@@ -112,39 +101,19 @@ std::optional<std::string> TokenSource::current() {
   return m_token;
 }
 
-std::string new_request_id() {
-  // A correlation id, not a secret: a per-thread generator seeded once from the system's
-  // randomness (RAND_bytes asked the kernel for the pid on every call).
-  thread_local std::mt19937_64 generator{(static_cast<uint64_t>(std::random_device{}()) << 32) ^
-                                         std::random_device{}()};
-  unsigned char bytes[16];
-  for (size_t i = 0; i < sizeof bytes; i += 8) {
-    uint64_t word = generator();
-    std::memcpy(bytes + i, &word, 8);
-  }
-  static const char* hex = "0123456789abcdef";
-  std::string id = "req_";
-  for (unsigned char b : bytes) {
-    id.push_back(hex[b >> 4]);
-    id.push_back(hex[b & 15]);
-  }
-  return id;
-}
+std::string new_request_id() { return random::correlation_id("req_", 32); }
 
 bool is_event_stream(const std::string& content_type) {
   return content_type.rfind("text/event-stream", 0) == 0;
 }
 
-Flow::Flow(AppState& state, Router& router)
+Flow::Flow(Services& state, Router& router)
     : m_state(state), m_router(router), m_tokens(state.config) {
   keep_large_blocks_returnable();
   m_settings.bound_host = state.config.host;
   m_settings.allowed_hosts = state.config.allowed_hosts;
   m_settings.allowed_origins = state.config.allowed_origins;
   m_settings.require_auth = state.config.require_bearer_auth;
-  if (!m_state.clients) {
-    m_state.clients = std::make_shared<rate_limit::Clients>(limits_of(state.config));
-  }
   m_state.metrics.describe("airelays_http_requests_total",
                            "Requests answered, by route pattern and status");
   m_state.metrics.describe("airelays_http_requests_in_flight", "Requests being answered now");
@@ -187,9 +156,7 @@ std::string Flow::client_ip(const std::string& remote_addr,
   return remote_addr.empty() ? "unknown" : remote_addr;
 }
 
-double Flow::now() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double Flow::now() const { return m_state.clock.monotonic_seconds(); }
 
 std::unique_ptr<Exchange> Flow::begin(http::Request req) {
   auto ex = std::make_unique<Exchange>();

@@ -7,9 +7,10 @@
 #pragma once
 
 #include <airelays/api_error.hpp>
-#include <airelays/app_state.hpp>
 #include <airelays/edge.hpp>
 #include <airelays/http_types.hpp>
+#include <airelays/router.hpp>
+#include <airelays/services.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,8 @@
 #include <sys/stat.h>
 
 namespace airelays::server {
+
+using services::Services;
 
 // The relay token clients must present, re-read only when the token file changes (inode,
 // size or mtime), so `airelays token rotate` in another process takes effect at once
@@ -52,7 +55,7 @@ struct Exchange {
 
 class Flow {
 public:
-  Flow(AppState& state, Router& router);
+  Flow(Services& state, Router& router);
 
   // The address the listener is bound to (the Host check accepts it; pages show it).
   void set_bound(const std::string& host, int port);
@@ -88,7 +91,7 @@ private:
   http::Response route_error(const Exchange& ex, Router::Match match) const;
   nlohmann::json summary(const Exchange& ex, int status, size_t response_bytes, bool streamed,
                          bool completed, const http::Response* response) const;
-  AppState& m_state;
+  Services& m_state;
   Router& m_router;
   edge::Settings m_settings;
   TokenSource m_tokens;

@@ -1,6 +1,8 @@
 // See request_head.hpp.
 #include "request_head.hpp"
 
+#include <airelays/text.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -13,13 +15,6 @@ namespace {
 
 bool is_token_char(unsigned char c) {
   return std::isalnum(c) != 0 || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
 }
 
 Verdict refused(int status, std::string message, std::string code) {
@@ -97,7 +92,7 @@ std::optional<std::string> head_error(std::string_view head, RawHeaders& out) {
     if (auto e = header_line_error(line, name, value)) {
       return e;
     }
-    std::string n = lower(name);
+    std::string n = text::lower(name);
     content_lengths += n == "content-length" ? 1 : 0;
     transfer_encoding = transfer_encoding || n == "transfer-encoding";
     out.emplace_back(std::move(name), std::move(value));

@@ -57,7 +57,7 @@ Status ensure_token(const config::Config& c) {
                     "`airelays init` or set AIRELAYS_BEARER_TOKEN.");
 }
 
-void print_banner(const AppState& s, int port) {
+void print_banner(const Services& s, int port) {
   const auto& c = s.config;
   std::string base = "http://" + url_host(c.host) + ":" + std::to_string(port);
   auto login = s.tokens ? s.tokens->summary().state : token_manager::LoginState::signed_out;
@@ -101,16 +101,12 @@ Result<config::Config> prepare(const config::Config& cfg, const ServeOptions& op
   return c;
 }
 
-Runtime::Runtime(AppState& state) : m_state(state) {
+void block_stop_signals() {
   sigset_t set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr); // every thread started from now on inherits it
-  const auto& c = state.config;
-  state.layout = paths::layout(c);
-  state.tokens = token_manager::make(c, state.layout, &state.metrics);
-  state.traffic_log = std::make_shared<traffic_log::Log>(
-      traffic_log::Options{c.logs_dir, c.log_content, c.retention_days});
-  state.traffic_log->purge(std::chrono::system_clock::now());
 }
+
+Runtime::Runtime(Services& state) : m_state(state) {}
 
 Runtime::~Runtime() {
   if (m_signals.joinable()) {

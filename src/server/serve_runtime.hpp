@@ -1,12 +1,12 @@
 // The life of a `serve` process around its listener (private to the server layer): the
 // settings checks before binding (loopback unless allowed, a relay token unless --no-auth),
-// the services in AppState, the startup lines and the runtime file `status` reads, and the
-// SIGINT/SIGTERM handling — stop accepting, let in-flight requests finish for a bounded
-// time, end streams (AppState::stopping), remove the runtime file, exit 0.
+// the startup lines and the runtime file `status` reads, and the SIGINT/SIGTERM handling —
+// stop accepting, let in-flight requests finish for a bounded time, end streams
+// (Services::stopping), remove the runtime file, exit 0.
 #pragma once
 
-#include <airelays/app_state.hpp>
 #include <airelays/server.hpp>
+#include <airelays/services.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -16,15 +16,19 @@
 
 namespace airelays::server {
 
+using services::Services;
+
 // The settings serve runs with, or the error that keeps it from starting: a non-loopback host
 // without [server] allow_non_loopback, or auth required and no relay token (one is generated
 // when auto_generate_bearer_token is on).
 Result<config::Config> prepare(const config::Config& cfg, const ServeOptions& options);
 
+// Blocks SIGINT/SIGTERM in this and every later thread (Runtime waits for them on its own).
+void block_stop_signals();
+
 class Runtime {
 public:
-  // Blocks SIGINT/SIGTERM in this and every later thread and fills the state's services.
-  explicit Runtime(AppState& state);
+  explicit Runtime(Services& state);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -39,7 +43,7 @@ public:
 
 private:
   void on_signal(const std::function<void()>& stop);
-  AppState& m_state;
+  Services& m_state;
   std::thread m_signals;
   std::mutex m_mutex;
   std::condition_variable m_cv;

@@ -7,6 +7,7 @@
 // (bind, runtime file, signals) in serve_runtime.cpp.
 #include "connection_guard.hpp"
 #include "request_flow.hpp"
+#include "routes.hpp"
 #include "serve_runtime.hpp"
 
 #include <airelays/server.hpp>
@@ -146,7 +147,7 @@ struct StreamState {
 
 class Wiring {
 public:
-  Wiring(AppState& state, Flow& flow, const ServeOptions& options)
+  Wiring(Services& state, Flow& flow, const ServeOptions& options)
       : m_state(state), m_flow(flow),
         m_svr(connection_guard::make_server(
             limits(state.config, options),
@@ -178,7 +179,7 @@ private:
   static connection_guard::Limits limits(const config::Config& c, const ServeOptions& options);
   std::string refusal(int status, const std::string& message, const std::string& code);
 
-  AppState& m_state;
+  Services& m_state;
   Flow& m_flow;
   std::unique_ptr<httplib::Server> m_svr;
   int m_listener = -1; // the listening socket, once bound
@@ -445,8 +446,12 @@ Result<int> serve(const config::Config& cfg, const ServeOptions& options) {
   if (!prepared) {
     return prepared.error();
   }
-  AppState state;
-  state.config = *prepared;
+  block_stop_signals(); // before the services start any thread
+  auto opened = services::open_services(*prepared);
+  if (!opened) {
+    return opened.error();
+  }
+  Services& state = **opened;
   Runtime runtime(state);
   Router router;
   register_all_routes(router, state);

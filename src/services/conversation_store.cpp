@@ -2,7 +2,8 @@
 #include <airelays/atomic_file.hpp>
 #include <airelays/conversation_store.hpp>
 #include <airelays/paths.hpp>
-#include <airelays/random_hex.hpp>
+#include <airelays/random.hpp>
+#include <airelays/text.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -21,7 +22,7 @@ std::string json_text(const nlohmann::json& j) {
 
 bool is_conversation_id(const std::string& id) {
   return id.size() == 37 && id.compare(0, 5, "conv_") == 0 &&
-         random_hex::is_hex(std::string_view(id).substr(5));
+         text::is_hex(std::string_view(id).substr(5));
 }
 
 // Response ids come from the upstream ("resp_…"); only safe file-name characters are used.
@@ -80,7 +81,7 @@ void assign_item_ids(nlohmann::json& items) {
     auto type = item.find("type");
     bool message =
         (type == item.end() && item.contains("role")) || (type != item.end() && *type == "message");
-    item["id"] = (message ? "msg_" : "item_") + random_hex::make(32);
+    item["id"] = (message ? "msg_" : "item_") + random::hex(32);
   }
 }
 
@@ -175,7 +176,7 @@ Result<std::optional<Conversation>> ConversationStore::read_locked(const std::st
 
 Result<Conversation> ConversationStore::create(nlohmann::json metadata, nlohmann::json items) {
   Conversation c;
-  c.id = "conv_" + random_hex::make(32);
+  c.id = "conv_" + random::hex(32);
   c.created_at = c.updated_at = m_now();
   c.metadata = metadata.is_object() ? std::move(metadata) : nlohmann::json::object();
   c.items = items.is_array() ? std::move(items) : nlohmann::json::array();

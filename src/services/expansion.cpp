@@ -18,15 +18,21 @@ namespace {
 
 using json_util::string_at;
 
+// Removes `key` from the request: its value, null when it was absent.
+json take(json& request, const char* key) {
+  auto it = request.find(key);
+  if (it == request.end()) {
+    return nullptr;
+  }
+  json value = std::move(*it);
+  request.erase(it);
+  return value;
+}
+
 // The conversation named by `conversation` ("conv_…" or {"id":"conv_…"}), removed from the
 // request; empty when absent.
 std::variant<std::string, ApiError> take_conversation(json& request) {
-  auto it = request.find("conversation");
-  if (it == request.end()) {
-    return std::string();
-  }
-  json value = *it;
-  request.erase(it);
+  json value = take(request, "conversation");
   if (value.is_null()) {
     return std::string();
   }
@@ -43,12 +49,7 @@ std::variant<std::string, ApiError> take_conversation(json& request) {
 }
 
 std::variant<std::string, ApiError> take_previous_response(json& request) {
-  auto it = request.find("previous_response_id");
-  if (it == request.end()) {
-    return std::string();
-  }
-  json value = *it;
-  request.erase(it);
+  json value = take(request, "previous_response_id");
   if (value.is_null()) {
     return std::string();
   }

@@ -1,14 +1,12 @@
 // File parts of Responses input, resolved against the store (see expansion_files.hpp).
 #include "expansion_files.hpp"
 
+#include <airelays/base64.hpp>
 #include <airelays/file_store.hpp>
 #include <airelays/file_type.hpp>
 #include <airelays/json_util.hpp>
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <cctype>
 #include <variant>
 
 namespace airelays::expansion {
@@ -29,7 +27,7 @@ struct FileBytes {
 };
 
 std::string data_url(const std::string& mime, std::string_view bytes) {
-  return "data:" + mime + ";base64," + base64_encode(bytes);
+  return "data:" + mime + ";base64," + base64::encode(bytes);
 }
 
 ApiError unusable(const std::string& message, const std::string& param) {
@@ -144,7 +142,7 @@ std::variant<FileBytes, ApiError> inline_data(const json& part, const std::strin
     f.declared_type = std::string(header.substr(0, header.find(';')));
     payload.remove_prefix(comma + 1);
   }
-  auto bytes = base64_decode(payload);
+  auto bytes = base64::decode(payload);
   if (!bytes) {
     return api_error::bad_request("`file_data` is not valid base64.", param + ".file_data");
   }
@@ -216,46 +214,6 @@ std::optional<ApiError> resolve_files(json& input, const file_store::FileStore* 
     }
   }
   return std::nullopt;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  std::string clean;
-  clean.reserve(text.size());
-  for (char c : text) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=') {
-      clean += c;
-    } else if (!std::isspace(static_cast<unsigned char>(c))) {
-      return std::nullopt;
-    }
-  }
-  while (clean.size() % 4 != 0) {
-    clean += '='; // tolerate missing padding
-  }
-  size_t padding = 0;
-  for (size_t i = clean.size(); i > 0 && clean[i - 1] == '=' && padding < 2; --i) {
-    ++padding;
-  }
-  if (clean.find('=') < clean.size() - padding) {
-    return std::nullopt;
-  }
-  std::string out(clean.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(clean.data()),
-                          static_cast<int>(clean.size()));
-  if (n < 0) {
-    return std::nullopt;
-  }
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
 }
 
 } // namespace airelays::expansion

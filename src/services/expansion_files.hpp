@@ -28,8 +28,4 @@ constexpr size_t k_max_inline_text_bytes = 1000000;
 std::optional<api_error::ApiError> resolve_files(nlohmann::json& input,
                                                  const file_store::FileStore* files);
 
-// Standard base64 with padding, and its inverse (whitespace ignored; nullopt when invalid).
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
-
 } // namespace airelays::expansion

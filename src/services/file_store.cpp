@@ -2,9 +2,9 @@
 #include <airelays/atomic_file.hpp>
 #include <airelays/file_store.hpp>
 #include <airelays/paths.hpp>
-#include <airelays/random_hex.hpp>
-
-#include <openssl/evp.h>
+#include <airelays/random.hpp>
+#include <airelays/sha256.hpp>
+#include <airelays/text.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -64,24 +64,11 @@ bool plain_file(const fs::path& path) {
   return fs::symlink_status(path, ec).type() == fs::file_type::regular;
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* k_digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += k_digits[digest[i] >> 4];
-    out += k_digits[digest[i] & 15];
-  }
-  return out;
-}
-
 bool is_file_id(const std::string& name) {
   if (name.size() != 5 + k_id_hex || name.compare(0, 5, "file-") != 0) {
     return false;
   }
-  return random_hex::is_hex(std::string_view(name).substr(5));
+  return text::is_hex(std::string_view(name).substr(5));
 }
 
 nlohmann::json meta_json(const FileInfo& f) {
@@ -223,13 +210,13 @@ std::variant<FileInfo, api_error::ApiError> FileStore::add(const NewFile& file) 
     m_reserved += size;
     info.sequence = m_next_sequence++;
   }
-  info.id = "file-" + random_hex::make(k_id_hex);
+  info.id = "file-" + random::hex(k_id_hex);
   info.filename = file.filename;
   info.purpose = file.purpose;
   info.content_type = file.content_type;
   info.bytes = size;
   info.created_at = m_now();
-  info.sha256 = sha256_hex(file.bytes);
+  info.sha256 = sha256::hex(file.bytes);
 
   // Bytes first, metadata last: the file is listed only once meta.json is complete.
   std::string dir = dir_of(info.id);

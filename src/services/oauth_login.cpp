@@ -1,18 +1,17 @@
 // PKCE, the code exchange, the device-code flow and revoke (see oauth_login.hpp). Every issuer
 // call goes through http_client::perform; the browser callback listener is in
 // oauth_login_browser.cpp. Nothing here prints or returns a token except in Tokens.
-#include <airelays/base64url.hpp>
+#include <airelays/base64.hpp>
 #include <airelays/http_client.hpp>
 #include <airelays/json_util.hpp>
 #include <airelays/jwt.hpp>
 #include <airelays/oauth_login.hpp>
+#include <airelays/random.hpp>
+#include <airelays/sha256.hpp>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <chrono>
-#include <stdexcept>
 #include <thread>
 
 namespace airelays::oauth_login {
@@ -22,14 +21,6 @@ namespace {
 using json_util::string_or_empty;
 
 constexpr long k_issuer_timeout_ms = 30000;
-
-std::string random_urlsafe(size_t nbytes) {
-  std::string buf(nbytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()), static_cast<int>(nbytes)) != 1) {
-    throw std::runtime_error("the system random generator failed");
-  }
-  return base64url::encode(reinterpret_cast<const unsigned char*>(buf.data()), nbytes);
-}
 
 // The issuer's explanation of a failure: error_description, error.message, error, raw body.
 std::string issuer_detail(const http_client::Response& r) {
@@ -122,18 +113,13 @@ Settings settings_from(const config::Config& cfg, std::string workspace_id) {
   return s;
 }
 
-std::string s256(const std::string& s) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  return base64url::encode(md, len);
-}
+std::string s256(const std::string& s) { return base64::encode_url(sha256::digest(s)); }
 
 Pkce make_pkce() {
   Pkce p;
-  p.verifier = random_urlsafe(64);
+  p.verifier = random::url_token(64);
   p.challenge = s256(p.verifier);
-  p.state = random_urlsafe(32);
+  p.state = random::url_token(32);
   return p;
 }
 

@@ -3,6 +3,7 @@
 // `state`, exchanges the code while the browser waits, and answers with a success or an error page;
 // /cancel ends the login. One of the two places httplib is used (the other is the server wiring).
 #include <airelays/oauth_login.hpp>
+#include <airelays/text.hpp>
 
 #include <httplib.h>
 
@@ -18,37 +19,11 @@ namespace airelays::oauth_login {
 
 namespace {
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string page(const std::string& title, const std::string& heading, const std::string& text) {
   return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + title +
          "</title></head><body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\">"
          "<h1 id=\"result\">" +
-         heading + "</h1><p id=\"detail\">" + html_escape(text) + "</p></body></html>";
+         heading + "</h1><p id=\"detail\">" + text::html_escape(text) + "</p></body></html>";
 }
 
 void send_page(httplib::Response& res, int status, const std::string& html) {

@@ -1,8 +1,8 @@
 // Hourly JSONL traffic log with redaction and retention (see traffic_log.hpp).
 #include <airelays/http_types.hpp>
+#include <airelays/sha256.hpp>
+#include <airelays/text.hpp>
 #include <airelays/traffic_log.hpp>
-
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
@@ -31,13 +31,6 @@ const char* const k_secret_parts[] = {"apikey", "secret",        "password",
 const char* const k_secret_names[] = {"filedata", "code"};
 // Query parameter names that carry keys in URLs (`?key=`) besides the above.
 const char* const k_secret_query_names[] = {"key", "sig", "signature"};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // ASCII case-insensitive equality; `lower_b` is already lower case. No allocation: this runs
 // for every key of every record.
@@ -150,20 +143,8 @@ void redact_in(nlohmann::json& v, bool error_object, bool query = false) {
   }
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
-
 bool text_like(std::string_view content_type) {
-  std::string t = lower(content_type);
+  std::string t = text::lower(content_type);
   return t.empty() || t.rfind("text/", 0) == 0 || t.find("json") != std::string::npos ||
          t.find("xml") != std::string::npos || t.find("javascript") != std::string::npos ||
          t.find("x-www-form-urlencoded") != std::string::npos;
@@ -205,7 +186,7 @@ nlohmann::json body_snapshot(std::string_view body, std::string_view content_typ
   if (body.empty()) {
     return {{"kind", "empty"}, {"bytes", 0}};
   }
-  nlohmann::json snap = {{"bytes", body.size()}, {"sha256", sha256_hex(body)}};
+  nlohmann::json snap = {{"bytes", body.size()}, {"sha256", sha256::hex(body)}};
   if (!text_like(content_type)) {
     snap["kind"] = "binary_summary";
     snap["note"] = "Binary payload omitted by default. This is explicit, not silent truncation.";

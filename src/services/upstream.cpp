@@ -4,6 +4,7 @@
 #include <airelays/atomic_file.hpp>
 #include <airelays/paths.hpp>
 #include <airelays/responses.hpp>
+#include <airelays/text.hpp>
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream.hpp>
 #include <airelays/upstream_error.hpp>
@@ -19,17 +20,6 @@ namespace airelays::upstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
 
 std::optional<std::string> string_at(const nlohmann::json& obj, const char* key) {
   auto it = obj.find(key);
@@ -218,7 +208,7 @@ Upstream::Attempt Upstream::attempt_once(const std::string& body, const CallOpti
   rq.headers.emplace_back("Accept", "text/event-stream");
   bool has_session = std::any_of(
       options.forward_headers.begin(), options.forward_headers.end(), [](const auto& h) {
-        return lower(h.first) == "session-id" || lower(h.first) == "session_id";
+        return text::lower(h.first) == "session-id" || text::lower(h.first) == "session_id";
       });
   if (!options.session_id.empty() && !has_session) {
     rq.headers.emplace_back("session_id", options.session_id);
@@ -551,14 +541,14 @@ void Upstream::note_usage(const std::string& account, const http_client::HeaderL
 }
 
 bool forwarded_request_header(std::string_view name) {
-  std::string n = lower(name);
-  return starts_with(n, "x-codex-") || n == "session-id" || n == "session_id" || n == "thread-id" ||
+  std::string n = text::lower(name);
+  return n.starts_with("x-codex-") || n == "session-id" || n == "session_id" || n == "thread-id" ||
          n == "x-client-request-id" || n == "openai-beta";
 }
 
 bool forwarded_response_header(std::string_view name) {
-  std::string n = lower(name);
-  return starts_with(n, "x-codex-") || n == "openai-model" || n == "x-models-etag" ||
+  std::string n = text::lower(name);
+  return n.starts_with("x-codex-") || n == "openai-model" || n == "x-models-etag" ||
          n == "x-oai-request-id" || n == "x-reasoning-included" || n == "openai-processing-ms" ||
          n == "cf-ray";
 }
@@ -579,7 +569,7 @@ http_client::HeaderList passed_back_headers(const http_client::HeaderList& upstr
   for (const auto& [k, v] : upstream_headers) {
     if (forwarded_response_header(k)) {
       out.emplace_back(k, v);
-    } else if (lower(k) == "x-request-id") {
+    } else if (text::lower(k) == "x-request-id") {
       out.emplace_back("x-upstream-request-id", v);
     }
   }

@@ -1,9 +1,9 @@
 // The generation and model routes driven through the Router (no sockets on the client side)
 // against the in-process fake backend: real statuses before the first byte, in-band errors
 // after it, translated streams, rebuilt non-stream objects, disconnects that abort upstream.
+#include "../../src/server/routes.hpp"
 #include "upstream_test_support.hpp"
 
-#include <airelays/app_state.hpp>
 #include <airelays/router.hpp>
 #include <airelays/upstream.hpp>
 
@@ -19,13 +19,14 @@ namespace {
 
 struct Relay {
   fake::FakeUpstream fake;
-  server::AppState state;
+  services::Services services; // by hand: a fixed login, no stores, no log
   server::Router router;
   Relay() {
-    state.config = airelays::test::fake_config(fake);
-    state.tokens = std::make_shared<airelays::test::StaticTokens>();
-    server::register_generation_routes(router, state);
-    server::register_model_routes(router, state);
+    services.config = airelays::test::fake_config(fake);
+    services.tokens = std::make_shared<airelays::test::StaticTokens>();
+    services.upstream = std::make_shared<upstream::Upstream>(services.config, services.tokens);
+    server::register_generation_routes(router, services);
+    server::register_model_routes(router, services.config, *services.upstream);
   }
   http::Response call(const std::string& method, const std::string& path, const json& body = {}) {
     http::Request req;
@@ -218,7 +219,7 @@ TEST_CASE("a stopping server ends a stream with an in-band error") {
   auto res = relay.call("POST", "/v1/responses",
                         {{"model", "gpt-5.5"}, {"input", "hi"}, {"stream", true}});
   REQUIRE(res.status == 200);
-  relay.state.stopping = true;
+  relay.services.stopping = true;
   RecordingSink sink;
   CHECK_FALSE(res.stream(sink));
   CHECK(sink.chunks.back().find("server_stopping") != std::string::npos);

@@ -148,3 +148,40 @@ TEST_CASE("status_report::base_url brackets an IPv6 host") {
   c.port = 9;
   CHECK(status_report::base_url(c) == "http://[::1]:9/v1");
 }
+
+TEST_CASE("status JSON's relay section keeps the reference's key order, edge limits included") {
+  auto j = status_report::to_json(sample());
+  std::vector<std::string> keys;
+  for (auto& [k, v] : j["relay"].items()) {
+    keys.push_back(k);
+  }
+  CHECK(keys == std::vector<std::string>{"app_name",
+                                         "config_path",
+                                         "config_exists",
+                                         "host",
+                                         "port",
+                                         "auth_storage_mode",
+                                         "data_dir",
+                                         "auth_file",
+                                         "logs_dir",
+                                         "browser_open",
+                                         "require_bearer_auth",
+                                         "bearer_token_file",
+                                         "bearer_token_present",
+                                         "bearer_token_source",
+                                         "bearer_token_fingerprint",
+                                         "auto_generate_bearer_token",
+                                         "rate_limit_per_minute",
+                                         "rate_limit_burst",
+                                         "concurrent_requests_per_ip",
+                                         "failed_auth_window_seconds",
+                                         "failed_auth_max_attempts",
+                                         "failed_auth_block_seconds",
+                                         "trust_x_forwarded_for",
+                                         "max_upload_bytes",
+                                         "max_total_upload_bytes",
+                                         "client_base_url",
+                                         "providers",
+                                         "upstream_base_url"});
+  CHECK(j["relay"]["rate_limit_burst"] == sample().cfg.rate_limit_burst);
+}

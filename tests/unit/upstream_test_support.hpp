@@ -5,7 +5,8 @@
 
 #include "fake_upstream.hpp"
 
-#include <airelays/app_state.hpp>
+#include <airelays/config.hpp>
+#include <airelays/http_types.hpp>
 #include <airelays/token_manager.hpp>
 
 #include <atomic>

@@ -81,6 +81,10 @@ std::string base_url(const config::Config& cfg);
 // Seconds since the epoch as ISO-8601 UTC ("2026-11-22T07:12:38+00:00").
 std::string iso8601(long unix_seconds);
 
+// The edge's per-IP limits as settings (rate, burst, concurrency, the bad-token block), in
+// the order `status --json` lists them; /v1/relay/status shows the same.
+nlohmann::ordered_json edge_limits(const config::Config& c);
+
 // The client usage block of reference §1.2; relay_token is included when given.
 nlohmann::ordered_json client_json(const config::Config& cfg,
                                    const std::optional<std::string>& relay_token);

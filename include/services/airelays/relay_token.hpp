@@ -25,7 +25,4 @@ Result<std::string> rotate(const config::Config& cfg);
 // First 12 hex characters of SHA-256(token): safe to show and log.
 std::string fingerprint(std::string_view token);
 
-// Compares in time independent of where the strings differ.
-bool equal_constant_time(std::string_view a, std::string_view b);
-
 } // namespace airelays::relay_token

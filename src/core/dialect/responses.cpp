@@ -4,6 +4,7 @@
 // store:false, no sampling or token-limit parameters) and the few shapes it cannot take.
 #include <airelays/json_schema.hpp>
 #include <airelays/responses.hpp>
+#include <airelays/text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -49,9 +50,7 @@ std::optional<std::string> mime_for(const std::string& filename) {
   if (dot == std::string::npos) {
     return std::nullopt;
   }
-  std::string ext = filename.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  std::string ext = text::lower(filename.substr(dot + 1));
   for (const auto& [e, type] : k_types) {
     if (ext == e) {
       return std::string(type);

@@ -1,7 +1,8 @@
 // The stored ChatGPT login (reference §3.1): the record AIRelays keeps in auth.json or in the
 // keyring, read tolerantly (id_token as a string or {"raw_jwt":…}, account id from the
 // id_token claim when absent) and written the way AIRelays writes it, so a user can switch
-// binaries in either direction. Pure: time is passed in.
+// binaries in either direction. No I/O: time is passed in; in the io layer with jwt, whose
+// claims it reads.
 #pragma once
 
 #include <airelays/error.hpp>

@@ -1,6 +1,5 @@
-// Claims decode for the issuer's JWTs (see jwt.hpp). Base64url decoding lives here rather than
-// in OpenSSL because the core layer is pure (std + json only); it is a table lookup, not
-// cryptography, and the tests feed it every padding variant.
+// Claims decode for the issuer's JWTs (see jwt.hpp), over the one base64 decoder (OpenSSL's).
+#include <airelays/base64.hpp>
 #include <airelays/json_util.hpp>
 #include <airelays/jwt.hpp>
 
@@ -16,25 +15,6 @@ using json_util::string_or_empty;
 constexpr std::string_view k_auth_claim = "https://api.openai.com/auth";
 constexpr std::string_view k_profile_claim = "https://api.openai.com/profile";
 
-int sextet(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '-' || c == '+') {
-    return 62;
-  }
-  if (c == '_' || c == '/') {
-    return 63;
-  }
-  return -1;
-}
-
 const nlohmann::json& object_at(const nlohmann::json& obj, std::string_view key) {
   static const nlohmann::json k_empty = nlohmann::json::object();
   if (!obj.is_object()) {
@@ -46,32 +26,6 @@ const nlohmann::json& object_at(const nlohmann::json& obj, std::string_view key)
 
 } // namespace
 
-std::optional<std::string> base64url_decode(std::string_view in) {
-  while (!in.empty() && in.back() == '=') {
-    in.remove_suffix(1);
-  }
-  if (in.size() % 4 == 1) {
-    return std::nullopt;
-  }
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = sextet(c);
-    if (v < 0) {
-      return std::nullopt;
-    }
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
 std::optional<nlohmann::json> payload(std::string_view token) {
   auto first = token.find('.');
   if (first == std::string_view::npos) {
@@ -81,7 +35,7 @@ std::optional<nlohmann::json> payload(std::string_view token) {
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
     return std::nullopt;
   }
-  auto text = base64url_decode(token.substr(first + 1, second - first - 1));
+  auto text = base64::decode_url(token.substr(first + 1, second - first - 1));
   if (!text) {
     return std::nullopt;
   }

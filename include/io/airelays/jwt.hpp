@@ -2,7 +2,7 @@
 // account id for `status`, and the access token's `exp` that drives proactive refresh.
 // Signatures are never checked (upstream-contract §1.5): the tokens come straight from the
 // issuer over TLS and are only read to describe the login, never to authorize anything.
-// Pure: no clock, no I/O.
+// No clock, no I/O; in the io layer for its base64 decoder (OpenSSL).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -20,9 +20,6 @@ struct Claims {
   std::string user_id;     // chatgpt_user_id or user_id
   std::optional<long> exp; // unix seconds
 };
-
-// Decodes unpadded (or padded) base64url; nullopt on a character outside the alphabet.
-std::optional<std::string> base64url_decode(std::string_view in);
 
 // The payload of a three-part JWT as JSON, or nullopt when the token is not one.
 std::optional<nlohmann::json> payload(std::string_view token);
