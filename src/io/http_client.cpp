@@ -322,7 +322,10 @@ void Stream::Impl::drain_messages() {
       status = static_cast<int>(code);
       finish(Failure::none, {});
     } else {
-      finish(classify(rc), failure_text(rc, errbuf, url));
+      // A stream sets no libcurl deadline but the connect timeout (the idle timer is ours):
+      // its timeout means no connection, so nothing reached the upstream.
+      Failure f = rc == CURLE_OPERATION_TIMEDOUT ? Failure::connect_timeout : classify(rc);
+      finish(f, failure_text(rc, errbuf, url));
     }
   }
 }

@@ -25,6 +25,7 @@ public:
   Result<std::optional<std::string>> load() override {
     auto k = m_keyring->load();
     auto f = m_file->load();
+    m_unanswered = k ? std::string() : k.error().message;
     bool in_keyring = k && k->has_value();
     bool in_file = f && f->has_value();
     if (in_keyring && in_file) {
@@ -69,6 +70,7 @@ public:
 
   std::string place() const override { return m_place; }
   std::string notice() const override { return m_notice; }
+  std::string unanswered() const override { return m_unanswered; }
 
 private:
   // Both places hold a record (a fallback left one behind): the newer one wins, the stale
@@ -107,6 +109,7 @@ private:
   std::string m_file_path;
   std::string m_place;
   std::string m_notice;
+  std::string m_unanswered;
 };
 
 } // namespace

@@ -5,7 +5,10 @@
 // carry no xdg:schema) are found too. An entry under the legacy service "AIRelay Auth" is
 // moved to the current one on first read. Any libsecret error (no session bus, no Secret
 // Service, locked collection) comes back as an Error so "auto" can fall back to the file.
-// This is the only file that includes libsecret.
+// libsecret keeps one connection to the Secret Service per process, bound to the daemon it
+// first reached: after the keyring daemon restarts (a crash, an update, a new session) every
+// call of a running relay failed for good. So after an error that connection is dropped and
+// the next call opens a new one. This is the only file that includes libsecret.
 //
 // libsecret is opened with dlopen on first use, not linked: it pulls in glib, gio, gobject,
 // libgcrypt and seven more libraries whose loading and constructors every command paid for
@@ -24,7 +27,7 @@ namespace airelays::secret_store {
 
 namespace {
 
-// The five entry points used, resolved from libsecret (g_error_free from its glib).
+// The entry points used, resolved from libsecret (g_error_free from its glib).
 struct Api {
   gchar* (*lookup_sync)(const SecretSchema*, GCancellable*, GError**, ...) = nullptr;
   gboolean (*store_sync)(const SecretSchema*, const gchar*, const gchar*, const gchar*,
@@ -32,7 +35,8 @@ struct Api {
   gboolean (*clear_sync)(const SecretSchema*, GCancellable*, GError**, ...) = nullptr;
   void (*password_free)(gchar*) = nullptr;
   void (*error_free)(GError*) = nullptr;
-  std::string problem; // why the keyring is unavailable, when it is
+  void (*disconnect)() = nullptr; // secret_service_disconnect (optional)
+  std::string problem;            // why the keyring is unavailable, when it is
 };
 
 template <typename F> bool resolve(void* lib, const char* name, F& out) {
@@ -56,6 +60,7 @@ const Api& api() {
       a = Api{};
       a.problem = "the installed libsecret lacks secret_password_*_sync";
     }
+    (void)resolve(lib, "secret_service_disconnect", a.disconnect);
     return a; // the library stays loaded for the life of the process
   }();
   return k_api;
@@ -91,6 +96,9 @@ Error keyring_error(const char* what, GError* err) {
       " failed: " + (err != nullptr && err->message != nullptr ? err->message : "unknown error");
   if (err != nullptr) {
     api().error_free(err);
+  }
+  if (api().disconnect != nullptr) {
+    api().disconnect(); // the next call connects afresh (see the file comment)
   }
   return make_error(message);
 }

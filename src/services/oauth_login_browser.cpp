@@ -2,6 +2,8 @@
 // 127.0.0.1:<callback_port> (port 0 = any, for tests) and the same port on ::1 when it can, checks
 // `state`, exchanges the code while the browser waits, and answers with a success or an error page;
 // /cancel ends the login. One of the two places httplib is used (the other is the server wiring).
+#include "login_head_gate.hpp"
+
 #include <airelays/oauth_login.hpp>
 #include <airelays/text.hpp>
 
@@ -57,8 +59,12 @@ void reuse_address_only(int fd) {
 }
 
 class CallbackListener final : public BrowserLogin {
+  // A few local connections that trickle their request head must not keep the browser's
+  // callback waiting (issue 14): heads wait in the gate, not in a worker, and one not whole
+  // within the relay's head deadline is closed; a peer silent for the read timeout is dropped.
   static constexpr size_t k_listener_threads = 64;
-  static constexpr time_t k_read_timeout_seconds = 2;
+  static constexpr std::chrono::seconds k_head_deadline{10};
+  static constexpr std::chrono::seconds k_read_timeout{2};
 
 public:
   explicit CallbackListener(Settings s) : m_settings(std::move(s)), m_pkce(make_pkce()) {}
@@ -139,6 +145,8 @@ private:
       m_server6.stop();
       m_thread6.join();
     }
+    m_server.stop_gate();
+    m_server6.stop_gate();
   }
 
   void finish(Result<Tokens> r) {
@@ -164,7 +172,7 @@ private:
     m_cv.notify_all();
   }
 
-  void routes(httplib::Server& server) {
+  void routes(detail::GatedServer& server) {
     server.Get("/auth/callback", [this](const httplib::Request& req, httplib::Response& res) {
       on_callback(req, res);
     });
@@ -178,21 +186,11 @@ private:
       res.set_content("Login cancelled", "text/plain; charset=utf-8");
       finish(make_error("Login cancelled (the login listener was asked to stop)."));
     });
-    limit_slow_peers(server);
     server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty()) {
         res.set_content(res.status == 404 ? "Not Found" : "Error", "text/plain; charset=UTF-8");
       }
     });
-  }
-
-  // A few local connections that trickle their request head must not hold every worker
-  // while the browser's callback waits (issue 14): enough workers for many at once, one
-  // request per connection, and a peer silent for k_read_timeout_seconds is dropped.
-  static void limit_slow_peers(httplib::Server& server) {
-    server.new_task_queue = [] { return new httplib::ThreadPool(k_listener_threads); };
-    server.set_read_timeout(k_read_timeout_seconds, 0);
-    server.set_keep_alive_max_count(1);
   }
 
   void on_callback(const httplib::Request& req, httplib::Response& res) {
@@ -250,8 +248,8 @@ private:
   Pkce m_pkce;
   std::string m_redirect;
   std::string m_url;
-  httplib::Server m_server;  // 127.0.0.1
-  httplib::Server m_server6; // ::1
+  detail::GatedServer m_server{k_listener_threads, k_head_deadline, k_read_timeout};  // 127.0.0.1
+  detail::GatedServer m_server6{k_listener_threads, k_head_deadline, k_read_timeout}; // ::1
   std::thread m_thread;
   std::thread m_thread6;
   std::mutex m_mutex;

@@ -20,7 +20,6 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
-#include <sys/stat.h>
 #include <thread>
 
 namespace airelays::token_manager {
@@ -57,31 +56,6 @@ Access missing() { return failed(upstream_error::login_missing()); }
 Access login_required(const LoginRequired& s) {
   return failed(auth_error("upstream_auth_refresh_failed", "refresh_failed", s.message));
 }
-
-// What a stat of the store's files says; equal stamps mean nothing changed.
-struct Stamp {
-  struct File {
-    bool exists = false;
-    ino_t ino = 0;
-    long mtime_ns = 0;
-    off_t size = 0;
-    bool operator==(const File&) const = default;
-  };
-  File auth, state, changed;
-  bool operator==(const Stamp&) const = default;
-
-  static File of(const std::string& path) {
-    struct stat st {};
-    File f;
-    if (::stat(path.c_str(), &st) == 0) {
-      f = {true, st.st_ino, st.st_mtim.tv_sec * 1000000000L + st.st_mtim.tv_nsec, st.st_size};
-    }
-    return f;
-  }
-  static Stamp now(const paths::Layout& l) {
-    return {of(l.auth_file), of(l.login_state), of(l.data_dir + "/auth.changed")};
-  }
-};
 
 class Manager final : public TokenManager {
 public:
@@ -181,6 +155,10 @@ private:
       }
       return; // an unreadable store keeps the login in memory
     }
+    if (!text->has_value() && !m_store->unanswered().empty() && m_record &&
+        m_record_place != "file") {
+      return; // nothing in the file and the keyring, which held it, away: not a logout
+    }
     install_stored(*text);
   }
 
@@ -202,11 +180,15 @@ private:
       }
       m_record = std::move(*r);
       m_unsaved = false;
+      m_record_place = m_store->place();
+      m_record_stamp = m_stamp;
     }
   }
 
   void drop(Access why) {
     m_record.reset();
+    m_record_place.clear();
+    m_record_stamp.reset();
     m_unsaved = false;
     m_load_error = std::move(why);
   }
@@ -304,7 +286,7 @@ private:
     m_wanted = false;
     m_in_flight = true;
     ++m_started;
-    Job job{m_job_reason, m_job_stale, m_record, m_unsaved, m_skew};
+    Job job{m_job_reason, m_job_stale, m_record, m_unsaved, m_skew, m_record_place, m_record_stamp};
     lock.unlock();
     Outcome o = m_refresher.refresh(job);
     lock.lock();
@@ -331,6 +313,8 @@ private:
     case Kind::reused:
     case Kind::kept:
       m_record = o.record;
+      m_record_stamp = o.stamp;
+      m_record_place = o.place.empty() ? m_record_place : o.place;
       m_skew = o.skew ? o.skew : m_skew;
       m_backoff = 0;
       m_backoff_until = {};
@@ -401,6 +385,8 @@ private:
   Stamp m_stamp;
   bool m_synced = false;
   std::optional<auth_record::Record> m_record;
+  std::string m_record_place;          // where m_record was last stored (keyring | file | "")
+  std::optional<Stamp> m_record_stamp; // the store's stamp when m_record was last the stored one
   std::optional<LoginRequired> m_required;
   std::optional<Access> m_load_error;
   std::optional<double> m_skew;

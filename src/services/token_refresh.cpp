@@ -98,8 +98,11 @@ Outcome unavailable(const std::string& detail) {
 std::variant<std::optional<auth_record::Record>, Outcome> load_stored(secret_store::Store& store,
                                                                       const std::string& file) {
   auto text = store.load();
-  if (!text) {
-    return unavailable("the stored login cannot be read (" + text.error().message + ")");
+  if (!text || (!text->has_value() && !store.unanswered().empty())) {
+    Outcome o = unavailable("the stored login cannot be read (" +
+                            (text ? store.unanswered() : text.error().message) + ")");
+    o.unreadable = true;
+    return o;
   }
   if (!text->has_value()) {
     return std::optional<auth_record::Record>{};
@@ -171,12 +174,30 @@ Refresher::Refresher(config::Config cfg, paths::Layout layout, Tuning tuning)
   }
 }
 
+Stamp Stamp::now(const paths::Layout& l) {
+  auto of = [](const std::string& path) {
+    struct stat st {};
+    File f;
+    if (::stat(path.c_str(), &st) == 0) {
+      f = {true, st.st_ino, st.st_mtim.tv_sec * 1000000000L + st.st_mtim.tv_nsec, st.st_size};
+    }
+    return f;
+  };
+  return {of(l.auth_file), of(l.login_state), of(l.data_dir + "/auth.changed")};
+}
+
 Outcome Refresher::refresh(const Job& job) {
   auto lock = secret_store::Lock::acquire_for(
       m_layout.auth_lock, static_cast<long>(m_tuning.lock_timeout_seconds * 1000));
   if (!lock) {
     return unavailable(lock.error().message);
   }
+  Outcome o = refresh_locked(job);
+  o.stamp = Stamp::now(m_layout);
+  return o;
+}
+
+Outcome Refresher::refresh_locked(const Job& job) {
   if (auto required = read_login_required(m_layout)) {
     Outcome o;
     o.kind = Kind::required;
@@ -185,8 +206,16 @@ Outcome Refresher::refresh(const Job& job) {
   }
   auto store = secret_store::open(m_cfg.storage, m_layout.data_dir, m_layout.auth_file);
   auto loaded = load_stored(*store, m_layout.auth_file);
+  std::string place = store->place();
   if (auto* early = std::get_if<Outcome>(&loaded)) {
-    return *early;
+    // The keyring is away: the login this process holds is still the stored one when nobody
+    // stored, removed or marked anything since it last saw the store.
+    if (!early->unreadable || !job.held || !job.held_stamp ||
+        !(*job.held_stamp == Stamp::now(m_layout))) {
+      return *early;
+    }
+    loaded = job.held;
+    place = job.held_place;
   }
   auto stored = std::get<0>(std::move(loaded));
   if (!stored) {
@@ -209,6 +238,7 @@ Outcome Refresher::refresh(const Job& job) {
     Outcome o;
     o.kind = Kind::reused;
     o.record = std::move(current);
+    o.place = place;
     return o;
   }
   if (!ours) {
@@ -230,6 +260,12 @@ Outcome Refresher::save(const auth_record::Record& held) {
   if (!lock) {
     return store_failed_keep(held, lock.error().message);
   }
+  Outcome o = save_locked(held);
+  o.stamp = Stamp::now(m_layout);
+  return o;
+}
+
+Outcome Refresher::save_locked(const auth_record::Record& held) {
   auto store = secret_store::open(m_cfg.storage, m_layout.data_dir, m_layout.auth_file);
   auto loaded = load_stored(*store, m_layout.auth_file);
   if (auto* stored = std::get_if<0>(&loaded)) {
@@ -244,6 +280,7 @@ Outcome Refresher::save(const auth_record::Record& held) {
       Outcome o;
       o.kind = Kind::reused;
       o.record = std::move(**stored);
+      o.place = store->place();
       return o;
     }
   }
@@ -344,6 +381,7 @@ Outcome Refresher::store(auth_record::Record record, Kind kind) {
   if (saved) {
     clear_save_failure(m_layout);
     mark_changed(m_layout);
+    o.place = store->place();
   } else {
     o.unsaved = true;
     o.save_error = saved.error().message;

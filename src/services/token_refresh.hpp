@@ -10,8 +10,25 @@
 
 #include <optional>
 #include <string>
+#include <sys/types.h>
 
 namespace airelays::token_manager::detail {
+
+// What a stat of the store's files says (auth.json, login-state.json, auth.changed); equal
+// stamps mean no process stored, removed or marked a login in between (every save, logout and
+// login marks auth.changed, under auth.lock).
+struct Stamp {
+  struct File {
+    bool exists = false;
+    ino_t ino = 0;
+    long mtime_ns = 0;
+    off_t size = 0;
+    bool operator==(const File&) const = default;
+  };
+  File auth, state, changed;
+  bool operator==(const Stamp&) const = default;
+  static Stamp now(const paths::Layout& l);
+};
 
 struct Job {
   std::string reason;       // proactive_expiry | unauthorized_recovery
@@ -19,6 +36,10 @@ struct Job {
   std::optional<auth_record::Record> held; // the manager's record
   bool held_unsaved = false;               // held is newer than the store (a save failed)
   std::optional<double> skew;              // issuer clock minus local clock, when known
+  std::string held_place;                  // where held was last stored: keyring | file | ""
+  // The store's stamp when held was last known to be the stored login: while it has not moved,
+  // held may be refreshed when the store cannot be read (the keyring is away).
+  std::optional<Stamp> held_stamp;
 };
 
 enum class Kind {
@@ -39,6 +60,9 @@ struct Outcome {
   std::optional<LoginRequired> required;
   api_error::ApiError error;
   std::optional<double> skew;
+  bool unreadable = false;    // failed because the store could not be read
+  std::string place;          // where record is stored (keyring | file), "" when unknown
+  std::optional<Stamp> stamp; // the store's stamp when this outcome was decided (lock held)
 };
 
 // The 503 errors of the login, with the x-airelays-upstream-auth header.
@@ -63,6 +87,8 @@ public:
   Outcome save(const auth_record::Record& held);
 
 private:
+  Outcome refresh_locked(const Job& job);
+  Outcome save_locked(const auth_record::Record& held);
   Outcome call_issuer(const auth_record::Record& current, const std::string& reason, double now);
   Outcome accept(const auth_record::Record& current, const std::string& body, double now);
   Outcome terminal(int status, const std::string& code, double now);

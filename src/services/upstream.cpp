@@ -52,7 +52,7 @@ api_error::ApiError http_error(int status, const std::string& body,
 
 api_error::ApiError transport_error(http_client::Failure failure, const std::string& text) {
   using http_client::Failure;
-  if (failure == Failure::timeout) {
+  if (failure == Failure::timeout || failure == Failure::connect_timeout) {
     return api_error::make(504, "Upstream timed out: " + text, std::string("upstream_timeout"));
   }
   if (failure == Failure::aborted) {
@@ -158,7 +158,8 @@ struct Upstream::Attempt {
   int status = 0;
   bool posted = false;
   bool unauthorized = false;
-  std::string access_token; // the token sent (to report a 401 on)
+  bool connect_timeout = false; // no connection: nothing was sent, so a retry is safe
+  std::string access_token;     // the token sent (to report a 401 on)
   http_client::HeaderList response_headers;
 };
 
@@ -235,6 +236,7 @@ Upstream::Attempt Upstream::attempt_once(const std::string& body, const CallOpti
   if (!transfer->headers_complete()) {
     a.error = *late ? first_content_timeout_error(m_cfg.first_content_timeout_seconds)
                     : transport_error(transfer->failure(), transfer->error());
+    a.connect_timeout = !*late && transfer->failure() == http_client::Failure::connect_timeout;
     return a;
   }
   a.status = transfer->status();
@@ -332,7 +334,7 @@ Opened Upstream::open_responses(const std::string& body, const CallOptions& opti
         Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                            backoff_seconds(m_cfg.retry_backoff_seconds, retry))) <
         deadline;
-    if (!in_time || !may_retry(*a.error, retry, options)) {
+    if (!in_time || !may_retry(*a.error, retry, options, a.connect_timeout)) {
       out.error = std::move(a.error);
       return out;
     }
@@ -347,9 +349,10 @@ bool Upstream::retry_after_failure(const api_error::ApiError& e, const CallOptio
 
 // The policy, before and after the first event alike: a retriable status, budget left, a
 // quota that resets within the backoff ahead; then the wait (false when the server stops).
-bool Upstream::may_retry(const api_error::ApiError& e, int retry,
-                         const CallOptions& options) const {
-  return retriable(e) && retry < m_cfg.retry_attempts && retry_worthwhile(e, retry) &&
+bool Upstream::may_retry(const api_error::ApiError& e, int retry, const CallOptions& options,
+                         bool nothing_sent) const {
+  return (retriable(e) || nothing_sent) && retry < m_cfg.retry_attempts &&
+         retry_worthwhile(e, retry) &&
          wait_backoff(backoff_seconds(m_cfg.retry_backoff_seconds, retry), options);
 }
 

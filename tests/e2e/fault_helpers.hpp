@@ -74,13 +74,15 @@ struct Settings {
   int idle_timeout_s = 2;
   int retry_attempts = 2;
   std::string backoff = "[0.05, 0.05]";
-  std::string extra; // more TOML, appended
+  std::string extra;            // more TOML, appended
+  std::string storage = "file"; // [auth] storage
 };
 
 inline void configure(const Env& env, const Settings& s) {
   serve::give_token(env);
-  serve::give_config(env, "[auth]\nstorage = \"file\"\n"
-                          "[upstream]\nbase_url = \"" +
+  serve::give_config(env, "[auth]\nstorage = \"" + s.storage +
+                              "\"\n"
+                              "[upstream]\nbase_url = \"" +
                               s.base_url +
                               "\"\n"
                               "issuer_base_url = \"" +

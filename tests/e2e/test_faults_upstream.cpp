@@ -288,3 +288,78 @@ TEST_CASE("faults: the refresh endpoint down is 503 upstream_auth_unavailable, a
   CHECK(status == 200);
   CHECK(fake.count("/oauth/token") == 2);
 }
+
+namespace {
+
+// A loopback address that never accepts: a listener with a backlog of 0 whose accept queue two
+// unaccepted connections fill, so the kernel drops every further SYN and a connect hangs.
+struct Blackhole {
+  int listener = -1;
+  std::vector<int> fillers;
+  int port = 0;
+  Blackhole() {
+    listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listener, 0);
+    socklen_t n = sizeof a;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &n);
+    port = ntohs(a.sin_port);
+    for (int i = 0; i < 2; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      (void)::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      fillers.push_back(fd);
+    }
+  }
+  ~Blackhole() {
+    for (int fd : fillers) {
+      ::close(fd);
+    }
+    ::close(listener);
+  }
+  // True when a connect to it does not complete within `ms` (the accept queue is full).
+  bool swallows(int ms) const {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    pollfd p{fd, POLLOUT, 0};
+    bool hung = ::poll(&p, 1, ms) == 0;
+    ::close(fd);
+    return hung;
+  }
+};
+
+} // namespace
+
+// Issue 15, item 7's review: a connect timeout sent nothing upstream, so it is retried per the
+// retry config (an idle timeout before the first event is not: see test_faults_stream.cpp).
+TEST_CASE("faults: an upstream that never accepts the connection is retried, then a 504") {
+  Blackhole hole;
+  if (!hole.swallows(300)) {
+    MESSAGE("this kernel accepts past a full backlog: the connect-timeout test is skipped");
+    return;
+  }
+  Env env;
+  fake::FakeUpstream fake;
+  Settings s;
+  s.base_url = "http://127.0.0.1:" + std::to_string(hole.port) + "/backend-api/codex";
+  s.retry_attempts = 1; // two attempts of the 2 s connect timeout
+  auto server = start_relay(env, fake, s);
+  auto t0 = Clock::now();
+  auto c = serve::client(server->port);
+  c.set_read_timeout(30, 0);
+  auto r =
+      c.Post("/v1/chat/completions", serve::bearer(), chat_body(false).dump(), "application/json");
+  double took = seconds_since(t0);
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 504);
+  CHECK(error_code(r) == "upstream_timeout");
+  CHECK(took > 3.8); // the second attempt ran
+  CHECK(took < 20);
+}

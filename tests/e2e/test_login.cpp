@@ -12,6 +12,7 @@
 #include <atomic>
 #include <csignal>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -260,6 +261,87 @@ TEST_CASE("login --browser: connections trickling their request head do not stal
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(r->body.find("Signed in to airelays") != std::string::npos);
+  CHECK(b.login->wait(std::chrono::seconds(20)) == 0);
+}
+
+namespace {
+
+// Local connections that each started a request head and add a header line every 500 ms.
+struct Trickle {
+  std::vector<int> fds;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  Trickle(int port, int n) {
+    for (int i = 0; i < n; ++i) {
+      int fd = open_slow_request(port);
+      REQUIRE(fd >= 0);
+      fds.push_back(fd);
+    }
+    thread = std::thread([this] {
+      while (!stop) {
+        for (int fd : fds) {
+          ::send(fd, "X: 1\r\n", 6, MSG_NOSIGNAL);
+        }
+        for (int i = 0; i < 5 && !stop; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+    });
+  }
+  ~Trickle() {
+    stop = true;
+    thread.join();
+    for (int fd : fds) {
+      ::close(fd);
+    }
+  }
+  // True once the listener closed the first connection (within `limit`).
+  bool first_closed_within(std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    pollfd p{fds.front(), POLLIN, 0};
+    char byte;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::poll(&p, 1, 200) > 0 && ::recv(fds.front(), &byte, 1, MSG_DONTWAIT) <= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+} // namespace
+
+// Issue 14: a request head on the login listener had no total deadline (a connection adding a
+// header line every 500 ms stayed open for as long as it went on, and kept `login` from
+// exiting after the callback). Now a head not whole within 10 s (the relay's head deadline) is
+// closed, and heads wait outside the workers, so a hundred slow ones do not delay the callback.
+TEST_CASE("login --browser: slow request heads are closed at the head deadline and do not stall "
+          "the callback") {
+  Env env;
+  fake::FakeUpstream fake;
+  configure(env, fake, "storage = \"file\"\n");
+  auto b = start_browser_login(env);
+  auto [status, location, body] = get(b.url);
+  REQUIRE(status == 302);
+  std::string callback =
+      "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  int port = std::stoi(callback.substr(std::string("http://127.0.0.1:").size()));
+  {
+    Trickle first(port, 100);
+    CHECK(first.first_closed_within(std::chrono::seconds(16)));
+  }
+  Trickle second(port, 100);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600)); // the trickle has begun
+  httplib::Client c("http://127.0.0.1:" + std::to_string(port));
+  c.set_read_timeout(8);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = c.Get(callback.substr(callback.find("/auth/callback")).c_str());
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body.find("Signed in to airelays") != std::string::npos);
+  CHECK(took < 5.0);
+  // `login` finishes while the slow connections still trickle.
   CHECK(b.login->wait(std::chrono::seconds(20)) == 0);
 }
 

@@ -1,8 +1,11 @@
 // The login lifecycle of a running relay, end to end (issue 15): refreshes that cannot be
 // stored on a real full filesystem (a small tmpfs on the data dir) keep requests working and
 // never spend a refresh token twice; and a running `serve` notices within one request a
-// logout, a login to another account and a "login required" written by another process.
+// logout, a login to another account and a "login required" written by another process; and
+// the simulated day of issue 15, once on a file store with a full disk and once in the keyring
+// (a private gnome-keyring) with a keyring outage and a full disk.
 #include "fault_helpers.hpp"
+#include "keyring_helpers.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -43,6 +46,7 @@ httplib::Result chat(int port) {
 
 json status_json(const Env& env) {
   auto r = run_airelays(env, {"status", "--json"});
+  INFO(r.err);
   REQUIRE(r.exit_code == 0);
   return json::parse(r.out);
 }
@@ -173,13 +177,61 @@ bool cli_request_ok(const Env& env, std::string& why) {
   return false;
 }
 
+struct DayFigures {
+  int requests = 0;
+  std::vector<std::string> failures;
+};
+
+// The day's traffic for `seconds`: each relay asked in turn every 20 ms (a steady client, not
+// a flood) and `doctor` (a CLI on the same store) every 4 s; `events(t)` runs the day's
+// incidents before each round.
+template <class Events>
+DayFigures run_day(const Env& env, const std::vector<int>& ports, double seconds, Events events) {
+  DayFigures day;
+  auto t0 = Clock::now();
+  double next_cli = 2;
+  while (seconds_since(t0) < seconds) {
+    double t = seconds_since(t0);
+    events(t);
+    for (int port : ports) {
+      auto r = chat(port);
+      ++day.requests;
+      if (!r || r->status != 200) {
+        day.failures.push_back("t=" + std::to_string(t) + " port " + std::to_string(port) + ": " +
+                               (r ? std::to_string(r->status) + " " + r->body : "no answer"));
+      }
+    }
+    if (t > next_cli) {
+      std::string why;
+      ++day.requests;
+      if (!cli_request_ok(env, why)) {
+        day.failures.push_back("t=" + std::to_string(t) + " cli: " + why);
+      }
+      next_cli = t + 4;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return day;
+}
+
+void report(const DayFigures& day, const fake::FakeUpstream& fake, const char* name) {
+  for (const auto& f : day.failures) {
+    MESSAGE(f);
+  }
+  auto sent = sent_refresh_tokens(fake);
+  size_t reused = sent.size() - std::set<std::string>(sent.begin(), sent.end()).size();
+  MESSAGE(std::string(name) << ": " << day.requests << " requests, " << sent.size()
+                            << " refreshes, " << day.failures.size() << " failed, " << reused
+                            << " reused refresh tokens");
+}
+
 } // namespace
 
 // Issue 15's "simulated day", compressed: access tokens that live 20 s (so every request is
 // inside the 5-minute window and the relays refresh continuously), single-use refresh tokens,
 // two relays and a CLI on one data dir, and one interval with the data disk full. Every
-// request must succeed and no refresh token may be sent twice. (The keyring outage is
-// tests/scripts/login_keyring_fallback.sh: it needs a session bus.)
+// request must succeed and no refresh token may be sent twice. The same day in the keyring,
+// with a keyring outage, follows.
 TEST_CASE("login lifecycle: a simulated day of short tokens, two relays, a CLI and a full disk") {
   Env env;
   SmallDisk disk(env.data_dir());
@@ -194,14 +246,9 @@ TEST_CASE("login lifecycle: a simulated day of short tokens, two relays, a CLI a
   settings.extra = "[security]\nrate_limit_per_minute = 1000000\nrate_limit_burst = 1000000\n";
   auto a = start_relay(env, fake, settings);
   auto b = start_server(env);
-  std::vector<std::string> failures;
-  int requests = 0;
-  auto t0 = Clock::now();
   bool filled = false;
   bool freed = false;
-  double next_cli = 2;
-  while (seconds_since(t0) < 20) {
-    double t = seconds_since(t0);
+  auto day = run_day(env, {a->port, b->port}, 20, [&](double t) {
     if (disk.mounted && !filled && t > 6) {
       disk.fill();
       filled = true;
@@ -210,38 +257,98 @@ TEST_CASE("login lifecycle: a simulated day of short tokens, two relays, a CLI a
       disk.free_space();
       freed = true;
     }
-    for (int port : {a->port, b->port}) {
-      auto r = chat(port);
-      ++requests;
-      if (!r || r->status != 200) {
-        failures.push_back("t=" + std::to_string(t) + " port " + std::to_string(port) + ": " +
-                           (r ? std::to_string(r->status) + " " + r->body : "no answer"));
-      }
-    }
-    if (t > next_cli) {
-      std::string why;
-      ++requests;
-      if (!cli_request_ok(env, why)) {
-        failures.push_back("t=" + std::to_string(t) + " cli: " + why);
-      }
-      next_cli = t + 4;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20)); // a steady client, not a flood
-  }
+  });
+  report(day, fake, "simulated day");
   INFO("relay a: " << a->process.output());
   INFO("relay b: " << b->process.output());
-  for (const auto& f : failures) {
-    MESSAGE(f);
-  }
-  size_t refreshes = sent_refresh_tokens(fake).size();
-  MESSAGE("simulated day: " << requests << " requests, " << refreshes << " refreshes, "
-                            << failures.size() << " failed");
-  CHECK(failures.empty());
+  CHECK(day.failures.empty());
   CHECK(no_reuse(fake));
-  CHECK(refreshes >= 10);
+  CHECK(sent_refresh_tokens(fake).size() >= 10);
   if (disk.mounted) { // the full disk did bite: a refresh could not be stored
     CHECK((a->process.output() + b->process.output()).find("could not be stored") !=
           std::string::npos);
   }
   CHECK(status_json(env)["auth"]["save_failure"].is_null()); // stored again after the disk freed
+}
+
+// The simulated day in the keyring (`storage = "auto"`, gnome-keyring on a private session
+// bus): the keyring daemon goes away for 9 s (the login lives only in the keyring when it
+// does), the disk that holds the data dir and the keyring file is full for 4 s of that, and
+// the daemon comes back. Requests keep working throughout, no refresh token is sent twice, and
+// afterwards the newest login is back in the keyring and nowhere else (item 2).
+TEST_CASE("login lifecycle: a simulated day in the keyring with a keyring outage and a full disk") {
+  Env env;
+  SmallDisk disk(env.data_dir());
+  env.vars["XDG_DATA_HOME"] = env.data_dir() + "/xdg"; // the keyring file on the same disk
+  keyring::Session keyring(env);
+  if (!keyring.ok()) {
+    MESSAGE("no private keyring (" << keyring.why() << "): the keyring day is skipped");
+    return;
+  }
+  fake::FakeUpstream fake;
+  set_access_ttl(fake, 20);
+  plant_login(env, 20);
+  Settings settings;
+  settings.storage = "auto";
+  settings.extra = "[security]\nrate_limit_per_minute = 1000000\nrate_limit_burst = 1000000\n";
+  auto a = start_relay(env, fake, settings);
+  auto b = start_server(env);
+  // The first refresh moves the planted file login into the keyring.
+  REQUIRE(eventually(
+      [&] {
+        (void)chat(a->port);
+        return file_mode(env.data_dir() + "/auth.json") < 0;
+      },
+      std::chrono::seconds(20)));
+  std::string user = keyring::username(env.data_dir());
+  REQUIRE_FALSE(keyring.entry(user).empty());
+
+  int stage = 0;
+  auto day = run_day(env, {a->port, b->port}, 24, [&](double t) {
+    if (stage == 0 && t > 4) {
+      keyring.stop();
+      ++stage;
+    } else if (stage == 1 && t > 7 && disk.mounted) {
+      disk.fill();
+      ++stage;
+    } else if (stage == 1 && t > 7) {
+      stage = 3; // no tmpfs: the outage without the full disk
+    } else if (stage == 2 && t > 11) {
+      disk.free_space();
+      ++stage;
+    } else if (stage == 3 && t > 13) {
+      REQUIRE(keyring.start());
+      ++stage;
+    }
+  });
+  report(day, fake, "simulated day in the keyring");
+  INFO("relay a: " << a->process.output());
+  INFO("relay b: " << b->process.output());
+  CHECK(stage == 4);
+  CHECK(day.failures.empty());
+  CHECK(no_reuse(fake));
+  CHECK(sent_refresh_tokens(fake).size() >= 10);
+  // The outage did bite: a refresh was kept in auth.json while the keyring was away.
+  CHECK((a->process.output() + b->process.output()).find("could not be stored") !=
+        std::string::npos);
+
+  // Afterwards: one more request each, then the newest login is in the keyring only.
+  REQUIRE(chat(a->port));
+  REQUIRE(chat(b->port));
+  auto s = status_json(env);
+  INFO(s.dump(2));
+  CHECK(s["auth"]["state"] == "ready");
+  CHECK(s["auth"]["stored_in"] == "keyring");
+  CHECK(s["auth"]["save_failure"].is_null());
+  CHECK(file_mode(env.data_dir() + "/auth.json") < 0);
+  // The keyring holds the live refresh token (once a refresh still in flight has stored its).
+  CHECK(eventually(
+      [&] {
+        auto stored = json::parse(keyring.entry(user), nullptr, false);
+        auto sent = sent_refresh_tokens(fake);
+        return stored.is_object() &&
+               std::find(sent.begin(), sent.end(), stored["tokens"].value("refresh_token", "")) ==
+                   sent.end();
+      },
+      std::chrono::seconds(10)));
 }

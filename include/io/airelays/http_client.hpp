@@ -26,7 +26,8 @@ struct Request {
 };
 
 // Why a transfer failed before an HTTP response was complete.
-enum class Failure { none, dns, connect, tls, timeout, aborted, other };
+// connect_timeout: no connection within connect_timeout_ms (nothing was sent; streams only).
+enum class Failure { none, dns, connect, tls, timeout, aborted, other, connect_timeout };
 
 struct Response {
   int status = 0;

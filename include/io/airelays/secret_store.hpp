@@ -28,6 +28,10 @@ public:
   // A one-line notice for the user about the last operation (auto mode falling back to the
   // file), or "".
   virtual std::string notice() const { return {}; }
+  // Why a place that may hold the record did not answer during the last load (auto mode: the
+  // keyring), or "". A load that found nothing while the keyring was away does not prove that
+  // nothing is stored: a running relay keeps the login it holds.
+  virtual std::string unanswered() const { return {}; }
 };
 
 // The keyring service names: the current one and the legacy one migrated on read.

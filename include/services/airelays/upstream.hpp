@@ -201,7 +201,9 @@ private:
   void read_head(Attempt& a);
   bool retry_worthwhile(const api_error::ApiError& e, int retry) const;
   bool wait_backoff(double seconds, const CallOptions& options) const;
-  bool may_retry(const api_error::ApiError& e, int retry, const CallOptions& options) const;
+  // nothing_sent: the attempt never connected (a connect timeout), so even a 504 is retried.
+  bool may_retry(const api_error::ApiError& e, int retry, const CallOptions& options,
+                 bool nothing_sent = false) const;
 };
 
 } // namespace airelays::upstream
