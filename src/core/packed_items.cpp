@@ -125,22 +125,4 @@ std::string dump(const json& value) {
   return out;
 }
 
-json unpacked(const json& input) {
-  if (!input.is_array()) {
-    return input;
-  }
-  json out = json::array();
-  for (const auto& element : input) {
-    if (!is_packed(element)) {
-      out.push_back(element);
-      continue;
-    }
-    const auto& bytes = element.get_binary();
-    for (auto& item : json::parse("[" + std::string(bytes.begin(), bytes.end()) + "]")) {
-      out.push_back(std::move(item));
-    }
-  }
-  return out;
-}
-
 } // namespace airelays::packed_items

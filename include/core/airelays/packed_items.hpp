@@ -24,7 +24,5 @@ void append(nlohmann::json& input, nlohmann::json&& item);
 // `value` as JSON text (nlohmann's dump, invalid UTF-8 replaced), every packed run in it or in
 // its direct members written as the items it holds.
 std::string dump(const nlohmann::json& value);
-// `input` with every packed run parsed back into its items (for readers that need the trees).
-nlohmann::json unpacked(const nlohmann::json& input);
 
 } // namespace airelays::packed_items
