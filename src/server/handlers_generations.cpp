@@ -199,6 +199,7 @@ http::Response generate(Services& state, http::Request& req,
   auto job = std::make_shared<GenerationJob>(state, std::move(dialect), req.annotations);
   job->created = static_cast<long>(std::time(nullptr));
   if (d.expands()) {
+    job->plan.records = d.records();
     if (auto e = expansion::expand(p.upstream, job->context(), job->plan)) {
       return fail(req, d, *e);
     }

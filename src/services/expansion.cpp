@@ -8,6 +8,7 @@
 #include <airelays/expansion.hpp>
 #include <airelays/file_store.hpp>
 #include <airelays/json_util.hpp>
+#include <airelays/packed_items.hpp>
 
 namespace airelays::expansion {
 
@@ -139,11 +140,11 @@ json input_items(const json& request) {
 
 // input_items() as JSON text, without a copy of the tree of a large input array.
 std::string input_text(const json& request) {
-  auto text = [](const json& items) {
-    return items.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
   auto it = request.find("input");
-  return it != request.end() && it->is_array() ? text(*it) : text(input_items(request));
+  if (it != request.end() && it->is_array()) {
+    return packed_items::dump(*it);
+  }
+  return packed_items::dump(input_items(request));
 }
 
 } // namespace
@@ -170,7 +171,9 @@ std::optional<ApiError> expand(json& request, const Context& ctx, Plan& plan) {
         "already carries the history.",
         std::string("previous_response_id"));
   }
-  plan.new_input_text = input_text(request);
+  if (plan.records) {
+    plan.new_input_text = input_text(request);
+  }
   if (!conv_id.empty()) {
     if (auto e = load_conversation(ctx, conv_id, plan)) {
       return e;

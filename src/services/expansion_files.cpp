@@ -5,6 +5,7 @@
 #include <airelays/file_store.hpp>
 #include <airelays/file_type.hpp>
 #include <airelays/json_util.hpp>
+#include <airelays/packed_items.hpp>
 
 #include <algorithm>
 #include <variant>
@@ -197,7 +198,8 @@ std::optional<ApiError> resolve_files(json& input, const file_store::FileStore* 
   if (!input.is_array()) {
     return std::nullopt;
   }
-  for (size_t i = 0; i < input.size(); ++i) {
+  size_t index = 0; // the item's position, counting the items of packed runs
+  for (size_t i = 0; i < input.size(); index += packed_items::count(input[i]), ++i) {
     auto content = input[i].is_object() ? input[i].find("content") : input[i].end();
     if (!input[i].is_object() || content == input[i].end() || !content->is_array()) {
       continue;
@@ -207,7 +209,7 @@ std::optional<ApiError> resolve_files(json& input, const file_store::FileStore* 
       if (!part.is_object()) {
         continue;
       }
-      std::string param = "input[" + std::to_string(i) + "].content[" + std::to_string(k) + "]";
+      std::string param = "input[" + std::to_string(index) + "].content[" + std::to_string(k) + "]";
       if (auto e = resolve_part(part, files, param)) {
         return e;
       }

@@ -2,6 +2,7 @@
 // its first content event with the retry policy of reference §10.1, the models catalog with
 // its cache, and the usage snapshot. Error bodies come from api_error only.
 #include <airelays/atomic_file.hpp>
+#include <airelays/packed_items.hpp>
 #include <airelays/paths.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/text.hpp>
@@ -295,7 +296,7 @@ bool Upstream::wait_backoff(double seconds, const CallOptions& options) const {
 }
 
 std::string request_text(const nlohmann::json& body) {
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return packed_items::dump(body); // the translators' packed input items, written in place
 }
 
 Opened Upstream::open_responses(const nlohmann::json& body, const CallOptions& options) {

@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   json upstream = plan(route, std::move(body));
   stage("translated");
   expansion::Plan expanded;
+  expanded.records = route == "responses"; // only a Responses client names its input again
   if (route != "messages" && expansion::expand(upstream, {}, expanded)) {
     std::puts("expansion failed");
     return 1;

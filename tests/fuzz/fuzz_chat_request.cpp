@@ -1,6 +1,7 @@
 // Fuzzes the three request translators with arbitrary JSON: every input must give a plan or
 // an ApiError (400/422 with a message) — never an exception, crash or a plan whose upstream
 // request lacks stream:true/store:false.
+#include <airelays/packed_items.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_chat.hpp>
 #include <airelays/translate_completions.hpp>
@@ -25,7 +26,10 @@ template <typename Plan> void check(const std::variant<Plan, api_error::ApiError
   if (up["stream"] != true || up["store"] != false) {
     abort();
   }
-  (void)up.dump(); // must serialise
+  // Must serialise as sent (packed items written in place) into JSON that parses back.
+  if (json::parse(packed_items::dump(up), nullptr, false).is_discarded()) {
+    abort();
+  }
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include <airelays/conversation_store.hpp>
 #include <airelays/expansion.hpp>
 #include <airelays/file_store.hpp>
+#include <airelays/packed_items.hpp>
 
 #include <doctest/doctest.h>
 
@@ -234,4 +235,34 @@ TEST_CASE("expansion leaves requests without files or history as they are") {
   REQUIRE_FALSE(expansion::expand(req, fx.ctx, plan));
   CHECK(req == before);
   CHECK(plan.session_id.empty());
+}
+
+TEST_CASE("expansion reads packed input items: places count their items, history goes first") {
+  Fixture fx;
+  auto id = fx.upload("archive.zip", std::string("PK\x03\x04\0\0\xFF", 7), "application/zip");
+  json input = json::array();
+  packed_items::append(input,
+                       message("user", json::array({{{"type", "input_text"}, {"text", "a"}}})));
+  packed_items::append(input,
+                       message("user", json::array({{{"type", "input_text"}, {"text", "b"}}})));
+  json file_item = message("user", json::array({{{"type", "input_file"}, {"file_id", id}}}));
+  packed_items::append(input, json(file_item));
+  REQUIRE(input.size() == 2); // a run of two, then the file item as a tree
+  json req = {{"model", "m"}, {"input", input}};
+  expansion::Plan plan;
+  auto e = expansion::expand(req, fx.ctx, plan);
+  REQUIRE(status_of(e) == 422);
+  CHECK(e->param == std::optional<std::string>("input[2].content[0]"));
+
+  auto conv =
+      fx.conversations->create(json::object(), json::array({message("user", "seed")})).value();
+  json sent = {{"model", "m"}, {"conversation", conv.id}, {"input", input}};
+  sent["input"].erase(1);
+  expansion::Plan with_history;
+  REQUIRE_FALSE(expansion::expand(sent, fx.ctx, with_history));
+  json wire = json::parse(packed_items::dump(sent));
+  REQUIRE(wire["input"].size() == 3);
+  CHECK(wire["input"][0]["content"] == "seed");
+  CHECK(wire["input"][2]["content"][0]["text"] == "b");
+  CHECK(with_history.new_input().size() == 2); // the client's own items, unpacked
 }

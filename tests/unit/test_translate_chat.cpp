@@ -17,7 +17,9 @@ translate_chat::ChatPlan plan_ok(const json& body, bool no_tools = false) {
   if (auto* err = std::get_if<api_error::ApiError>(&r)) {
     FAIL("unexpected error " << err->status << ": " << err->message);
   }
-  return std::get<translate_chat::ChatPlan>(r);
+  auto plan = std::get<translate_chat::ChatPlan>(r);
+  plan.upstream = xlate_test::as_sent(plan.upstream);
+  return plan;
 }
 
 api_error::ApiError plan_err(const json& body, bool no_tools = false) {

@@ -22,7 +22,9 @@ translate_messages::MessagesPlan plan_ok(const json& body) {
   if (auto* err = std::get_if<api_error::ApiError>(&r)) {
     FAIL("unexpected error " << err->status << ": " << err->message);
   }
-  return std::get<translate_messages::MessagesPlan>(r);
+  auto plan = std::get<translate_messages::MessagesPlan>(r);
+  plan.upstream = xlate_test::as_sent(plan.upstream);
+  return plan;
 }
 
 api_error::ApiError plan_err(const json& body) {
@@ -54,6 +56,7 @@ TEST_CASE("translate_messages matches the golden upstream request") {
   auto r = translate_messages::plan_request(golden["request"], map);
   REQUIRE(std::holds_alternative<translate_messages::MessagesPlan>(r));
   auto& plan = std::get<translate_messages::MessagesPlan>(r);
+  plan.upstream = xlate_test::as_sent(plan.upstream);
   CHECK(plan.upstream == golden["upstream"]);
   if (plan.upstream != golden["upstream"]) {
     MESSAGE("got: " << plan.upstream.dump(1));

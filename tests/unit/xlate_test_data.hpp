@@ -2,6 +2,7 @@
 // through the real sse::Parser, whole or in pieces.
 #pragma once
 
+#include <airelays/packed_items.hpp>
 #include <airelays/sse.hpp>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,11 @@ inline std::string read_data(const std::string& name) {
 
 inline nlohmann::json read_json(const std::string& name) {
   return nlohmann::json::parse(read_data(name));
+}
+
+// A translated upstream request as the backend gets it (packed input items unpacked), parsed.
+inline nlohmann::json as_sent(const nlohmann::json& upstream) {
+  return nlohmann::json::parse(airelays::packed_items::dump(upstream));
 }
 
 // Parses `text` fed as the given pieces (split offsets, ascending), finishing at the end.

@@ -34,6 +34,8 @@ struct Plan {
   // the request's through the whole call (issue 14); new_input() parses it when recording.
   std::string new_input_text = "[]";
   nlohmann::json new_input() const;
+  // Whether record() will be called: a route that stores nothing does not keep new_input_text.
+  bool records = true;
   nlohmann::json history = nlohmann::json::array(); // stored items prepended (as stored)
 };
 

@@ -162,7 +162,7 @@ const std::set<std::string> k_handled = {"model",
                                          "audio",
                                          "prediction"};
 
-std::optional<ApiError> build(const json& body, ChatPlan& plan, bool no_tools) {
+std::optional<ApiError> build(json& body, ChatPlan& plan, bool no_tools) {
   json& up = plan.upstream;
   up = {{"model", plan.model}};
   auto converted = convert_messages(body);

@@ -4,6 +4,8 @@
 // becomes input_file). Every shape error names the offending parameter, e.g. messages[2].content.
 #include "translate_chat_messages.hpp"
 
+#include <airelays/packed_items.hpp>
+
 namespace airelays::translate_chat {
 
 namespace {
@@ -130,7 +132,7 @@ std::variant<json, ApiError> content_part(const json& part, const std::string& r
 }
 
 // The parts of a user/assistant message (content null/absent → none).
-std::variant<json, ApiError> message_parts(const json& msg, const std::string& role,
+std::variant<json, ApiError> message_parts(json& msg, const std::string& role,
                                            const std::string& param) {
   json parts = json::array();
   auto content = msg.find("content");
@@ -140,8 +142,8 @@ std::variant<json, ApiError> message_parts(const json& msg, const std::string& r
       return api_error::bad_request("User messages must include `content`.", param + ".content");
     }
   } else if (content->is_string()) {
-    if (!content->get<std::string>().empty()) {
-      parts.push_back({{"type", text_type}, {"text", *content}});
+    if (!content->get_ref<const std::string&>().empty()) {
+      parts.push_back({{"type", text_type}, {"text", std::move(*content)}});
     }
   } else if (content->is_array()) {
     for (size_t i = 0; i < content->size(); ++i) {
@@ -167,7 +169,7 @@ std::variant<json, ApiError> message_parts(const json& msg, const std::string& r
 }
 
 std::optional<ApiError> append_tool_calls(const json& msg, const std::string& role,
-                                          const std::string& param, json& input) {
+                                          const std::string& param, Converted& out) {
   auto calls = msg.find("tool_calls");
   if (calls == msg.end() || calls->is_null() || (calls->is_array() && calls->empty())) {
     return std::nullopt;
@@ -189,15 +191,15 @@ std::optional<ApiError> append_tool_calls(const json& msg, const std::string& ro
                                                                         : json::object();
     std::string id = str(call, "id");
     json args = fn.contains("arguments") ? fn["arguments"] : json("{}");
-    input.push_back({{"type", "function_call"},
-                     {"call_id", id.empty() ? "call_" + std::to_string(input.size()) : id},
-                     {"name", str(fn, "name")},
-                     {"arguments", args.is_string() ? args.get<std::string>() : args.dump()}});
+    out.push({{"type", "function_call"},
+              {"call_id", id.empty() ? "call_" + std::to_string(out.items) : id},
+              {"name", str(fn, "name")},
+              {"arguments", args.is_string() ? args.get<std::string>() : args.dump()}});
   }
   return std::nullopt;
 }
 
-std::optional<ApiError> convert_one(const json& msg, const std::string& param, Converted& out) {
+std::optional<ApiError> convert_one(json& msg, const std::string& param, Converted& out) {
   if (!msg.is_object()) {
     return api_error::bad_request("Each message must be an object.", param);
   }
@@ -218,8 +220,8 @@ std::optional<ApiError> convert_one(const json& msg, const std::string& param, C
       return api_error::bad_request("Tool messages must include `tool_call_id`.",
                                     param + ".tool_call_id");
     }
-    out.input.push_back(
-        {{"type", "function_call_output"}, {"call_id", call_id}, {"output", *text}});
+    out.push(
+        {{"type", "function_call_output"}, {"call_id", call_id}, {"output", std::move(*text)}});
     return std::nullopt;
   }
   if (role != "user" && role != "assistant") {
@@ -230,9 +232,9 @@ std::optional<ApiError> convert_one(const json& msg, const std::string& param, C
     return *err;
   }
   if (!std::get<json>(parts).empty()) {
-    out.input.push_back({{"type", "message"}, {"role", role}, {"content", std::get<json>(parts)}});
+    out.push({{"type", "message"}, {"role", role}, {"content", std::get<json>(std::move(parts))}});
   }
-  return append_tool_calls(msg, role, param, out.input);
+  return append_tool_calls(msg, role, param, out);
 }
 
 std::variant<json, ApiError> translate_tool(const json& tool, const std::string& param) {
@@ -291,7 +293,12 @@ std::variant<json, ApiError> translate_choice(const json& choice, const std::str
 
 } // namespace
 
-std::variant<Converted, ApiError> convert_messages(const json& body) {
+void Converted::push(json&& item) {
+  packed_items::append(input, std::move(item));
+  ++items;
+}
+
+std::variant<Converted, ApiError> convert_messages(json& body) {
   Converted out;
   if (auto i = body.find("instructions"); i != body.end() && i->is_string()) {
     std::string s = i->get<std::string>();
@@ -299,11 +306,13 @@ std::variant<Converted, ApiError> convert_messages(const json& body) {
       out.instructions = s;
     }
   }
-  const json& messages = body["messages"];
+  // Each message goes once converted: the client's array empties as the Responses input grows.
+  json& messages = body["messages"];
   for (size_t i = 0; i < messages.size(); ++i) {
     if (auto err = convert_one(messages[i], "messages[" + std::to_string(i) + "]", out)) {
       return *err;
     }
+    messages[i] = json();
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include "translate_messages_content.hpp"
 
 #include <airelays/json_util.hpp>
+#include <airelays/packed_items.hpp>
 #include <airelays/responses.hpp>
 #include <airelays/translate_messages.hpp>
 
@@ -266,8 +267,8 @@ std::variant<json, ApiError> count_tokens(const json& body, const ModelMap& map)
     return *err;
   }
   const json& up = std::get<MessagesPlan>(plan).upstream;
-  size_t bytes =
-      up["instructions"].dump().size() + up["input"].dump().size() + up["tools"].dump().size();
+  size_t bytes = up["instructions"].dump().size() + packed_items::dump(up["input"]).size() +
+                 up["tools"].dump().size();
   return json{{"input_tokens", static_cast<long>((bytes + 3) / 4)}};
 }
 

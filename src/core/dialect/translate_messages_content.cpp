@@ -8,6 +8,7 @@
 #include "translate_messages_content.hpp"
 
 #include <airelays/json_util.hpp>
+#include <airelays/packed_items.hpp>
 
 namespace airelays::translate_messages {
 
@@ -30,12 +31,13 @@ struct Turn {
 
   void flush() {
     if (!parts.empty()) {
-      out.input.push_back({{"type", "message"}, {"role", role}, {"content", std::move(parts)}});
+      out.push({{"type", "message"}, {"role", role}, {"content", std::move(parts)}});
       parts = json::array();
     }
   }
-  void text(const std::string& t) {
-    parts.push_back({{"type", role == "assistant" ? "output_text" : "input_text"}, {"text", t}});
+  void text(std::string t) {
+    parts.push_back(
+        {{"type", role == "assistant" ? "output_text" : "input_text"}, {"text", std::move(t)}});
   }
 };
 
@@ -118,11 +120,10 @@ std::optional<ApiError> tool_use(Turn& turn, const json& block) {
   auto input = block.find("input");
   json args = input != block.end() && input->is_object() ? *input : json::object();
   turn.flush();
-  turn.out.input.push_back(
-      {{"type", "function_call"},
-       {"call_id", id},
-       {"name", name},
-       {"arguments", args.dump(-1, ' ', false, json::error_handler_t::replace)}});
+  turn.out.push({{"type", "function_call"},
+                 {"call_id", id},
+                 {"name", name},
+                 {"arguments", args.dump(-1, ' ', false, json::error_handler_t::replace)}});
   return std::nullopt;
 }
 
@@ -137,9 +138,9 @@ std::optional<ApiError> tool_result(Turn& turn, const json& block, const std::st
     return *e;
   }
   turn.flush();
-  turn.out.input.push_back({{"type", "function_call_output"},
-                            {"call_id", id},
-                            {"output", std::get<json>(std::move(output))}});
+  turn.out.push({{"type", "function_call_output"},
+                 {"call_id", id},
+                 {"output", std::get<json>(std::move(output))}});
   return std::nullopt;
 }
 
@@ -169,7 +170,7 @@ std::optional<ApiError> block(Turn& turn, const json& b, const std::string& para
   return std::nullopt; // thinking, redacted_thinking, server tool blocks: not replayable
 }
 
-std::optional<ApiError> convert_one(const json& msg, const std::string& param, Converted& out) {
+std::optional<ApiError> convert_one(json& msg, const std::string& param, Converted& out) {
   if (!msg.is_object()) {
     return api_error::bad_request("Each message must be an object.", param);
   }
@@ -180,7 +181,7 @@ std::optional<ApiError> convert_one(const json& msg, const std::string& param, C
   Turn turn{role == "system" ? "developer" : role, param, out};
   auto content = msg.find("content");
   if (content != msg.end() && content->is_string()) {
-    turn.text(content->get<std::string>());
+    turn.text(std::move(content->get_ref<std::string&>()));
   } else if (content != msg.end() && content->is_array()) {
     for (size_t i = 0; i < content->size(); ++i) {
       if (auto e = block(turn, (*content)[i], param + ".content[" + std::to_string(i) + "]")) {
@@ -223,16 +224,20 @@ std::optional<ApiError> system_prompt(const json& body, Converted& out) {
 
 } // namespace
 
-std::variant<Converted, ApiError> convert_messages(const json& body) {
+void Converted::push(json&& item) { packed_items::append(input, std::move(item)); }
+
+std::variant<Converted, ApiError> convert_messages(json& body) {
   Converted out;
   if (auto e = system_prompt(body, out)) {
     return *e;
   }
-  const json& messages = body["messages"];
+  // Each message goes once converted: the client's array empties as the Responses input grows.
+  json& messages = body["messages"];
   for (size_t i = 0; i < messages.size(); ++i) {
     if (auto e = convert_one(messages[i], "messages[" + std::to_string(i) + "]", out)) {
       return *e;
     }
+    messages[i] = json();
   }
   return out;
 }

@@ -14,11 +14,14 @@ namespace airelays::translate_messages {
 
 struct Converted {
   std::string instructions;                       // the top-level system prompt
-  nlohmann::json input = nlohmann::json::array(); // Responses input items
+  nlohmann::json input = nlohmann::json::array(); // Responses input items, packed where they can
   bool cache_control = false;                     // some block carried cache_control (ignored)
+  // Appends one input item (packed_items::append).
+  void push(nlohmann::json&& item);
 };
 
-// body.system and body.messages (a non-empty array) → instructions and input items.
-std::variant<Converted, api_error::ApiError> convert_messages(const nlohmann::json& body);
+// body.system and body.messages (a non-empty array) → instructions and input items; each
+// message is emptied once converted (a large body is not held twice).
+std::variant<Converted, api_error::ApiError> convert_messages(nlohmann::json& body);
 
 } // namespace airelays::translate_messages
