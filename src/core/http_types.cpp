@@ -3,24 +3,39 @@
 #include <airelays/text.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace airelays::http {
 
+namespace {
+
+// ASCII folding, what std::tolower does in the "C" locale the relay runs in, without a
+// call into libc per character (header maps compare names on every insert and lookup).
+unsigned char fold(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + ('a' - 'A')) : u;
+}
+
+} // namespace
+
 bool CaseLess::operator()(std::string_view a, std::string_view b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) <
-           std::tolower(static_cast<unsigned char>(y));
-  });
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = fold(a[i]);
+    unsigned char y = fold(b[i]);
+    if (x != y) {
+      return x < y;
+    }
+  }
+  return a.size() < b.size();
 }
 
 std::string Request::header(std::string_view name, std::string_view fallback) const {
-  auto it = headers.find(std::string(name));
+  auto it = headers.find(name);
   return it == headers.end() ? std::string(fallback) : it->second;
 }
 
 bool Request::has_header(std::string_view name) const {
-  return headers.find(std::string(name)) != headers.end();
+  return headers.find(name) != headers.end();
 }
 
 std::optional<std::string> Request::query_param(std::string_view name) const {
