@@ -25,11 +25,11 @@ void GenerationJob::restart(upstream::Opened&& opened) {
 
 std::variant<json, api_error::ApiError> GenerationJob::collect() {
   for (auto& ev : head) {
-    m_acc.feed(dialect::UpstreamEvent(std::move(ev)));
+    m_acc.feed(std::move(ev));
   }
   head.clear();
   while (auto ev = stream->next()) {
-    m_acc.feed(dialect::UpstreamEvent(std::move(*ev)));
+    m_acc.feed(std::move(*ev));
   }
   if (stream->error() && !m_acc.succeeded()) {
     return *stream->error();

@@ -86,7 +86,11 @@ class ResponseAccumulator {
 public:
   // Takes the event's parsed tree (the response can be large: it is moved, not copied).
   void feed(dialect::UpstreamEvent&& event);
-  void feed(const sse::Event& event) { feed(dialect::UpstreamEvent(event)); }
+  // The same for an event as received: events that cannot change the result are not parsed,
+  // and response.created / response.in_progress only if their response is needed (no terminal
+  // response came). Use one of the two feeds per accumulator.
+  void feed(sse::Event&& event);
+  void feed(const sse::Event& event) { feed(sse::Event(event)); }
   // A success terminal (response.completed / response.incomplete) was seen.
   bool succeeded() const { return m_succeeded; }
   // A failure event was seen (error / response.failed).
@@ -104,6 +108,8 @@ private:
   // The response objects of response.created / response.in_progress, merged (later keys
   // win): the terminal event's response supersedes them, so they are used only without one.
   std::optional<nlohmann::json> m_early;
+  std::vector<std::string> m_early_unparsed; // their data, in order, not parsed yet (after m_early)
+  std::optional<nlohmann::json> early() const; // m_early with m_early_unparsed merged
   std::optional<nlohmann::json> m_failure;
   bool m_saw_response = false;
   bool m_terminal_response = false; // the success terminal carried a response object
