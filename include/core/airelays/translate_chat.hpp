@@ -53,6 +53,8 @@ protected:
               bool include_usage);
   // One chunk with these choices (and usage, unless null), as an SSE data frame.
   std::string frame(nlohmann::json choices, nlohmann::json usage = nullptr) const;
+  // The same with the choices already serialised.
+  std::string frame_rendered(std::string_view choices, const nlohmann::json& usage) const;
   // After the finish chunk: the usage chunk (when asked for; zeros when unknown), then [DONE].
   std::string close(const nlohmann::json& response);
   std::string error_event(const api_error::ApiError& error) const override;
