@@ -160,6 +160,11 @@ void ResponseAccumulator::feed(sse::Event&& event) {
     m_early_unparsed.push_back(std::move(event.data));
     return;
   }
+  if (named && top.type == "response.output_text.delta") {
+    m_saw_delta = true;
+    m_delta_unparsed.push_back(std::move(event.data));
+    return;
+  }
   if (named && !top.has_response && is_inert(top.type)) {
     return;
   }
@@ -177,10 +182,22 @@ std::optional<json> ResponseAccumulator::early() const {
   return merged;
 }
 
+std::string ResponseAccumulator::delta_text() const {
+  std::string text = m_delta_text;
+  for (const auto& data : m_delta_unparsed) {
+    text += string_or_empty(parse_object(data), "delta");
+  }
+  return text;
+}
+
 void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
   json& data = event.data;
   const std::string& type = event.type;
   if (type == "response.output_text.delta") {
+    if (!m_delta_unparsed.empty()) { // keep the order of the text
+      m_delta_text = delta_text();
+      m_delta_unparsed.clear();
+    }
     m_saw_delta = true;
     m_delta_text += string_or_empty(data, "delta");
     return;
@@ -245,7 +262,7 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     out["output"] = std::move(items);
   } else if ((!out.contains("output") || !out["output"].is_array() || out["output"].empty()) &&
              m_saw_delta) {
-    const std::string& text = m_delta_text;
+    const std::string text = delta_text();
     out["output"] = json::array({{{"type", "message"},
                                   {"role", "assistant"},
                                   {"status", "completed"},

@@ -336,6 +336,11 @@ TEST_CASE("ResponseAccumulator skips unparsed only events that cannot change the
            "event: response.content_part.added\ndata: {\"type\":\"response.content_part.added\","
            "\"respons\\u0065\":{\"model\":\"escaped\"}}\n\n",
            "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\"\n\n",
+           "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+           "\"delta\":\"d\\u00e9\"}\n\nevent: response.output_text.delta\ndata: {\"type\":"
+           "\"response.output_text.delta\",\"t\\u0079pe\":\"x\",\"delta\":\"-e\"}\n\n"
+           "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+           "\"delta\":\"f\"}\n\n",
            "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"model\":"
            "\"m\\\"q\",\"id\":\"r2\"}} trailing\n\n",
            "event: response.in_progress\ndata: {\"type\":\"response.in_progress\",\"response\":"
