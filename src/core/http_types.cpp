@@ -6,22 +6,11 @@
 
 namespace airelays::http {
 
-namespace {
-
-// ASCII folding, what std::tolower does in the "C" locale the relay runs in, without a
-// call into libc per character (header maps compare names on every insert and lookup).
-unsigned char fold(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + ('a' - 'A')) : u;
-}
-
-} // namespace
-
 bool CaseLess::operator()(std::string_view a, std::string_view b) const {
   size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
-    unsigned char x = fold(a[i]);
-    unsigned char y = fold(b[i]);
+    unsigned char x = text::lower(a[i]);
+    unsigned char y = text::lower(b[i]);
     if (x != y) {
       return x < y;
     }
