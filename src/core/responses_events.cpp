@@ -24,86 +24,6 @@ std::string event_type(const sse::Event& ev, const json& data) {
   return type.empty() ? ev.event : type;
 }
 
-// What a cheap pass over an event's data tells about its top level, without building a tree:
-// its only "type" (a string without escapes) and whether a "response" key is there. Not
-// `known` when unsure (no object, an escaped key, two "type" keys, an unterminated string).
-struct TopLevel {
-  bool known = false;
-  std::string_view type;
-  bool has_response = false;
-};
-
-constexpr const char* k_space = " \t\r\n";
-
-// The end of the JSON string opening at s[at] (one past its quote); npos when unterminated.
-size_t string_end(std::string_view s, size_t at, bool& escaped) {
-  for (size_t i = at + 1; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      escaped = true;
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
-  }
-  return std::string_view::npos;
-}
-
-// Reads the string value after a top-level key ending at `end`; false when it is not one.
-bool string_value(std::string_view s, size_t& end, std::string_view& value) {
-  size_t v = s.find_first_not_of(k_space, end);
-  if (v == std::string_view::npos || s[v] != ':') {
-    return false;
-  }
-  v = s.find_first_not_of(k_space, v + 1);
-  bool escaped = false;
-  size_t close = v == std::string_view::npos || s[v] != '"' ? v : string_end(s, v, escaped);
-  if (close == std::string_view::npos || s[v] != '"' || escaped) {
-    return false;
-  }
-  value = s.substr(v + 1, close - v - 2);
-  end = close;
-  return true;
-}
-
-TopLevel scan_top_level(std::string_view s) {
-  TopLevel top;
-  size_t i = s.find_first_not_of(k_space);
-  if (i == std::string_view::npos || s[i] != '{') {
-    return {};
-  }
-  int depth = 0;
-  bool expect_key = false;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '"') {
-      bool escaped = false;
-      size_t end = string_end(s, i, escaped);
-      if (end == std::string_view::npos || (depth == 1 && expect_key && escaped)) {
-        return {};
-      }
-      if (depth == 1 && expect_key) {
-        std::string_view key = s.substr(i + 1, end - i - 2);
-        expect_key = false;
-        top.has_response = top.has_response || key == "response";
-        if (key == "type" && (!top.type.empty() || !string_value(s, end, top.type))) {
-          return {};
-        }
-      }
-      i = end - 1;
-    } else if (c == '{' || c == '[') {
-      expect_key = ++depth == 1;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) {
-        top.known = true;
-        return top;
-      }
-    } else if (c == ',' && depth == 1) {
-      expect_key = true;
-    }
-  }
-  return {};
-}
-
 bool is_early(std::string_view type) {
   return type == "response.created" || type == "response.in_progress";
 }
@@ -154,8 +74,8 @@ EventKind classify(const sse::Event& event) {
 // An event whose data names the same type as its `event:` field (so the type is the same
 // whether or not the data parses) and that feed() would ignore is dropped unparsed.
 void ResponseAccumulator::feed(sse::Event&& event) {
-  TopLevel top = scan_top_level(event.data);
-  bool named = top.known && !top.type.empty() && top.type == event.event;
+  dialect::EventPeek top = dialect::peek(event);
+  bool named = top.known;
   if (named && is_early(top.type)) {
     m_early_unparsed.push_back(std::move(event.data));
     return;

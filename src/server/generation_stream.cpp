@@ -56,6 +56,9 @@ void GenerationJob::record(const json& response) {
 }
 
 std::string GenerationJob::translate(sse::Event&& raw) {
+  if (!m_dialect->records() && m_translator->ignores(raw)) {
+    return {}; // not parsed: nothing would come of it
+  }
   auto ev = dialect::UpstreamEvent(std::move(raw));
   std::string out = m_translator->feed(ev);
   note_terminal(ev);

@@ -91,6 +91,7 @@ private:
   std::string chunk(const nlohmann::json& delta, const nlohmann::json& finish_reason);
   std::string content(const nlohmann::json& delta, const nlohmann::json& finish_reason = nullptr);
   std::string on_event(const dialect::UpstreamEvent& event) override;
+  bool ignores_type(std::string_view type) const override;
   std::string on_terminal(const dialect::UpstreamEvent& event) override;
   std::string on_text_delta(const nlohmann::json& data);
   std::string on_item_added(const nlohmann::json& data);

@@ -145,6 +145,14 @@ std::string ChatStream::on_event(const dialect::UpstreamEvent& event) {
   return {};
 }
 
+// Every type on_event reads; the rest are "" whatever their data (on_unparsed is the default).
+bool ChatStream::ignores_type(std::string_view type) const {
+  return type != "response.created" && type != "response.in_progress" &&
+         type != "response.output_text.delta" && type != "response.refusal.delta" &&
+         type != "response.output_item.added" && type != "response.function_call_arguments.delta" &&
+         type != "response.output_item.done";
+}
+
 std::string ChatStream::on_text_delta(const json& data) {
   for (auto& key : item_keys(string_or_empty(data, "item_id"), index_of(data))) {
     if (std::find(m_text_items.begin(), m_text_items.end(), key) == m_text_items.end()) {
