@@ -3,24 +3,28 @@
 #include <airelays/text.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace airelays::http {
 
 bool CaseLess::operator()(std::string_view a, std::string_view b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) <
-           std::tolower(static_cast<unsigned char>(y));
-  });
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = text::lower(a[i]);
+    unsigned char y = text::lower(b[i]);
+    if (x != y) {
+      return x < y;
+    }
+  }
+  return a.size() < b.size();
 }
 
 std::string Request::header(std::string_view name, std::string_view fallback) const {
-  auto it = headers.find(std::string(name));
+  auto it = headers.find(name);
   return it == headers.end() ? std::string(fallback) : it->second;
 }
 
 bool Request::has_header(std::string_view name) const {
-  return headers.find(std::string(name)) != headers.end();
+  return headers.find(name) != headers.end();
 }
 
 std::optional<std::string> Request::query_param(std::string_view name) const {

@@ -24,6 +24,28 @@ std::string event_type(const sse::Event& ev, const json& data) {
   return type.empty() ? ev.event : type;
 }
 
+bool is_early(std::string_view type) {
+  return type == "response.created" || type == "response.in_progress";
+}
+
+// Events feed() does nothing with unless they carry a response object.
+bool is_inert(std::string_view type) {
+  return !is_early(type) && type != "response.output_text.delta" &&
+         type != "response.output_item.done" && type != "response.completed" &&
+         type != "response.incomplete" && type != "error" && type != "response.failed";
+}
+
+void merge_response(std::optional<json>& into, json& data) {
+  auto r = data.find("response");
+  if (r == data.end() || !r->is_object()) {
+    return;
+  }
+  json& target = into ? *into : into.emplace(json::object());
+  for (auto& [key, value] : r->items()) {
+    target[key] = std::move(value);
+  }
+}
+
 } // namespace
 
 EventKind classify(const sse::Event& event) {
@@ -49,10 +71,53 @@ EventKind classify(const sse::Event& event) {
   return EventKind::content;
 }
 
+// An event whose data names the same type as its `event:` field (so the type is the same
+// whether or not the data parses) and that feed() would ignore is dropped unparsed.
+void ResponseAccumulator::feed(sse::Event&& event) {
+  dialect::EventPeek top = dialect::peek(event);
+  bool named = top.known;
+  if (named && is_early(top.type)) {
+    m_early_unparsed.push_back(std::move(event.data));
+    return;
+  }
+  if (named && top.type == "response.output_text.delta") {
+    m_saw_delta = true;
+    m_delta_unparsed.push_back(std::move(event.data));
+    return;
+  }
+  if (named && !top.has_response && is_inert(top.type)) {
+    return;
+  }
+  feed(dialect::UpstreamEvent(std::move(event)));
+}
+
+std::optional<json> ResponseAccumulator::early() const {
+  std::optional<json> merged = m_early;
+  for (const auto& text : m_early_unparsed) {
+    json data = parse_object(text);
+    if (data.is_object()) {
+      merge_response(merged, data);
+    }
+  }
+  return merged;
+}
+
+std::string ResponseAccumulator::delta_text() const {
+  std::string text = m_delta_text;
+  for (const auto& data : m_delta_unparsed) {
+    text += string_or_empty(parse_object(data), "delta");
+  }
+  return text;
+}
+
 void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
   json& data = event.data;
   const std::string& type = event.type;
   if (type == "response.output_text.delta") {
+    if (!m_delta_unparsed.empty()) { // keep the order of the text
+      m_delta_text = delta_text();
+      m_delta_unparsed.clear();
+    }
     m_saw_delta = true;
     m_delta_text += string_or_empty(data, "delta");
     return;
@@ -66,6 +131,10 @@ void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
   auto r = data.find("response");
   bool has_response = r != data.end() && r->is_object();
   bool early = type == "response.created" || type == "response.in_progress";
+  if (has_response && early && !m_early_unparsed.empty()) { // keep the order of the merges
+    m_early = this->early();
+    m_early_unparsed.clear();
+  }
   if (has_response) {
     json& into = early ? (m_early ? *m_early : m_early.emplace(json::object())) : m_response;
     for (auto& [key, value] : r->items()) {
@@ -93,13 +162,13 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     if (m_failure) {
       return upstream_error::from_event(*m_failure);
     }
-    if (!m_saw_response && !m_early) {
+    if (!m_saw_response && !early()) {
       return api_error::make(502, "Upstream stream ended without a response payload.");
     }
     return upstream_error::incomplete_stream();
   }
   json out = m_response;
-  if (auto base = m_terminal_response ? std::nullopt : m_early) {
+  if (auto base = m_terminal_response ? std::nullopt : early()) {
     for (auto& [key, value] : out.items()) { // later keys win over the early snapshots
       (*base)[key] = std::move(value);
     }
@@ -113,7 +182,7 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     out["output"] = std::move(items);
   } else if ((!out.contains("output") || !out["output"].is_array() || out["output"].empty()) &&
              m_saw_delta) {
-    const std::string& text = m_delta_text;
+    const std::string text = delta_text();
     out["output"] = json::array({{{"type", "message"},
                                   {"role", "assistant"},
                                   {"status", "completed"},

@@ -25,11 +25,11 @@ void GenerationJob::restart(upstream::Opened&& opened) {
 
 std::variant<json, api_error::ApiError> GenerationJob::collect() {
   for (auto& ev : head) {
-    m_acc.feed(dialect::UpstreamEvent(std::move(ev)));
+    m_acc.feed(std::move(ev));
   }
   head.clear();
   while (auto ev = stream->next()) {
-    m_acc.feed(dialect::UpstreamEvent(std::move(*ev)));
+    m_acc.feed(std::move(*ev));
   }
   if (stream->error() && !m_acc.succeeded()) {
     return *stream->error();
@@ -56,6 +56,9 @@ void GenerationJob::record(const json& response) {
 }
 
 std::string GenerationJob::translate(sse::Event&& raw) {
+  if (!m_dialect->records() && m_translator->ignores(raw)) {
+    return {}; // not parsed: nothing would come of it
+  }
   auto ev = dialect::UpstreamEvent(std::move(raw));
   std::string out = m_translator->feed(ev);
   note_terminal(ev);

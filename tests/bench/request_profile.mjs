@@ -11,7 +11,7 @@
 // Usage: AIRELAYS_BIN=build/airelays FAKE_UPSTREAM_BIN=build/tests/fake_upstream \
 //        node tests/bench/request_profile.mjs [requests=200] [callgrind|strace|both]
 // PROFILE_TOP=N prints N functions (default 25); PROFILE_KEEP=PATH keeps the callgrind files
-// (PATH.non-stream, PATH.stream) for callgrind_annotate --tree=calling or kcachegrind.
+// (PATH.non-stream-chat, PATH.stream-chat, ...) for callgrind_annotate --tree=calling or kcachegrind.
 import http from 'node:http';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,14 @@ if (!realBin) {
   console.error('request_profile: set AIRELAYS_BIN and FAKE_UPSTREAM_BIN');
   process.exit(2);
 }
+// The routes measured: PROFILE_ROUTES=chat (the default), responses, or chat,responses.
+const ROUTES = {
+  'non-stream chat': { path: '/chat/completions', body: { model: 'gpt-5.5', messages: [{ role: 'user', content: 'hi' }], stream: false } },
+  'stream chat': { path: '/chat/completions', body: { model: 'gpt-5.5', messages: [{ role: 'user', content: 'hi' }], stream: true } },
+  'non-stream responses': { path: '/responses', body: { model: 'gpt-5.5', input: 'hi', stream: false } },
+  'stream responses': { path: '/responses', body: { model: 'gpt-5.5', input: 'hi', stream: true } },
+};
+const KINDS = Object.keys(ROUTES).filter((k) => (process.env.PROFILE_ROUTES ?? 'chat').split(',').some((r) => k.endsWith(r)));
 const work = mkdtempSync(join(tmpdir(), 'airelays-profile-'));
 
 // Wraps the relay in valgrind when instructions are counted (callgrind starts with
@@ -70,15 +78,16 @@ async function profile(kind, useCallgrind, useStrace) {
   const { startStack, RELAY_TOKEN } = await import(`../e2e/js/helpers.mjs?${kind}${useCallgrind}`);
   const stack = await startStack({ extraConfig: '[server]\nworkers = 8\n[security]\nrate_limit_per_minute = 100000000\nrate_limit_burst = 100000000\n' });
   const pid = stack.relay.child.pid;
-  const t = { url: `${stack.baseURL}/chat/completions`, headers: { authorization: `Bearer ${RELAY_TOKEN}` },
-    body: { model: 'gpt-5.5', messages: [{ role: 'user', content: 'hi' }], stream: kind === 'stream' } };
+  const route = ROUTES[kind];
+  const t = { url: `${stack.baseURL}${route.path}`, headers: { authorization: `Bearer ${RELAY_TOKEN}` },
+    body: route.body };
   const out = {};
   try {
     for (let i = 0; i < 20; i++) await request(t.url, t.headers, t.body);
     let tracer = null;
     if (useStrace) {
       const tids = readdirSync(`/proc/${pid}/task`);
-      tracer = spawn('strace', ['-f', '-c', '-o', join(work, `strace-${kind}`), ...tids.flatMap((x) => ['-p', x])], { stdio: 'ignore' });
+      tracer = spawn('strace', ['-f', '-c', '-o', join(work, `strace-${kind.replaceAll(' ', '-')}`), ...tids.flatMap((x) => ['-p', x])], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, 1000)); // attached
     }
     if (useCallgrind) execFileSync('callgrind_control', ['-i', 'on', String(pid)]);
@@ -93,7 +102,7 @@ async function profile(kind, useCallgrind, useStrace) {
     if (tracer) {
       tracer.kill('SIGINT');
       await new Promise((r) => tracer.on('exit', r));
-      out.strace = readFileSync(join(work, `strace-${kind}`), 'utf8');
+      out.strace = readFileSync(join(work, `strace-${kind.replaceAll(' ', '-')}`), 'utf8');
     }
   } finally {
     await stack.stop();
@@ -116,7 +125,7 @@ async function profile(kind, useCallgrind, useStrace) {
       }
     }
     out.objects = [...byObject].sort((a, b) => b[1] - a[1]).slice(0, 8);
-    if (process.env.PROFILE_KEEP) execFileSync('cp', [file, `${process.env.PROFILE_KEEP}.${kind}`]);
+    if (process.env.PROFILE_KEEP) execFileSync('cp', [file, `${process.env.PROFILE_KEEP}.${kind.replaceAll(' ', '-')}`]);
     for (const f of dumps) rmSync(join(work, f));
   }
   return out;
@@ -136,11 +145,11 @@ function syscallsPerRequest(text) {
 
 console.log(`request profile: ${N} sequential requests on one keep-alive connection after 20 warm-up; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 try {
-  for (const kind of ['non-stream', 'stream']) {
+  for (const kind of KINDS) {
     const a = MODE === 'strace' ? {} : await profile(kind, true, false);
     const b = MODE === 'callgrind' ? {} : await profile(kind, false, true);
     const plain = await profile(kind, false, false); // switches without a tracer's stops
-    console.log(`\n== ${kind} chat`);
+    console.log(`\n== ${kind}`);
     if (a.instructions) console.log(`instructions per request (callgrind): ${(a.instructions / 1e6).toFixed(3)} M`);
     if (b.strace) {
       const s = syscallsPerRequest(b.strace);

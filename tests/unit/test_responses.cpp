@@ -38,6 +38,15 @@ std::variant<json, api_error::ApiError> rebuild(const std::string& sse_text) {
   return acc.finish();
 }
 
+// The same stream through the accumulator's parsed feed (every event parsed).
+std::variant<json, api_error::ApiError> rebuild_parsed(const std::string& sse_text) {
+  responses::ResponseAccumulator acc;
+  for (const auto& ev : xlate_test::parse_all(sse_text)) {
+    acc.feed(dialect::UpstreamEvent(ev));
+  }
+  return acc.finish();
+}
+
 } // namespace
 
 TEST_CASE("responses passes the Codex CLI's requests through with only instructions added") {
@@ -308,4 +317,46 @@ TEST_CASE("ResponseAccumulator reads named response.created/in_progress only whe
   CHECK(std::get<api_error::ApiError>(
             rebuild("event: response.created\ndata: {\"type\":\"response.created\"}\n\n"))
             .message == "Upstream stream ended without a response payload.");
+}
+
+TEST_CASE("ResponseAccumulator skips unparsed only events that cannot change the response") {
+  // Each stream mixes a skippable-looking event with something that makes it matter: a
+  // response object, a data type other than its name, a second or escaped "type" key,
+  // data that is not JSON; the result must be what parsing every event gives.
+  std::string done = "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n";
+  std::string created = "event: response.created\ndata: "
+                        "{\"type\":\"response.created\",\"response\":{\"id\":\"r1\"}}\n\n";
+  for (const char* odd : {
+           "event: response.content_part.added\ndata: {\"type\":\"response.content_part.added\","
+           "\"response\":{\"model\":\"from-part\"}}\n\n",
+           "event: response.content_part.added\ndata: {\"type\":\"response.created\","
+           "\"response\":{\"model\":\"renamed\"}}\n\n",
+           "event: response.content_part.added\ndata: {\"type\":\"response.content_part.added\","
+           "\"type\":\"response.output_text.delta\",\"delta\":\"dup\"}\n\n",
+           "event: response.content_part.added\ndata: {\"type\":\"response.content_part.added\","
+           "\"respons\\u0065\":{\"model\":\"escaped\"}}\n\n",
+           "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\"\n\n",
+           "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+           "\"delta\":\"d\\u00e9\"}\n\nevent: response.output_text.delta\ndata: {\"type\":"
+           "\"response.output_text.delta\",\"t\\u0079pe\":\"x\",\"delta\":\"-e\"}\n\n"
+           "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+           "\"delta\":\"f\"}\n\n",
+           "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"model\":"
+           "\"m\\\"q\",\"id\":\"r2\"}} trailing\n\n",
+           "event: response.in_progress\ndata: {\"type\":\"response.in_progress\",\"response\":"
+           "{\"id\":\"r3\",\"note\":\"[{\\\"\"}}\n\n",
+       }) {
+    CAPTURE(odd);
+    for (const std::string& stream : {created + odd + done, odd + created + done, odd + done}) {
+      auto fast = rebuild(stream);
+      auto parsed = rebuild_parsed(stream);
+      REQUIRE(fast.index() == parsed.index());
+      if (auto* j = std::get_if<json>(&fast)) {
+        CHECK(*j == std::get<json>(parsed));
+      } else {
+        CHECK(std::get<api_error::ApiError>(fast).message ==
+              std::get<api_error::ApiError>(parsed).message);
+      }
+    }
+  }
 }

@@ -372,3 +372,41 @@ TEST_CASE("ChatStream sends a zero usage chunk when asked for usage the upstream
   CHECK(plain.usage.is_null());
   CHECK(plain.done);
 }
+
+TEST_CASE("ChatStream: the events it says it ignores give nothing, so the relay need not parse "
+          "them") {
+  // The captured streams, and events named like ignored ones that are not: a data type other
+  // than the name, a second type key, a failure, data that is not JSON.
+  std::string odd =
+      "event: response.content_part.added\ndata: {\"type\":\"response.output_text.delta\","
+      "\"delta\":\"renamed\"}\n\n"
+      "event: response.content_part.done\ndata: {\"type\":\"response.content_part.done\","
+      "\"type\":\"response.output_text.delta\",\"delta\":\"dup\"}\n\n"
+      "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\"\n\n"
+      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+      "\"delta\":\"kept\"}\n\n"
+      "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{}}\n\n";
+  for (const std::string& text : {xlate_test::read_data("sample_sse_full.txt"),
+                                  xlate_test::read_data("sample_sse_minimal.txt"), odd}) {
+    translate_chat::ChatStream all("chatcmpl-test", 1700000000, "gpt-5.5", true);
+    translate_chat::ChatStream skipping("chatcmpl-test", 1700000000, "gpt-5.5", true);
+    std::string expected;
+    std::string got;
+    int skipped = 0;
+    for (const auto& ev : xlate_test::parse_all(text)) {
+      expected += all.feed(ev);
+      if (skipping.ignores(ev)) {
+        ++skipped;
+      } else {
+        got += skipping.feed(ev);
+      }
+    }
+    CHECK(got + skipping.finish() == expected + all.finish());
+    if (text == odd) {
+      CHECK(skipped == 0); // none of them is what its name says
+    }
+    if (text != odd && text.find("event: response.content_part.added") != std::string::npos) {
+      CHECK(skipped > 0); // the captured named events are skipped
+    }
+  }
+}

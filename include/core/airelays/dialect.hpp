@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -32,6 +33,18 @@ struct Plan {
   std::string model;                // the model for the log and errors ("" when absent)
   std::string session_id;           // the upstream session the client names (Claude Code's)
 };
+
+// What one cheap pass over an event's data says, without parsing it into a tree: its type,
+// when the data's one unescaped top-level "type" names the same type as the event: field
+// (then it is the event's type whether or not the data parses), and whether the data has a
+// top-level "response" key. Not `known` when unsure (no object, an escaped key, two "type"
+// keys, a type other than the event's name).
+struct EventPeek {
+  bool known = false;
+  std::string_view type;
+  bool has_response = false;
+};
+EventPeek peek(const sse::Event& event);
 
 // One upstream SSE event, parsed once: the pipeline and the dialect read the same tree.
 struct UpstreamEvent {
@@ -59,6 +72,9 @@ public:
   std::string finish();
   // A transport/backend failure mid-stream: the error event (once), "" if already ended.
   std::string fail(const api_error::ApiError& error);
+  // feed() would return "" for this event whatever its data (a named event of a type the
+  // dialect ignores; never a failure or terminal): the pipeline need not parse it.
+  bool ignores(const sse::Event& event) const;
   // The stream is over (success or failure); stop reading upstream.
   bool done() const { return m_done; }
   // It ended as a success.
@@ -67,6 +83,8 @@ public:
 protected:
   // An event whose data is not a JSON object (ignored unless overridden).
   virtual std::string on_unparsed(const UpstreamEvent& event);
+  // on_event and on_unparsed return "" for this type whatever the data (none by default).
+  virtual bool ignores_type(std::string_view) const { return false; }
   // error / response.failed: by default fail() with upstream_error::from_event.
   virtual std::string on_failure(const UpstreamEvent& event);
   // response.completed / response.incomplete.

@@ -17,6 +17,7 @@ namespace airelays::http {
 
 // Case-insensitive ordering for header names.
 struct CaseLess {
+  using is_transparent = void; // find(string_view) without a std::string
   bool operator()(std::string_view a, std::string_view b) const;
 };
 using Headers = std::multimap<std::string, std::string, CaseLess>;

@@ -86,7 +86,11 @@ class ResponseAccumulator {
 public:
   // Takes the event's parsed tree (the response can be large: it is moved, not copied).
   void feed(dialect::UpstreamEvent&& event);
-  void feed(const sse::Event& event) { feed(dialect::UpstreamEvent(event)); }
+  // The same for an event as received: events that cannot change the result are not parsed,
+  // response.created / response.in_progress only if their response is needed (no terminal
+  // response came), text deltas only if the text is (no output items came).
+  void feed(sse::Event&& event);
+  void feed(const sse::Event& event) { feed(sse::Event(event)); }
   // A success terminal (response.completed / response.incomplete) was seen.
   bool succeeded() const { return m_succeeded; }
   // A failure event was seen (error / response.failed).
@@ -100,10 +104,14 @@ private:
   std::map<long, nlohmann::json> m_items; // output_index → item
   // output_text deltas: their text is needed only by an item-less stream.
   std::string m_delta_text;
+  std::vector<std::string> m_delta_unparsed; // their data, in order, not parsed yet (after it)
   bool m_saw_delta = false;
+  std::string delta_text() const; // m_delta_text with m_delta_unparsed's deltas
   // The response objects of response.created / response.in_progress, merged (later keys
   // win): the terminal event's response supersedes them, so they are used only without one.
   std::optional<nlohmann::json> m_early;
+  std::vector<std::string> m_early_unparsed; // their data, in order, not parsed yet (after m_early)
+  std::optional<nlohmann::json> early() const; // m_early with m_early_unparsed merged
   std::optional<nlohmann::json> m_failure;
   bool m_saw_response = false;
   bool m_terminal_response = false; // the success terminal carried a response object

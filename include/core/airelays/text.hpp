@@ -7,6 +7,13 @@
 
 namespace airelays::text {
 
+// c in lower case if it is an ASCII letter (std::tolower in the "C" locale, which the
+// relay never leaves, without a call into libc per character).
+inline unsigned char lower(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + ('a' - 'A')) : u;
+}
+
 // s with ASCII letters in lower case.
 std::string lower(std::string_view s);
 

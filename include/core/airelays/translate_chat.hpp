@@ -53,6 +53,8 @@ protected:
               bool include_usage);
   // One chunk with these choices (and usage, unless null), as an SSE data frame.
   std::string frame(nlohmann::json choices, nlohmann::json usage = nullptr) const;
+  // The same with the choices already serialised.
+  std::string frame_rendered(std::string_view choices, const nlohmann::json& usage) const;
   // After the finish chunk: the usage chunk (when asked for; zeros when unknown), then [DONE].
   std::string close(const nlohmann::json& response);
   std::string error_event(const api_error::ApiError& error) const override;
@@ -89,6 +91,7 @@ private:
   std::string chunk(const nlohmann::json& delta, const nlohmann::json& finish_reason);
   std::string content(const nlohmann::json& delta, const nlohmann::json& finish_reason = nullptr);
   std::string on_event(const dialect::UpstreamEvent& event) override;
+  bool ignores_type(std::string_view type) const override;
   std::string on_terminal(const dialect::UpstreamEvent& event) override;
   std::string on_text_delta(const nlohmann::json& data);
   std::string on_item_added(const nlohmann::json& data);

@@ -9,6 +9,89 @@ namespace airelays::dialect {
 
 using nlohmann::json;
 
+namespace {
+
+constexpr const char* k_space = " \t\r\n";
+
+// The end of the JSON string opening at s[at] (one past its quote); npos when unterminated.
+size_t string_end(std::string_view s, size_t at, bool& escaped) {
+  for (size_t i = at + 1; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      escaped = true;
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Reads the string value after a top-level key ending at `end`; false when it is not one.
+bool string_value(std::string_view s, size_t& end, std::string_view& value) {
+  size_t v = s.find_first_not_of(k_space, end);
+  if (v == std::string_view::npos || s[v] != ':') {
+    return false;
+  }
+  v = s.find_first_not_of(k_space, v + 1);
+  bool escaped = false;
+  size_t close = v == std::string_view::npos || s[v] != '"' ? v : string_end(s, v, escaped);
+  if (close == std::string_view::npos || s[v] != '"' || escaped) {
+    return false;
+  }
+  value = s.substr(v + 1, close - v - 2);
+  end = close;
+  return true;
+}
+
+EventPeek scan_top_level(std::string_view s) {
+  EventPeek top;
+  size_t i = s.find_first_not_of(k_space);
+  if (i == std::string_view::npos || s[i] != '{') {
+    return {};
+  }
+  int depth = 0;
+  bool expect_key = false;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '"') {
+      bool escaped = false;
+      size_t end = string_end(s, i, escaped);
+      if (end == std::string_view::npos || (depth == 1 && expect_key && escaped)) {
+        return {};
+      }
+      if (depth == 1 && expect_key) {
+        std::string_view key = s.substr(i + 1, end - i - 2);
+        expect_key = false;
+        top.has_response = top.has_response || key == "response";
+        if (key == "type" && (!top.type.empty() || !string_value(s, end, top.type))) {
+          return {};
+        }
+      }
+      i = end - 1;
+    } else if (c == '{' || c == '[') {
+      expect_key = ++depth == 1;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) {
+        top.known = true;
+        return top;
+      }
+    } else if (c == ',' && depth == 1) {
+      expect_key = true;
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+EventPeek peek(const sse::Event& event) {
+  EventPeek top = scan_top_level(event.data);
+  if (!top.known || top.type.empty() || top.type != event.event) {
+    return {};
+  }
+  return top;
+}
+
 UpstreamEvent::UpstreamEvent(sse::Event event)
     : raw(std::move(event)), data(json::parse(raw.data, nullptr, false)) {
   if (!data.is_object()) {
@@ -31,6 +114,13 @@ std::string EventTranslator::feed(const UpstreamEvent& event) {
     return on_failure(event);
   }
   return event.success() ? on_terminal(event) : on_event(event);
+}
+
+bool EventTranslator::ignores(const sse::Event& event) const {
+  EventPeek top = peek(event);
+  return top.known && top.type != "error" && top.type != "response.failed" &&
+         top.type != "response.completed" && top.type != "response.incomplete" &&
+         ignores_type(top.type);
 }
 
 std::string EventTranslator::on_unparsed(const UpstreamEvent&) { return {}; }

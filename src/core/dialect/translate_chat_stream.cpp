@@ -18,6 +18,11 @@ using json_util::string_or_empty;
 
 using nlohmann::json;
 
+// Appends j as compact JSON, invalid UTF-8 replaced (the chunks' one serialisation).
+void append(std::string& out, const json& j) {
+  out += j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 long index_of(const json& data) {
   auto it = data.find("output_index");
   return it != data.end() && it->is_number_integer() ? it->get<long>() : -1;
@@ -46,16 +51,31 @@ ChunkStream::ChunkStream(std::string id, const char* object, long created, std::
     : m_model(std::move(model)), m_id(std::move(id)), m_object(object), m_created(created),
       m_include_usage(include_usage) {}
 
+// The chunk object written as nlohmann would dump it (keys in name order: choices, created,
+// id, model, object, usage), without building a tree for the envelope every chunk repeats.
 std::string ChunkStream::frame(json choices, json usage) const {
-  json c = {{"id", m_id},
-            {"object", m_object},
-            {"created", m_created},
-            {"model", m_model},
-            {"choices", std::move(choices)}};
+  std::string rendered;
+  append(rendered, choices);
+  return frame_rendered(rendered, usage);
+}
+
+std::string ChunkStream::frame_rendered(std::string_view choices, const json& usage) const {
+  std::string c = "{\"choices\":";
+  c += choices;
+  c += ",\"created\":";
+  c += std::to_string(m_created);
+  c += ",\"id\":";
+  append(c, m_id);
+  c += ",\"model\":";
+  append(c, m_model);
+  c += ",\"object\":";
+  append(c, m_object);
   if (!usage.is_null()) {
-    c["usage"] = std::move(usage);
+    c += ",\"usage\":";
+    append(c, usage);
   }
-  return sse::data_only(c.dump(-1, ' ', false, json::error_handler_t::replace));
+  c += '}';
+  return sse::data_only(c);
 }
 
 std::string ChunkStream::close(const json& response) {
@@ -78,9 +98,14 @@ ChatStream::ChatStream(std::string id, long created, std::string model, bool inc
     : ChunkStream(std::move(id), "chat.completion.chunk", created, std::move(model),
                   include_usage) {}
 
+// One choice (keys in name order, as nlohmann writes them), serialised without a tree.
 std::string ChatStream::chunk(const json& delta, const json& finish_reason) {
-  return frame(json::array(
-      {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}}));
+  std::string choices = "[{\"delta\":";
+  append(choices, delta);
+  choices += ",\"finish_reason\":";
+  append(choices, finish_reason);
+  choices += ",\"index\":0,\"logprobs\":null}]";
+  return frame_rendered(choices, nullptr);
 }
 
 std::string ChatStream::content(const json& delta, const json& finish_reason) {
@@ -118,6 +143,14 @@ std::string ChatStream::on_event(const dialect::UpstreamEvent& event) {
     return on_item_done(data);
   }
   return {};
+}
+
+// Every type on_event reads; the rest are "" whatever their data (on_unparsed is the default).
+bool ChatStream::ignores_type(std::string_view type) const {
+  return type != "response.created" && type != "response.in_progress" &&
+         type != "response.output_text.delta" && type != "response.refusal.delta" &&
+         type != "response.output_item.added" && type != "response.function_call_arguments.delta" &&
+         type != "response.output_item.done";
 }
 
 std::string ChatStream::on_text_delta(const json& data) {
