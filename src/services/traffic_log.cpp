@@ -32,15 +32,6 @@ const char* const k_secret_names[] = {"filedata", "code"};
 // Query parameter names that carry keys in URLs (`?key=`) besides the above.
 const char* const k_secret_query_names[] = {"key", "sig", "signature"};
 
-// ASCII case-insensitive equality; `lower_b` is already lower case. No allocation: this runs
-// for every key of every record.
-bool iequals(std::string_view a, std::string_view lower_b) {
-  return a.size() == lower_b.size() &&
-         std::equal(a.begin(), a.end(), lower_b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == static_cast<unsigned char>(y);
-         });
-}
-
 // The key folded for matching: lower case without `_`, `-` and `.`.
 std::string fold_key(std::string_view key) {
   std::string out;
@@ -53,10 +44,6 @@ std::string fold_key(std::string_view key) {
   return out;
 }
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 bool is_secret_key(std::string_view key, bool in_error_object, bool in_query) {
   std::string k = fold_key(key);
   if (k == "code") {
@@ -66,7 +53,7 @@ bool is_secret_key(std::string_view key, bool in_error_object, bool in_query) {
                               [&](const char* n) { return k == n; })) {
     return true;
   }
-  return ends_with(k, "token") ||
+  return k.ends_with("token") ||
          std::any_of(std::begin(k_secret_parts), std::end(k_secret_parts),
                      [&](const char* p) { return k.find(p) != std::string::npos; }) ||
          std::any_of(std::begin(k_secret_names), std::end(k_secret_names),
@@ -88,7 +75,7 @@ bool scrub_text(std::string& text) {
     size_t end = i;
     bool word_start = i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]));
     if (word_start && i + 7 < text.size() &&
-        iequals(std::string_view(text).substr(i, 7), "bearer ")) {
+        text::iequals(std::string_view(text).substr(i, 7), "bearer ")) {
       end = i + 7;
       while (end < text.size() && text[end] == ' ') {
         ++end;
@@ -131,7 +118,7 @@ void redact_in(nlohmann::json& v, bool error_object, bool query = false) {
       if (is_secret_key(k, error_object || has_message, query)) {
         child = "[REDACTED]";
       } else {
-        redact_in(child, iequals(k, "error"), iequals(k, "query"));
+        redact_in(child, text::iequals(k, "error"), text::iequals(k, "query"));
       }
     }
   } else if (v.is_array()) {
