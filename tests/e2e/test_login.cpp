@@ -87,6 +87,13 @@ std::string url_param(const std::string& url, const std::string& name) {
   return {};
 }
 
+// The callback URL of a browser login's authorize URL, on the given loopback host.
+std::string callback_base(const BrowserRun& b, const std::string& host) {
+  auto [status, location, body] = get(b.url);
+  REQUIRE(status == 302);
+  return "http://" + host + location.substr(std::string("http://localhost").size());
+}
+
 // An idle connection to 127.0.0.1:port (as a browser keeps one open), -1 on failure.
 int idle_connection(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -225,10 +232,7 @@ TEST_CASE("login --browser: connections trickling their request head do not stal
   fake::FakeUpstream fake;
   configure(env, fake, "storage = \"file\"\n");
   auto b = start_browser_login(env);
-  auto [status, location, body] = get(b.url);
-  REQUIRE(status == 302);
-  std::string callback =
-      "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  std::string callback = callback_base(b, "127.0.0.1");
   int port = std::stoi(callback.substr(std::string("http://127.0.0.1:").size()));
   // 24 local connections, each sending one header line a second and never finishing.
   std::vector<int> slow;
@@ -321,10 +325,7 @@ TEST_CASE("login --browser: slow request heads are closed at the head deadline a
   fake::FakeUpstream fake;
   configure(env, fake, "storage = \"file\"\n");
   auto b = start_browser_login(env);
-  auto [status, location, body] = get(b.url);
-  REQUIRE(status == 302);
-  std::string callback =
-      "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  std::string callback = callback_base(b, "127.0.0.1");
   int port = std::stoi(callback.substr(std::string("http://127.0.0.1:").size()));
   {
     Trickle first(port, 100);
@@ -439,10 +440,7 @@ TEST_CASE("login --browser: two callbacks arriving together exchange the code on
   configure(env, fake, "storage = \"file\"\n");
   fake.script("token", {{"delay_ms", 500}}); // the first exchange is still running
   auto b = start_browser_login(env);
-  auto [status, location, body] = get(b.url);
-  REQUIRE(status == 302);
-  std::string callback =
-      "http://127.0.0.1" + location.substr(std::string("http://localhost").size());
+  std::string callback = callback_base(b, "127.0.0.1");
   std::vector<std::thread> tabs;
   std::vector<std::string> pages(2);
   for (int i = 0; i < 2; ++i) {
@@ -476,13 +474,6 @@ int free_port() {
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
   ::close(fd);
   return ntohs(a.sin_port);
-}
-
-// The callback URL of a browser login's authorize URL, on the given loopback host.
-std::string callback_base(const BrowserRun& b, const std::string& host) {
-  auto [status, location, body] = get(b.url);
-  REQUIRE(status == 302);
-  return "http://" + host + location.substr(std::string("http://localhost").size());
 }
 
 } // namespace
