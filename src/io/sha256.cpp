@@ -2,8 +2,7 @@
 //
 // OpenSSL's direct SHA256_Init/Update/Final, deprecated in OpenSSL 3 but kept by it: the
 // EVP one-shot goes through a provider fetch whose first call builds the providers' name map,
-// 3.1 M instructions, a fifth of `airelays status --json` (tests/bench/request_profile.mjs,
-// callgrind).
+// 3.1 M instructions, a fifth of `airelays status --json` (callgrind of that command).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <airelays/sha256.hpp>
 #include <airelays/text.hpp>
