@@ -10,15 +10,20 @@ WorkerPool::WorkerPool(size_t max_threads) : m_max_threads(std::max<size_t>(1, m
 WorkerPool::~WorkerPool() { stop(); }
 
 void WorkerPool::submit(std::function<void()> job) {
-  std::lock_guard lock(m_mutex);
-  if (m_stopping) {
-    return;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) {
+      return;
+    }
+    m_jobs.push_back(std::move(job));
+    // Idle threads will each take one job: start another only when the queue outgrows them.
+    if (m_jobs.size() > m_idle && m_threads.size() < m_max_threads) {
+      m_threads.emplace_back([this] { run(); });
+    }
   }
-  m_jobs.push_back(std::move(job));
-  // Idle threads will each take one job: start another only when the queue outgrows them.
-  if (m_jobs.size() > m_idle && m_threads.size() < m_max_threads) {
-    m_threads.emplace_back([this] { run(); });
-  }
+  // Woken after the lock is released: a thread woken under it found the mutex still held,
+  // slept on it again and needed a second wake (two more futex calls and a context switch
+  // per connection handed over by the parking thread).
   m_ready.notify_one();
 }
 

@@ -194,8 +194,8 @@ http_client::HeaderList Upstream::headers(const std::string& access_token,
   return h;
 }
 
-Upstream::Attempt Upstream::attempt_once(const std::string& body, const CallOptions& options,
-                                         Clock::time_point deadline) {
+Upstream::Attempt Upstream::attempt_once(const std::shared_ptr<const std::string>& body,
+                                         const CallOptions& options, Clock::time_point deadline) {
   Attempt a;
   auto access = access_now();
   if (!access.ok()) {
@@ -210,14 +210,14 @@ Upstream::Attempt Upstream::attempt_once(const std::string& body, const CallOpti
   rq.headers.emplace_back("Accept", "text/event-stream");
   bool has_session = std::any_of(
       options.forward_headers.begin(), options.forward_headers.end(), [](const auto& h) {
-        return text::lower(h.first) == "session-id" || text::lower(h.first) == "session_id";
+        return text::iequals(h.first, "session-id") || text::iequals(h.first, "session_id");
       });
   if (!options.session_id.empty() && !has_session) {
     rq.headers.emplace_back("session_id", options.session_id);
   }
   rq.headers.insert(rq.headers.end(), options.forward_headers.begin(),
                     options.forward_headers.end());
-  rq.body = body;
+  rq.shared_body = body;
   http_client::StreamOptions so;
   so.connect_timeout_ms = static_cast<long>(m_cfg.connect_timeout_seconds) * 1000;
   so.idle_timeout_s = options.stream ? m_cfg.stream_idle_timeout_seconds
@@ -310,8 +310,10 @@ Opened Upstream::open_responses(const std::string& body, const CallOptions& opti
   bool refreshed = false;
   int retry = options.retries_spent;
   out.retries = retry;
+  // One copy for every attempt (each transfer used to copy the body twice).
+  auto shared_body = std::make_shared<const std::string>(body);
   for (;;) {
-    Attempt a = attempt_once(body, options, deadline);
+    Attempt a = attempt_once(shared_body, options, deadline);
     out.attempts += a.posted ? 1 : 0;
     out.upstream_status = a.status;
     out.response_headers = std::move(a.response_headers);
@@ -544,17 +546,28 @@ void Upstream::note_usage(const std::string& account, const http_client::HeaderL
   (void)atomic_file::write(usage_file(m_cfg), doc.dump(2) + "\n", 0600, atomic_file::Sync::cache);
 }
 
-bool forwarded_request_header(std::string_view name) {
-  std::string n = text::lower(name);
-  return n.starts_with("x-codex-") || n == "session-id" || n == "session_id" || n == "thread-id" ||
-         n == "x-client-request-id" || n == "openai-beta";
+namespace {
+// Whether name starts with prefix (lower case), ignoring ASCII case; compared in place.
+bool starts_with_folded(std::string_view name, std::string_view prefix) {
+  return name.size() >= prefix.size() && text::iequals(name.substr(0, prefix.size()), prefix);
+}
+} // namespace
+
+// Both run for every header of every request and upstream response: names are compared in
+// place rather than through a lower-cased copy each.
+bool forwarded_request_header(std::string_view n) {
+  using text::iequals;
+  return starts_with_folded(n, "x-codex-") || iequals(n, "session-id") ||
+         iequals(n, "session_id") || iequals(n, "thread-id") || iequals(n, "x-client-request-id") ||
+         iequals(n, "openai-beta");
 }
 
-bool forwarded_response_header(std::string_view name) {
-  std::string n = text::lower(name);
-  return n.starts_with("x-codex-") || n == "openai-model" || n == "x-models-etag" ||
-         n == "x-oai-request-id" || n == "x-reasoning-included" || n == "openai-processing-ms" ||
-         n == "cf-ray";
+bool forwarded_response_header(std::string_view n) {
+  using text::iequals;
+  return starts_with_folded(n, "x-codex-") || iequals(n, "openai-model") ||
+         iequals(n, "x-models-etag") || iequals(n, "x-oai-request-id") ||
+         iequals(n, "x-reasoning-included") || iequals(n, "openai-processing-ms") ||
+         iequals(n, "cf-ray");
 }
 
 http_client::HeaderList
@@ -573,7 +586,7 @@ http_client::HeaderList passed_back_headers(const http_client::HeaderList& upstr
   for (const auto& [k, v] : upstream_headers) {
     if (forwarded_response_header(k)) {
       out.emplace_back(k, v);
-    } else if (text::lower(k) == "x-request-id") {
+    } else if (text::iequals(k, "x-request-id")) {
       out.emplace_back("x-upstream-request-id", v);
     }
   }

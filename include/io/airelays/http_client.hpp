@@ -21,6 +21,9 @@ struct Request {
   std::string url;
   HeaderList headers;
   std::string body;
+  // Streams only: when set, sent instead of `body` without a copy (a large request body
+  // shared by every attempt of one call).
+  std::shared_ptr<const std::string> shared_body;
   long connect_timeout_ms = 10000;
   long timeout_ms = 60000; // whole transfer; 0 = none
 };

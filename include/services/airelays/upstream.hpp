@@ -196,7 +196,7 @@ private:
   http_client::HeaderList headers(const std::string& access_token, const std::string& account,
                                   bool with_version) const;
   JsonResult get_json(const std::string& url, bool with_version);
-  Attempt attempt_once(const std::string& body, const CallOptions& options,
+  Attempt attempt_once(const std::shared_ptr<const std::string>& body, const CallOptions& options,
                        std::chrono::steady_clock::time_point deadline);
   void read_head(Attempt& a);
   bool retry_worthwhile(const api_error::ApiError& e, int retry) const;
