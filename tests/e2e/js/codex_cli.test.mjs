@@ -139,7 +139,9 @@ test('codex with the built-in provider falls back from the WebSocket at once (42
   assert.doesNotMatch(out, /Reconnecting/);
   assert.ok((out.match(wsFailure) || []).length <= 1, `more than one WebSocket failure:\n${out}`);
   t.diagnostic(`codex exec: custom provider ${custom.ms} ms, built-in provider ${r.ms} ms`);
-  assert.ok(r.ms <= custom.ms + 1000, `built-in ${r.ms} ms vs custom ${custom.ms} ms`);
+  // The retries this guards against took ~7 s; the margin is wide because both runs share a
+  // loaded CI machine (a 1 s margin failed there with no WebSocket retry in the output).
+  assert.ok(r.ms <= custom.ms + 4000, `built-in ${r.ms} ms vs custom ${custom.ms} ms`);
 });
 
 test('a wrong key on the WebSocket probe is not counted toward the bad-token block', async () => {
