@@ -24,6 +24,11 @@ std::string event_type(const sse::Event& ev, const json& data) {
   return type.empty() ? ev.event : type;
 }
 
+// Output-text deltas kept unparsed (an item-less stream needs their text) up to this many
+// bytes of data; past it they are parsed for their text, so a long stream's memory stays that
+// of its text.
+constexpr size_t k_max_unparsed_delta_bytes = 64 * 1024;
+
 bool is_early(std::string_view type) {
   return type == "response.created" || type == "response.in_progress";
 }
@@ -82,7 +87,15 @@ void ResponseAccumulator::feed(sse::Event&& event) {
   }
   if (named && top.type == "response.output_text.delta") {
     m_saw_delta = true;
-    m_delta_unparsed.push_back(std::move(event.data));
+    if (m_items.empty()) { // else the items are the output: the text is never read
+      m_delta_unparsed_bytes += event.data.size();
+      m_delta_unparsed.push_back(std::move(event.data));
+    }
+    if (m_delta_unparsed_bytes > k_max_unparsed_delta_bytes) { // a long answer: bounded memory
+      m_delta_text = delta_text();
+      m_delta_unparsed.clear();
+      m_delta_unparsed_bytes = 0;
+    }
     return;
   }
   if (named && !top.has_response && is_inert(top.type)) {
@@ -117,9 +130,12 @@ void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
     if (!m_delta_unparsed.empty()) { // keep the order of the text
       m_delta_text = delta_text();
       m_delta_unparsed.clear();
+      m_delta_unparsed_bytes = 0;
     }
     m_saw_delta = true;
-    m_delta_text += string_or_empty(data, "delta");
+    if (m_items.empty()) {
+      m_delta_text += string_or_empty(data, "delta");
+    }
     return;
   }
   if (!data.is_object()) {
@@ -150,6 +166,10 @@ void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
                     ? index->get<long>()
                     : static_cast<long>(m_items.size());
       m_items[at] = std::move(*item); // data is ours
+      // The items are the output from now on: the deltas' text is never read.
+      m_delta_text.clear();
+      m_delta_unparsed.clear();
+      m_delta_unparsed_bytes = 0;
     }
   } else if (event.success()) {
     m_succeeded = true;

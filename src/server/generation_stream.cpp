@@ -56,8 +56,13 @@ void GenerationJob::record(const json& response) {
 }
 
 std::string GenerationJob::translate(sse::Event&& raw) {
-  if (!m_dialect->records() && m_translator->ignores(raw)) {
-    return {}; // not parsed: nothing would come of it
+  // An event the translator ignores or passes through by its type is not parsed for it; the
+  // accumulator of a stored response then parses only what that response needs.
+  if (auto out = m_translator->feed_unparsed(raw)) {
+    if (m_dialect->records()) {
+      m_acc.feed(std::move(raw));
+    }
+    return std::move(*out);
   }
   auto ev = dialect::UpstreamEvent(std::move(raw));
   std::string out = m_translator->feed(ev);

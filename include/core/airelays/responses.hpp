@@ -105,6 +105,7 @@ private:
   // output_text deltas: their text is needed only by an item-less stream.
   std::string m_delta_text;
   std::vector<std::string> m_delta_unparsed; // their data, in order, not parsed yet (after it)
+  size_t m_delta_unparsed_bytes = 0;
   bool m_saw_delta = false;
   std::string delta_text() const; // m_delta_text with m_delta_unparsed's deltas
   // The response objects of response.created / response.in_progress, merged (later keys
