@@ -86,13 +86,7 @@ TEST_CASE("every dialect's stream gives the same text when the events its type d
   // The captured streams, and events named like others that are not: a data type other than
   // the name, a second type key, data that is not JSON, a failure after the end.
   std::string odd =
-      "event: response.content_part.added\ndata: {\"type\":\"response.output_text.delta\","
-      "\"delta\":\"renamed\"}\n\n"
-      "event: response.content_part.done\ndata: {\"type\":\"response.content_part.done\","
-      "\"type\":\"response.output_text.delta\",\"delta\":\"dup\"}\n\n"
-      "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\"\n\n"
-      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
-      "\"delta\":\"kept\"}\n\n"
+      xlate_test::misnamed_events() +
       "event: response.reasoning_summary_text.delta\ndata: "
       "{\"type\":\"response.reasoning_summary_text.delta\",\"delta\":\"think\"}\n\n"
       "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{}}\n\n"
