@@ -40,6 +40,13 @@ bool is_inert(std::string_view type) {
          type != "response.incomplete" && type != "error" && type != "response.failed";
 }
 
+// Names of events feed() parses whatever the scan would say: an event so named is either
+// what its name says (parsed) or not (then parsed too, to learn what it is).
+bool always_parsed(std::string_view name) {
+  return name == "response.output_item.done" || name == "response.completed" ||
+         name == "response.incomplete" || name == "error" || name == "response.failed";
+}
+
 void merge_response(std::optional<json>& into, json& data) {
   auto r = data.find("response");
   if (r == data.end() || !r->is_object()) {
@@ -79,6 +86,10 @@ EventKind classify(const sse::Event& event) {
 // An event whose data names the same type as its `event:` field (so the type is the same
 // whether or not the data parses) and that feed() would ignore is dropped unparsed.
 void ResponseAccumulator::feed(sse::Event&& event) {
+  if (always_parsed(event.event)) { // named as one it parses anyway: no scan first
+    feed(dialect::UpstreamEvent(std::move(event)));
+    return;
+  }
   dialect::EventPeek top = dialect::peek(event);
   bool named = top.known;
   if (named && is_early(top.type)) {
@@ -178,6 +189,10 @@ void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
 }
 
 std::variant<json, ApiError> ResponseAccumulator::finish() const {
+  return ResponseAccumulator(*this).take();
+}
+
+std::variant<json, ApiError> ResponseAccumulator::take() {
   if (!m_succeeded) {
     if (m_failure) {
       return upstream_error::from_event(*m_failure);
@@ -187,7 +202,8 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     }
     return upstream_error::incomplete_stream();
   }
-  json out = m_response;
+  json out = std::move(m_response);
+  m_response = json::object();
   if (auto base = m_terminal_response ? std::nullopt : early()) {
     for (auto& [key, value] : out.items()) { // later keys win over the early snapshots
       (*base)[key] = std::move(value);
@@ -196,9 +212,10 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
   }
   if (!m_items.empty()) {
     json items = json::array();
-    for (const auto& [index, item] : m_items) {
-      items.push_back(item);
+    for (auto& [index, item] : m_items) {
+      items.push_back(std::move(item));
     }
+    m_items.clear();
     out["output"] = std::move(items);
   } else if ((!out.contains("output") || !out["output"].is_array() || out["output"].empty()) &&
              m_saw_delta) {

@@ -34,7 +34,7 @@ std::variant<json, api_error::ApiError> GenerationJob::collect() {
   if (stream->error() && !m_acc.succeeded()) {
     return *stream->error();
   }
-  return m_acc.finish();
+  return m_acc.take();
 }
 
 void GenerationJob::record(const json& response) {
@@ -87,7 +87,7 @@ bool GenerationJob::finish_stream(const char* outcome) {
   if (!m_dialect->records() && m_terminal) {
     record(*m_terminal);
   } else if (m_acc.succeeded()) {
-    auto final_response = m_acc.finish();
+    auto final_response = m_acc.take();
     if (auto* r = std::get_if<json>(&final_response)) {
       record(*r);
     }

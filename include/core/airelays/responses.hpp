@@ -98,6 +98,8 @@ public:
   // The final response object, or the error to answer: the first failure event's, 502
   // "Upstream stream ended without a response payload." when nothing came, or incomplete_stream.
   std::variant<nlohmann::json, api_error::ApiError> finish() const;
+  // The same, without copying: the accumulator is spent (start a new one to feed again).
+  std::variant<nlohmann::json, api_error::ApiError> take();
 
 private:
   nlohmann::json m_response = nlohmann::json::object();

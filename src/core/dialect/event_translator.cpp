@@ -132,6 +132,9 @@ bool EventTranslator::ignores(const sse::Event& event) const {
 }
 
 std::optional<std::string> EventTranslator::feed_unparsed(const sse::Event& event) {
+  if (ends_stream(event.event)) { // known or not, it would be read: no scan first
+    return std::nullopt;
+  }
   EventPeek top = peek(event);
   if (!top.known || ends_stream(top.type)) {
     return std::nullopt;
