@@ -66,12 +66,12 @@ Access login_required(const LoginRequired& s) {
 
 // Says whether the login files in the data directory (auth.json, login-state.json,
 // auth.changed) may have changed since it last said no, without a stat per request: an inotify
-// watch on the directory, drained without blocking. Armed before the first stamp is taken, so
-// a change after that stamp is an event. "Maybe" (so the caller stats) whenever it cannot be
-// sure: no watch (not Linux, no inotify instance left, no directory yet: it tries again next
-// time), an overflowed queue, the directory itself deleted, moved or unmounted (the watch is
-// re-armed on a new one first), and at least once a second, for path changes no event shows
-// (a parent directory renamed, a symlink to it swapped). Used under the manager's mutex.
+// watch on the directory, drained without blocking. Armed by the first call, before the
+// first stamp is taken, so a change after that stamp is an event. "Maybe" (so the caller stats)
+// whenever it cannot be sure: no watch (not Linux, no inotify instance left, no directory yet: it
+// tries again next time), an overflowed queue, the directory itself deleted, moved or unmounted
+// (the watch is re-armed on a new one first), and at least once a second, for path changes no event
+// shows (a parent directory renamed, a symlink to it swapped). Used under the manager's mutex.
 class StoreWatch {
 public:
   explicit StoreWatch(const paths::Layout& layout) : m_dir(layout.data_dir) {
@@ -79,10 +79,6 @@ public:
          {layout.auth_file, layout.login_state, layout.data_dir + "/auth.changed"}) {
       m_names.push_back(path.substr(path.find_last_of('/') + 1));
     }
-#ifdef __linux__
-    m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-#endif
-    arm();
   }
   ~StoreWatch() {
     if (m_fd >= 0) {
@@ -110,6 +106,10 @@ public:
 private:
   void arm() {
 #ifdef __linux__
+    if (m_fd < 0 && !m_tried) { // on first use: `status` makes a manager it never syncs
+      m_tried = true;
+      m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    }
     if (m_fd >= 0) {
       m_watch = ::inotify_add_watch(m_fd, m_dir.c_str(),
                                     IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |
@@ -140,13 +140,17 @@ private:
       for (ssize_t at = 0; at < n;) {
         const auto* ev = reinterpret_cast<const struct inotify_event*>(buf + at);
         at += static_cast<ssize_t>(sizeof(struct inotify_event) + ev->len);
-        if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
+        if (ev->mask & IN_Q_OVERFLOW) {
+          changed = true;
+        } else if (ev->wd != m_watch) {
+          continue; // a watch given up before (its IN_IGNORED comes after)
+        } else if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
           if (!(ev->mask & IN_IGNORED)) {
             ::inotify_rm_watch(m_fd, m_watch);
           }
           m_watch = -1; // the directory is gone from its path: re-armed on the next call
           changed = true;
-        } else if ((ev->mask & IN_Q_OVERFLOW) || ev->len == 0) {
+        } else if (ev->len == 0) {
           changed = true;
         } else {
           std::string_view name(ev->name); // NUL-padded to len
@@ -165,6 +169,7 @@ private:
   std::string m_dir;
   std::vector<std::string> m_names;
   int m_fd = -1;
+  [[maybe_unused]] bool m_tried = false; // inotify_init1 was called (Linux; once)
   int m_watch = -1;
   Steady::time_point m_next_check{};
 };
@@ -254,7 +259,8 @@ private:
   // Re-reads the store when its change stamp moved (another process logged in or out,
   // refreshed, or wrote "login required"). Called with m_mutex held.
   void sync() {
-    if (m_synced && !m_watch.maybe_changed()) {
+    bool maybe_changed = m_watch.maybe_changed(); // the first call arms it (and says yes)
+    if (m_synced && !maybe_changed) {
       return;
     }
     Stamp stamp = Stamp::now(m_layout);
