@@ -24,6 +24,11 @@ std::string event_type(const sse::Event& ev, const json& data) {
   return type.empty() ? ev.event : type;
 }
 
+// Output-text deltas kept unparsed (an item-less stream needs their text) up to this many
+// bytes of data; past it they are parsed for their text, so a long stream's memory stays that
+// of its text.
+constexpr size_t k_max_unparsed_delta_bytes = 64 * 1024;
+
 bool is_early(std::string_view type) {
   return type == "response.created" || type == "response.in_progress";
 }
@@ -33,6 +38,13 @@ bool is_inert(std::string_view type) {
   return !is_early(type) && type != "response.output_text.delta" &&
          type != "response.output_item.done" && type != "response.completed" &&
          type != "response.incomplete" && type != "error" && type != "response.failed";
+}
+
+// Names of events feed() parses whatever the scan would say: an event so named is either
+// what its name says (parsed) or not (then parsed too, to learn what it is).
+bool always_parsed(std::string_view name) {
+  return name == "response.output_item.done" || name == "response.completed" ||
+         name == "response.incomplete" || name == "error" || name == "response.failed";
 }
 
 void merge_response(std::optional<json>& into, json& data) {
@@ -74,6 +86,10 @@ EventKind classify(const sse::Event& event) {
 // An event whose data names the same type as its `event:` field (so the type is the same
 // whether or not the data parses) and that feed() would ignore is dropped unparsed.
 void ResponseAccumulator::feed(sse::Event&& event) {
+  if (always_parsed(event.event)) { // named as one it parses anyway: no scan first
+    feed(dialect::UpstreamEvent(std::move(event)));
+    return;
+  }
   dialect::EventPeek top = dialect::peek(event);
   bool named = top.known;
   if (named && is_early(top.type)) {
@@ -82,7 +98,15 @@ void ResponseAccumulator::feed(sse::Event&& event) {
   }
   if (named && top.type == "response.output_text.delta") {
     m_saw_delta = true;
-    m_delta_unparsed.push_back(std::move(event.data));
+    if (m_items.empty()) { // else the items are the output: the text is never read
+      m_delta_unparsed_bytes += event.data.size();
+      m_delta_unparsed.push_back(std::move(event.data));
+    }
+    if (m_delta_unparsed_bytes > k_max_unparsed_delta_bytes) { // a long answer: bounded memory
+      m_delta_text = delta_text();
+      m_delta_unparsed.clear();
+      m_delta_unparsed_bytes = 0;
+    }
     return;
   }
   if (named && !top.has_response && is_inert(top.type)) {
@@ -117,9 +141,12 @@ void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
     if (!m_delta_unparsed.empty()) { // keep the order of the text
       m_delta_text = delta_text();
       m_delta_unparsed.clear();
+      m_delta_unparsed_bytes = 0;
     }
     m_saw_delta = true;
-    m_delta_text += string_or_empty(data, "delta");
+    if (m_items.empty()) {
+      m_delta_text += string_or_empty(data, "delta");
+    }
     return;
   }
   if (!data.is_object()) {
@@ -150,6 +177,10 @@ void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
                     ? index->get<long>()
                     : static_cast<long>(m_items.size());
       m_items[at] = std::move(*item); // data is ours
+      // The items are the output from now on: the deltas' text is never read.
+      m_delta_text.clear();
+      m_delta_unparsed.clear();
+      m_delta_unparsed_bytes = 0;
     }
   } else if (event.success()) {
     m_succeeded = true;
@@ -158,6 +189,10 @@ void ResponseAccumulator::feed(dialect::UpstreamEvent&& event) {
 }
 
 std::variant<json, ApiError> ResponseAccumulator::finish() const {
+  return ResponseAccumulator(*this).take();
+}
+
+std::variant<json, ApiError> ResponseAccumulator::take() {
   if (!m_succeeded) {
     if (m_failure) {
       return upstream_error::from_event(*m_failure);
@@ -167,7 +202,8 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
     }
     return upstream_error::incomplete_stream();
   }
-  json out = m_response;
+  json out = std::move(m_response);
+  m_response = json::object();
   if (auto base = m_terminal_response ? std::nullopt : early()) {
     for (auto& [key, value] : out.items()) { // later keys win over the early snapshots
       (*base)[key] = std::move(value);
@@ -176,9 +212,10 @@ std::variant<json, ApiError> ResponseAccumulator::finish() const {
   }
   if (!m_items.empty()) {
     json items = json::array();
-    for (const auto& [index, item] : m_items) {
-      items.push_back(item);
+    for (auto& [index, item] : m_items) {
+      items.push_back(std::move(item));
     }
+    m_items.clear();
     out["output"] = std::move(items);
   } else if ((!out.contains("output") || !out["output"].is_array() || out["output"].empty()) &&
              m_saw_delta) {

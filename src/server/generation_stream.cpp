@@ -34,7 +34,7 @@ std::variant<json, api_error::ApiError> GenerationJob::collect() {
   if (stream->error() && !m_acc.succeeded()) {
     return *stream->error();
   }
-  return m_acc.finish();
+  return m_acc.take();
 }
 
 void GenerationJob::record(const json& response) {
@@ -56,8 +56,13 @@ void GenerationJob::record(const json& response) {
 }
 
 std::string GenerationJob::translate(sse::Event&& raw) {
-  if (!m_dialect->records() && m_translator->ignores(raw)) {
-    return {}; // not parsed: nothing would come of it
+  // An event the translator ignores or passes through by its type is not parsed for it; the
+  // accumulator of a stored response then parses only what that response needs.
+  if (auto out = m_translator->feed_unparsed(raw)) {
+    if (m_dialect->records()) {
+      m_acc.feed(std::move(raw));
+    }
+    return std::move(*out);
   }
   auto ev = dialect::UpstreamEvent(std::move(raw));
   std::string out = m_translator->feed(ev);
@@ -82,7 +87,7 @@ bool GenerationJob::finish_stream(const char* outcome) {
   if (!m_dialect->records() && m_terminal) {
     record(*m_terminal);
   } else if (m_acc.succeeded()) {
-    auto final_response = m_acc.finish();
+    auto final_response = m_acc.take();
     if (auto* r = std::get_if<json>(&final_response)) {
       record(*r);
     }

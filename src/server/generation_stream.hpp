@@ -2,9 +2,11 @@
 // the open upstream stream, the events read before committing, and the request's dialect.
 // Non-stream requests collect() the final object; stream requests pump_to() the client sink,
 // writing each event as the dialect translates it, on the worker thread that opened the call.
-// Each upstream event is parsed once (dialect::UpstreamEvent) and that tree is what the
-// dialect, the terminal-event bookkeeping (usage and ids for the log) and, where a whole
-// response must be rebuilt, the accumulator read.
+// Each upstream event is parsed at most once (dialect::UpstreamEvent) and that tree is what
+// the dialect, the terminal-event bookkeeping (usage and ids for the log) and, where a whole
+// response must be rebuilt, the accumulator read. An event whose type alone decides what the
+// dialect writes (one it ignores or passes through) is not parsed for the dialect; the
+// accumulator then takes it as received and parses only what the response needs.
 #pragma once
 
 #include <airelays/dialect.hpp>

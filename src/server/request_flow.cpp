@@ -293,30 +293,32 @@ http::Response Flow::dispatch(Exchange& ex) {
   }
 }
 
-nlohmann::json Flow::summary(const Exchange& ex, int status, size_t response_bytes, bool streamed,
-                             bool completed, const http::Response* response) const {
+traffic_log::Record Flow::summary(const Exchange& ex, int status, size_t response_bytes,
+                                  bool streamed, bool completed,
+                                  const http::Response* response) const {
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ex.started)
                 .count();
-  nlohmann::json rec = {{"phase", "request"},
-                        {"request_id", ex.req.request_id},
-                        {"method", ex.req.method},
-                        {"path", ex.req.path},
-                        {"route", ex.route},
-                        {"client_ip", ex.req.client_ip},
-                        {"status", status},
-                        {"duration_ms", std::round(ms * 100.0) / 100.0},
-                        {"request_bytes", http::body_size(ex.req)},
-                        {"response_bytes", response_bytes},
-                        {"streamed", streamed}};
+  traffic_log::Record rec;
+  rec.text("phase", "request");
+  rec.text("request_id", ex.req.request_id);
+  rec.text("method", ex.req.method);
+  rec.text("path", ex.req.path);
+  rec.text("route", ex.route);
+  rec.text("client_ip", ex.req.client_ip);
+  rec.integer("status", status);
+  rec.real("duration_ms", std::round(ms * 100.0) / 100.0);
+  rec.count("request_bytes", http::body_size(ex.req));
+  rec.count("response_bytes", response_bytes);
+  rec.boolean("streamed", streamed);
   if (streamed) {
-    rec["completed"] = completed;
+    rec.boolean("completed", completed);
   }
   if (!ex.rejected.empty()) {
-    rec["rejected"] = ex.rejected;
+    rec.text("rejected", ex.rejected);
   }
-  if (ex.req.annotations) {
-    for (const auto& [k, v] : ex.req.annotations->items()) {
-      rec[k] = v;
+  if (ex.req.annotations && ex.req.annotations->is_object()) {
+    for (auto it = ex.req.annotations->begin(); it != ex.req.annotations->end(); ++it) {
+      rec.value(it.key(), it.value()); // the exchange outlives the write
     }
   }
   bool content = m_state.traffic_log && m_state.traffic_log->content();
@@ -325,12 +327,12 @@ nlohmann::json Flow::summary(const Exchange& ex, int status, size_t response_byt
     for (const auto& [k, v] : ex.req.query) {
       query[k] = v;
     }
-    rec["query"] = query;
-    rec["request_body"] =
-        traffic_log::body_snapshot(ex.req.body, ex.req.header("Content-Type"), true);
+    rec.owned("query", std::move(query));
+    rec.owned("request_body",
+              traffic_log::body_snapshot(ex.req.body, ex.req.header("Content-Type"), true));
     if (response && !streamed) {
-      rec["response_body"] =
-          traffic_log::body_snapshot(response->body, response->content_type, true);
+      rec.owned("response_body",
+                traffic_log::body_snapshot(response->body, response->content_type, true));
     }
   }
   return rec;

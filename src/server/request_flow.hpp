@@ -11,6 +11,7 @@
 #include <airelays/http_types.hpp>
 #include <airelays/router.hpp>
 #include <airelays/services.hpp>
+#include <airelays/traffic_log.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -89,8 +90,8 @@ public:
 
 private:
   http::Response route_error(const Exchange& ex, Router::Match match) const;
-  nlohmann::json summary(const Exchange& ex, int status, size_t response_bytes, bool streamed,
-                         bool completed, const http::Response* response) const;
+  traffic_log::Record summary(const Exchange& ex, int status, size_t response_bytes, bool streamed,
+                              bool completed, const http::Response* response) const;
   Services& m_state;
   Router& m_router;
   edge::Settings m_settings;

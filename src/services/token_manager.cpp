@@ -6,8 +6,10 @@
 // After a transient failure the worker backs off (5 s doubling to 5 min) instead of one issuer
 // call per request; after an upstream 401 at most one forced refresh runs per 30 s. A refresh
 // that cannot be stored is kept and served, and its save is retried in the background and
-// before the next refresh. Each request compares the store's change stamp (three stat calls)
-// so a logout, a new login or a "login required" written by another process shows at once.
+// before the next refresh. A logout, a new login or a "login required" written by another
+// process shows at once: the store's change stamp (three stat calls) is compared on the first
+// request after a change in the data directory (an inotify watch, read without blocking per
+// request; on other systems, and whenever the watch is not there, on every request).
 #include "token_refresh.hpp"
 
 #include <airelays/metrics.hpp>
@@ -15,12 +17,17 @@
 #include <airelays/token_manager.hpp>
 #include <airelays/upstream_error.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
 
 namespace airelays::token_manager {
 
@@ -57,12 +64,123 @@ Access login_required(const LoginRequired& s) {
   return failed(auth_error("upstream_auth_refresh_failed", "refresh_failed", s.message));
 }
 
+// Says whether the login files in the data directory (auth.json, login-state.json,
+// auth.changed) may have changed since it last said no, without a stat per request: an inotify
+// watch on the directory, drained without blocking. Armed by the first call, before the
+// first stamp is taken, so a change after that stamp is an event. "Maybe" (so the caller stats)
+// whenever it cannot be sure: no watch (not Linux, no inotify instance left, no directory yet: it
+// tries again next time), an overflowed queue, the directory itself deleted, moved or unmounted
+// (the watch is re-armed on a new one first), and at least once a second, for path changes no event
+// shows (a parent directory renamed, a symlink to it swapped). Used under the manager's mutex.
+class StoreWatch {
+public:
+  explicit StoreWatch(const paths::Layout& layout) : m_dir(layout.data_dir) {
+    for (const std::string& path :
+         {layout.auth_file, layout.login_state, layout.data_dir + "/auth.changed"}) {
+      m_names.push_back(path.substr(path.find_last_of('/') + 1));
+    }
+  }
+  ~StoreWatch() {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  StoreWatch(const StoreWatch&) = delete;
+  StoreWatch& operator=(const StoreWatch&) = delete;
+
+  // True unless nothing can have changed since the last call that returned true.
+  bool maybe_changed() {
+    auto now = Steady::now();
+    bool changed = m_watch < 0 || now >= m_next_check;
+    if (m_watch < 0) {
+      arm(); // before the caller's stat: a change after it is an event
+    } else {
+      changed = drain() || changed;
+    }
+    if (changed) {
+      m_next_check = now + std::chrono::seconds(1);
+    }
+    return changed;
+  }
+
+private:
+  void arm() {
+#ifdef __linux__
+    if (m_fd < 0 && !m_tried) { // on first use: `status` makes a manager it never syncs
+      m_tried = true;
+      m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    }
+    if (m_fd >= 0) {
+      m_watch = ::inotify_add_watch(m_fd, m_dir.c_str(),
+                                    IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |
+                                        IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
+                                        IN_MOVE_SELF | IN_ONLYDIR);
+    }
+#endif
+  }
+
+  // Reads every queued event; true when one may concern the login files.
+  bool drain() {
+    bool changed = false;
+#ifdef __linux__
+    alignas(struct inotify_event) char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(m_fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        if (n < 0 && errno != EAGAIN) { // the watch cannot be trusted: start over
+          ::inotify_rm_watch(m_fd, m_watch);
+          m_watch = -1;
+          changed = true;
+        }
+        return changed;
+      }
+      for (ssize_t at = 0; at < n;) {
+        const auto* ev = reinterpret_cast<const struct inotify_event*>(buf + at);
+        at += static_cast<ssize_t>(sizeof(struct inotify_event) + ev->len);
+        if (ev->mask & IN_Q_OVERFLOW) {
+          changed = true;
+        } else if (ev->wd != m_watch) {
+          continue; // a watch given up before (its IN_IGNORED comes after)
+        } else if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
+          if (!(ev->mask & IN_IGNORED)) {
+            ::inotify_rm_watch(m_fd, m_watch);
+          }
+          m_watch = -1; // the directory is gone from its path: re-armed on the next call
+          changed = true;
+        } else if (ev->len == 0) {
+          changed = true;
+        } else {
+          std::string_view name(ev->name); // NUL-padded to len
+          changed = changed || std::find(m_names.begin(), m_names.end(), name) != m_names.end();
+        }
+      }
+      if (m_watch < 0) {
+        return true;
+      }
+    }
+#else
+    return changed;
+#endif
+  }
+
+  std::string m_dir;
+  std::vector<std::string> m_names;
+  int m_fd = -1;
+  [[maybe_unused]] bool m_tried = false; // inotify_init1 was called (Linux; once)
+  int m_watch = -1;
+  Steady::time_point m_next_check{};
+};
+
 class Manager final : public TokenManager {
 public:
   Manager(config::Config cfg, paths::Layout layout, metrics::Registry* metrics, Tuning tuning)
       : m_cfg(std::move(cfg)), m_layout(std::move(layout)), m_metrics(metrics), m_tuning(tuning),
         m_refresher(m_cfg, m_layout, m_tuning),
-        m_store(secret_store::open(m_cfg.storage, m_layout.data_dir, m_layout.auth_file)) {}
+        m_store(secret_store::open(m_cfg.storage, m_layout.data_dir, m_layout.auth_file)),
+        m_watch(m_layout) {}
 
   ~Manager() override {
     {
@@ -141,6 +259,10 @@ private:
   // Re-reads the store when its change stamp moved (another process logged in or out,
   // refreshed, or wrote "login required"). Called with m_mutex held.
   void sync() {
+    bool maybe_changed = m_watch.maybe_changed(); // the first call arms it (and says yes)
+    if (m_synced && !maybe_changed) {
+      return;
+    }
     Stamp stamp = Stamp::now(m_layout);
     if (m_synced && stamp == m_stamp) {
       return;
@@ -374,6 +496,7 @@ private:
   Tuning m_tuning;
   Refresher m_refresher;
   std::unique_ptr<secret_store::Store> m_store; // request side, under m_mutex
+  StoreWatch m_watch;                           // under m_mutex
 
   std::mutex m_mutex;
   std::condition_variable m_work_cv; // the worker waits for work

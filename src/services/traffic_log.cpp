@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
@@ -32,20 +33,31 @@ const char* const k_secret_names[] = {"filedata", "code"};
 // Query parameter names that carry keys in URLs (`?key=`) besides the above.
 const char* const k_secret_query_names[] = {"key", "sig", "signature"};
 
-// The key folded for matching: lower case without `_`, `-` and `.`.
-std::string fold_key(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
+// The key folded for matching: lower case without `_`, `-` and `.` (ASCII: what
+// std::tolower does in the C locale the relay runs in), into `buf` when it fits.
+std::string_view fold_key(std::string_view key, char* buf, size_t cap, std::string& spill) {
+  size_t n = 0;
+  if (key.size() > cap) {
+    spill.reserve(key.size());
+  }
   for (unsigned char c : key) {
-    if (c != '_' && c != '-' && c != '.') {
-      out.push_back(static_cast<char>(std::tolower(c)));
+    if (c == '_' || c == '-' || c == '.') {
+      continue;
+    }
+    char folded = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    if (key.size() > cap) {
+      spill.push_back(folded);
+    } else {
+      buf[n++] = folded;
     }
   }
-  return out;
+  return key.size() > cap ? std::string_view(spill) : std::string_view(buf, n);
 }
 
 bool is_secret_key(std::string_view key, bool in_error_object, bool in_query) {
-  std::string k = fold_key(key);
+  char buf[64];
+  std::string spill;
+  std::string_view k = fold_key(key, buf, sizeof buf, spill);
   if (k == "code") {
     return !in_error_object; // an error's code is a category, an OAuth code is a secret
   }
@@ -55,7 +67,7 @@ bool is_secret_key(std::string_view key, bool in_error_object, bool in_query) {
   }
   return k.ends_with("token") ||
          std::any_of(std::begin(k_secret_parts), std::end(k_secret_parts),
-                     [&](const char* p) { return k.find(p) != std::string::npos; }) ||
+                     [&](const char* p) { return k.find(p) != std::string_view::npos; }) ||
          std::any_of(std::begin(k_secret_names), std::end(k_secret_names),
                      [&](const char* n) { return k == n; });
 }
@@ -65,17 +77,16 @@ bool token_char(char c) {
          c == '~' || c == '+' || c == '/' || c == '=';
 }
 
-// Replaces, inside free text, every `Bearer <credential>` and every `sk-...` key with
-// [REDACTED]; returns false (and leaves text alone) when there was none.
-bool scrub_text(std::string& text) {
+// `text` with every `Bearer <credential>` and every `sk-...` key inside it replaced by
+// [REDACTED]; nullopt when there was none.
+std::optional<std::string> scrubbed(std::string_view text) {
   std::string out;
   size_t copied = 0;
   for (size_t i = 0; i < text.size();) {
     size_t start = std::string::npos;
     size_t end = i;
     bool word_start = i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]));
-    if (word_start && i + 7 < text.size() &&
-        text::iequals(std::string_view(text).substr(i, 7), "bearer ")) {
+    if (word_start && i + 7 < text.size() && text::iequals(text.substr(i, 7), "bearer ")) {
       end = i + 7;
       while (end < text.size() && text[end] == ' ') {
         ++end;
@@ -101,10 +112,19 @@ bool scrub_text(std::string& text) {
     copied = i = end;
   }
   if (copied == 0) {
-    return false;
+    return std::nullopt;
   }
   out.append(text, copied, std::string::npos);
-  text = std::move(out);
+  return out;
+}
+
+// Replaces, inside free text, every credential (see scrubbed); false when there was none.
+bool scrub_text(std::string& text) {
+  auto out = scrubbed(text);
+  if (!out) {
+    return false;
+  }
+  text = std::move(*out);
   return true;
 }
 
@@ -127,6 +147,93 @@ void redact_in(nlohmann::json& v, bool error_object, bool query = false) {
     }
   } else if (v.is_string()) {
     scrub_text(v.get_ref<std::string&>());
+  }
+}
+
+// Appends `s` as a JSON string the way nlohmann dumps it with ensure_ascii and invalid UTF-8
+// replaced: plain printable ASCII as it is, anything else through nlohmann itself.
+void put_string(std::string& out, std::string_view s) {
+  bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
+  out +=
+      nlohmann::json(std::string(s)).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+}
+
+void put_scrubbed(std::string& out, std::string_view s) {
+  auto clean = scrubbed(s);
+  put_string(out, clean ? std::string_view(*clean) : s);
+}
+
+template <typename T> void put_number(std::string& out, T n) {
+  char buf[32];
+  auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  out.append(buf, end);
+}
+
+constexpr std::string_view k_redacted = "\"[REDACTED]\"";
+
+// Appends v as redact_in would leave it, dumped: the same walk, written instead of changed.
+void put_redacted(std::string& out, const nlohmann::json& v, bool error_object, bool query) {
+  using value_t = nlohmann::json::value_t;
+  switch (v.type()) {
+  case value_t::object: {
+    auto message = v.find("message");
+    bool has_message = message != v.end() && message->is_string();
+    out += '{';
+    bool first = true;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!first) {
+        out += ',';
+      }
+      first = false;
+      put_string(out, it.key());
+      out += ':';
+      if (is_secret_key(it.key(), error_object || has_message, query)) {
+        out += k_redacted;
+      } else {
+        put_redacted(out, it.value(), text::iequals(it.key(), "error"),
+                     text::iequals(it.key(), "query"));
+      }
+    }
+    out += '}';
+    return;
+  }
+  case value_t::array: {
+    out += '[';
+    bool first = true;
+    for (const auto& child : v) {
+      if (!first) {
+        out += ',';
+      }
+      first = false;
+      put_redacted(out, child, false, false);
+    }
+    out += ']';
+    return;
+  }
+  case value_t::string:
+    put_scrubbed(out, v.get_ref<const std::string&>());
+    return;
+  case value_t::number_integer:
+    put_number(out, v.get<std::int64_t>());
+    return;
+  case value_t::number_unsigned:
+    put_number(out, v.get<std::uint64_t>());
+    return;
+  case value_t::boolean:
+    out += v.get<bool>() ? "true" : "false";
+    return;
+  default: // null, floating point, binary: nlohmann's own text
+    out += v.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+    return;
   }
 }
 
@@ -161,6 +268,112 @@ std::optional<std::time_t> hour_of(const std::string& rel) {
 }
 
 } // namespace
+
+Record::Field& Record::add(std::string_view key, Field::Kind kind) {
+  Field& f = m_fields.emplace_back();
+  f.key = key;
+  f.kind = kind;
+  return f;
+}
+
+void Record::text(std::string_view key, std::string value) {
+  add(key, Field::Kind::text).text = std::move(value);
+}
+
+void Record::integer(std::string_view key, long long value) {
+  add(key, Field::Kind::integer).integer = value;
+}
+
+void Record::count(std::string_view key, unsigned long long value) {
+  add(key, Field::Kind::count).count = value;
+}
+
+void Record::real(std::string_view key, double value) { add(key, Field::Kind::real).real = value; }
+
+void Record::boolean(std::string_view key, bool value) {
+  add(key, Field::Kind::boolean).boolean = value;
+}
+
+void Record::value(std::string_view key, const nlohmann::json& value) {
+  add(key, Field::Kind::json_ref).ref = &value;
+}
+
+void Record::owned(std::string_view key, nlohmann::json value) {
+  add(key, Field::Kind::json).json = std::move(value);
+}
+
+std::string Record::line(TimePoint now) const {
+  Field logged_at;
+  logged_at.key = "logged_at";
+  logged_at.kind = Field::Kind::text;
+  logged_at.text = iso_time(now);
+  std::vector<const Field*> order;
+  order.reserve(m_fields.size() + 1);
+  for (const auto& f : m_fields) {
+    order.push_back(&f);
+  }
+  order.push_back(&logged_at); // last: it wins over a field of its name, as it did in the tree
+  std::stable_sort(order.begin(), order.end(),
+                   [](const Field* a, const Field* b) { return a->key < b->key; });
+  // Of the fields of one name, the last set is the one an object would hold.
+  std::vector<const Field*> fields;
+  fields.reserve(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i + 1 == order.size() || order[i + 1]->key != order[i]->key) {
+      fields.push_back(order[i]);
+    }
+  }
+  auto json_of = [](const Field& f) -> const nlohmann::json* {
+    return f.kind == Field::Kind::json_ref ? f.ref
+           : f.kind == Field::Kind::json   ? &f.json
+                                           : nullptr;
+  };
+  bool has_message = false;
+  for (const Field* f : fields) {
+    if (f->key == "message") {
+      const nlohmann::json* j = json_of(*f);
+      has_message = f->kind == Field::Kind::text || (j && j->is_string());
+    }
+  }
+  std::string out = "{";
+  bool first = true;
+  for (const Field* f : fields) {
+    if (!first) {
+      out += ',';
+    }
+    first = false;
+    put_string(out, f->key);
+    out += ':';
+    if (is_secret_key(f->key, has_message, false)) {
+      out += k_redacted;
+      continue;
+    }
+    switch (f->kind) {
+    case Field::Kind::text:
+      put_scrubbed(out, f->text);
+      break;
+    case Field::Kind::integer:
+      put_number(out, f->integer);
+      break;
+    case Field::Kind::count:
+      put_number(out, f->count);
+      break;
+    case Field::Kind::real:
+      out += nlohmann::json(f->real).dump();
+      break;
+    case Field::Kind::boolean:
+      out += f->boolean ? "true" : "false";
+      break;
+    case Field::Kind::json_ref:
+    case Field::Kind::json:
+      put_redacted(out, *json_of(*f), text::iequals(f->key, "error"),
+                   text::iequals(f->key, "query"));
+      break;
+    }
+  }
+  out += "}\n";
+  return out;
+}
 
 nlohmann::json redact(const nlohmann::json& v) {
   nlohmann::json copy = v;
@@ -272,10 +485,18 @@ bool append_record(int fd, std::string_view line) {
 
 } // namespace
 
-bool Log::write(nlohmann::json record, TimePoint now) {
-  redact_in(record, false);
-  record["logged_at"] = iso_time(now);
-  std::string line = record.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+bool Log::write(const nlohmann::json& record, TimePoint now) {
+  Record fields;
+  if (record.is_object()) {
+    for (auto it = record.begin(); it != record.end(); ++it) {
+      fields.value(it.key(), it.value());
+    }
+  }
+  return write(fields, now);
+}
+
+bool Log::write(const Record& record, TimePoint now) {
+  std::string line = record.line(now);
   std::string rel = hour_file(now);
   bool new_hour = false;
   std::shared_ptr<File> file;

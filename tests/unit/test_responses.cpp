@@ -360,3 +360,41 @@ TEST_CASE("ResponseAccumulator skips unparsed only events that cannot change the
     }
   }
 }
+
+TEST_CASE("ResponseAccumulator: a long item-less stream keeps its whole text, deltas around "
+          "items do not matter") {
+  auto delta = [](const std::string& text) {
+    return "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+           "\"delta\":\"" +
+           text + "\"}\n\n";
+  };
+  std::string done = "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n";
+  std::string item =
+      "event: response.output_item.done\ndata: {\"type\":"
+      "\"response.output_item.done\",\"output_index\":0,\"item\":{\"type\":"
+      "\"message\",\"content\":[{\"type\":\"output_text\",\"text\":\"whole\"}]}}\n\n";
+  std::string long_text; // past the bytes kept unparsed, with a parsed (odd) delta midway
+  std::string expected;
+  for (int i = 0; i < 3000; ++i) {
+    std::string piece = "piece " + std::to_string(i) + " of a long answer; ";
+    long_text += delta(piece);
+    expected += piece;
+    if (i == 1500) {
+      long_text += "event: response.output_text.delta\ndata: {\"type\":"
+                   "\"response.output_text.delta\",\"t\\u0079pe\":\"response.output_text.delta\","
+                   "\"delta\":\"(odd)\"}\n\n";
+      expected += "(odd)";
+    }
+  }
+  auto fast = rebuild(long_text + done);
+  REQUIRE(std::holds_alternative<json>(fast));
+  CHECK(responses::output_text(std::get<json>(fast)) == expected);
+  CHECK(std::get<json>(fast) == std::get<json>(rebuild_parsed(long_text + done)));
+  for (const std::string& stream : {delta("a") + item + delta("b") + done, item + delta("a") + done,
+                                    long_text + item + delta("c") + done}) {
+    auto got = rebuild(stream);
+    REQUIRE(std::holds_alternative<json>(got));
+    CHECK(responses::output_text(std::get<json>(got)) == "whole");
+    CHECK(std::get<json>(got) == std::get<json>(rebuild_parsed(stream)));
+  }
+}

@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
@@ -25,6 +26,8 @@
 
 using namespace airelays;
 using json = nlohmann::json;
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -552,6 +555,47 @@ TEST_CASE(
   token_manager::LoginRequired state{"refresh_token_reused", "Token refresh failed: test.", "t"};
   REQUIRE(token_manager::write_login_required(f.layout, state).ok());
   CHECK(tm->access().error.code == "upstream_auth_refresh_failed");
+  CHECK(f.refreshes() == 0);
+}
+
+TEST_CASE("token_manager: a running manager sees the login store at once when the data "
+          "directory appears late, is replaced, or is written in place") {
+  Fixture f;
+  auto other_id =
+      fake::make_jwt({{"email", "other@example.com"},
+                      {"https://api.openai.com/auth", {{"chatgpt_account_id", "acct_2"}}}});
+  auto tm = token_manager::make(f.cfg, f.layout); // no data directory yet: nothing to watch
+  CHECK(tm->access().error.code == "upstream_auth_missing");
+  CHECK(tm->access().error.code == "upstream_auth_missing");
+  f.store(3600); // creates the directory
+  auto a = tm->access();
+  REQUIRE(a.ok());
+  CHECK(a.credentials->account_id == "acct_1");
+
+  // The directory moved away and a new one, with another login, put in its place.
+  fs::rename(f.cfg.data_dir, f.cfg.data_dir + ".old");
+  REQUIRE(token_manager::save_login(f.cfg, f.layout, other_id,
+                                    fake::make_jwt({{"exp", now_s() + 3600}}), "rt_other")
+              .ok());
+  a = tm->access();
+  REQUIRE(a.ok());
+  CHECK(a.credentials->account_id == "acct_2");
+  // The new directory is the one watched now.
+  REQUIRE(token_manager::remove_login(f.cfg, f.layout).ok());
+  CHECK(tm->access().error.code == "upstream_auth_missing");
+
+  // Written in place (no rename), twice within the same second.
+  f.store(3600);
+  REQUIRE(tm->access().ok());
+  test::write_file(f.layout.auth_file, "{}");
+  CHECK(tm->access().error.code == "upstream_auth_incomplete");
+  f.store(3600);
+  REQUIRE(tm->access().ok());
+  {
+    std::ofstream out(f.layout.auth_file, std::ios::trunc);
+    out << "not json";
+  }
+  CHECK(tm->access().error.code == "upstream_auth_error");
   CHECK(f.refreshes() == 0);
 }
 

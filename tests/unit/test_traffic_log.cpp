@@ -211,3 +211,116 @@ TEST_CASE("traffic_log::body_snapshot logs JSON nested past 256 levels as text")
   CHECK(snap["kind"] == "text");
   CHECK(traffic_log::redact(snap)["text"] == deep);
 }
+
+namespace {
+
+// What the log wrote before records were written as text: the redacted tree with its
+// logged_at, dumped.
+std::string tree_line(const nlohmann::json& record, traffic_log::TimePoint now) {
+  nlohmann::json r = traffic_log::redact(record);
+  r["logged_at"] = traffic_log::iso_time(now);
+  return r.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+} // namespace
+
+TEST_CASE("traffic_log::Record writes the very line the redacted tree dumped") {
+  auto t = at(2026, 11, 22, 7, 12) + std::chrono::microseconds(947397);
+  nlohmann::json usage = {{"input_tokens", 12},
+                          {"output_tokens", 3},
+                          {"output_tokens_details", {{"reasoning_tokens", 0}}},
+                          {"total_tokens", 15}};
+  nlohmann::json adaptations = {{"ignored_parameters", {"temperature", "top_p"}},
+                                {"adjusted_parameters", "reasoning_effort=high"}};
+  nlohmann::json error = {{"code", "rate_limit_exceeded"},
+                          {"message", "slow down, Bearer abcdef12345"},
+                          {"param", nullptr}};
+  nlohmann::json body = {{"model", "gpt-5.5"},
+                         {"api_key", "sk-abcdefghijkl"},
+                         {"messages", {{{"role", "user"}, {"content", "héllo \u2603 \U0001F600"}}}},
+                         {"headers", {{"Authorization", "Bearer x"}, {"Cookie", "a=b"}}},
+                         {"code", "oauth"},
+                         {"ratio", 0.25},
+                         {"big", 18446744073709551615ull},
+                         {"neg", -7},
+                         {"flag", false},
+                         {"nothing", nullptr},
+                         {"empty", nlohmann::json::object()},
+                         {"none", nlohmann::json::array()}};
+  nlohmann::json query = {{"key", "k1"}, {"sig", "s"}, {"page", "2"}, {"api-key", "z"}};
+  std::string long_key(80, 'a');
+  for (double ms : {0.0, 1.0, 12.34, 0.07, 1234567.89, 1e-7, 3e21}) {
+    CAPTURE(ms);
+    traffic_log::Record rec;
+    nlohmann::json tree;
+    auto text = [&](const std::string& k, const std::string& v) {
+      rec.text(k, v);
+      tree[k] = v;
+    };
+    text("phase", "request");
+    text("request_id", "req_0123456789abcdef");
+    text("method", "POST");
+    text("path", "/v1/chat/completions?x=\"q\"\\");
+    text("route", "/v1/chat/completions");
+    text("client_ip", "127.0.0.1");
+    rec.integer("status", 200);
+    tree["status"] = 200;
+    rec.real("duration_ms", ms);
+    tree["duration_ms"] = ms;
+    rec.count("request_bytes", 1234);
+    tree["request_bytes"] = size_t{1234};
+    rec.count("response_bytes", 0);
+    tree["response_bytes"] = size_t{0};
+    rec.boolean("streamed", true);
+    tree["streamed"] = true;
+    rec.boolean("completed", false);
+    tree["completed"] = false;
+    text("rejected", "auth");
+    // Annotations: nested values, secrets by name, credentials in text, control characters,
+    // invalid UTF-8, a name set twice (the later wins), a long secret name.
+    std::vector<std::pair<std::string, nlohmann::json>> annotations = {
+        {"usage", usage},
+        {"adaptations", adaptations},
+        {"error", error},
+        {"error_code", nullptr},
+        {"model", "gpt-5.5 \u00e9\t\n\x01"},
+        {"bad_utf8", "a\xff\xfe b \xc3"},
+        {"authorization", "Bearer sk-secret"},
+        {"x-api-key", "k"},
+        {"sessionToken", "t"},
+        {"code", "oauth-code"},
+        {"note", "key sk-0123456789abcdef and Bearer tok.en/xyz= here"},
+        {"status", 502},
+        {long_key + "_token", "t"},
+        {long_key, "kept"},
+        {"upstream_attempts", 1},
+        {"logged_at", "from an annotation"}};
+    for (const auto& [k, v] : annotations) { // referred to: they outlive the line
+      rec.value(k, v);
+      tree[k] = v;
+    }
+    rec.owned("query", query);
+    tree["query"] = query;
+    rec.owned("request_body", {{"kind", "json"}, {"json", body}});
+    tree["request_body"] = {{"kind", "json"}, {"json", body}};
+    CHECK(rec.line(t) == tree_line(tree, t));
+  }
+  // A top-level message makes a top-level code an error's category, not a secret.
+  traffic_log::Record with_message;
+  with_message.text("message", "failed");
+  with_message.text("code", "upstream_error");
+  CHECK(with_message.line(t) == tree_line({{"message", "failed"}, {"code", "upstream_error"}}, t));
+  traffic_log::Record empty;
+  CHECK(empty.line(t) == tree_line(nlohmann::json::object(), t));
+}
+
+TEST_CASE("traffic_log::Log::write of a tree writes what the redacted tree dumped") {
+  test::TempDir dir;
+  Log log({dir.path() + "/logs", false, 14});
+  auto t = at(2026, 11, 22, 7, 12);
+  nlohmann::json rec = {{"phase", "endpoint_security_ready"},
+                        {"authorization", "Bearer secret-token"},
+                        {"detail", {{"token", "x"}, {"items", {1, 2.5, "sk-0123456789ab"}}}}};
+  REQUIRE(log.write(rec, t));
+  CHECK(test::read_file(dir.path() + "/logs/2026/11/22-07.log") == tree_line(rec, t));
+}

@@ -378,13 +378,7 @@ TEST_CASE("ChatStream: the events it says it ignores give nothing, so the relay 
   // The captured streams, and events named like ignored ones that are not: a data type other
   // than the name, a second type key, a failure, data that is not JSON.
   std::string odd =
-      "event: response.content_part.added\ndata: {\"type\":\"response.output_text.delta\","
-      "\"delta\":\"renamed\"}\n\n"
-      "event: response.content_part.done\ndata: {\"type\":\"response.content_part.done\","
-      "\"type\":\"response.output_text.delta\",\"delta\":\"dup\"}\n\n"
-      "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\"\n\n"
-      "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
-      "\"delta\":\"kept\"}\n\n"
+      xlate_test::misnamed_events() +
       "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{}}\n\n";
   for (const std::string& text : {xlate_test::read_data("sample_sse_full.txt"),
                                   xlate_test::read_data("sample_sse_minimal.txt"), odd}) {

@@ -54,4 +54,16 @@ inline std::vector<airelays::sse::Event> parse_all(const std::string& text) {
   return parse_split(text, {});
 }
 
+// Events named like ones a translator may skip unparsed that are not what their name says (a
+// data type other than the name, a second type key, data that is not JSON), then one that is.
+inline std::string misnamed_events() {
+  return "event: response.content_part.added\ndata: {\"type\":\"response.output_text.delta\","
+         "\"delta\":\"renamed\"}\n\n"
+         "event: response.content_part.done\ndata: {\"type\":\"response.content_part.done\","
+         "\"type\":\"response.output_text.delta\",\"delta\":\"dup\"}\n\n"
+         "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\"\n\n"
+         "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+         "\"delta\":\"kept\"}\n\n";
+}
+
 } // namespace xlate_test

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -75,6 +76,10 @@ public:
   // feed() would return "" for this event whatever its data (a named event of a type the
   // dialect ignores; never a failure or terminal): the pipeline need not parse it.
   bool ignores(const sse::Event& event) const;
+  // What feed() would return for this event when its type alone decides it (a named event,
+  // never a failure or terminal, of a type the dialect ignores or passes through as it came);
+  // nullopt when its data must be parsed. The event itself is not parsed.
+  std::optional<std::string> feed_unparsed(const sse::Event& event);
   // The stream is over (success or failure); stop reading upstream.
   bool done() const { return m_done; }
   // It ended as a success.
@@ -85,6 +90,9 @@ protected:
   virtual std::string on_unparsed(const UpstreamEvent& event);
   // on_event and on_unparsed return "" for this type whatever the data (none by default).
   virtual bool ignores_type(std::string_view) const { return false; }
+  // on_event and on_unparsed return the event as received (sse::format of it) for this type
+  // whatever the data, and change nothing (none by default).
+  virtual bool passes_type(std::string_view) const { return false; }
   // error / response.failed: by default fail() with upstream_error::from_event.
   virtual std::string on_failure(const UpstreamEvent& event);
   // response.completed / response.incomplete.

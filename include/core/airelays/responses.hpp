@@ -98,6 +98,8 @@ public:
   // The final response object, or the error to answer: the first failure event's, 502
   // "Upstream stream ended without a response payload." when nothing came, or incomplete_stream.
   std::variant<nlohmann::json, api_error::ApiError> finish() const;
+  // The same, without copying: the accumulator is spent (start a new one to feed again).
+  std::variant<nlohmann::json, api_error::ApiError> take();
 
 private:
   nlohmann::json m_response = nlohmann::json::object();
@@ -105,6 +107,7 @@ private:
   // output_text deltas: their text is needed only by an item-less stream.
   std::string m_delta_text;
   std::vector<std::string> m_delta_unparsed; // their data, in order, not parsed yet (after it)
+  size_t m_delta_unparsed_bytes = 0;
   bool m_saw_delta = false;
   std::string delta_text() const; // m_delta_text with m_delta_unparsed's deltas
   // The response objects of response.created / response.in_progress, merged (later keys

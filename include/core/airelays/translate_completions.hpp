@@ -37,6 +37,7 @@ private:
 
   std::string chunk(const std::string& text, const nlohmann::json& finish_reason);
   std::string on_event(const dialect::UpstreamEvent& event) override;
+  bool ignores_type(std::string_view type) const override;
   std::string on_terminal(const dialect::UpstreamEvent& event) override;
   std::string on_item_done(const nlohmann::json& data);
 };

@@ -85,6 +85,7 @@ private:
   std::vector<std::string> m_text_items; // message items whose text was streamed
 
   std::string on_event(const dialect::UpstreamEvent& event) override;
+  bool ignores_type(std::string_view type) const override;
   std::string on_terminal(const dialect::UpstreamEvent& event) override;
   std::string error_event(const api_error::ApiError& error) const override;
   std::string start();

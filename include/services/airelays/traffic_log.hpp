@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace airelays::traffic_log {
 
@@ -44,6 +45,40 @@ std::string iso_time(TimePoint t);
 // (YYYY/MM/DD-HH.log, UTC).
 std::string hour_file(TimePoint t);
 
+// One record as fields, written straight to its line without building a JSON tree for it:
+// the line is exactly what dumping the object of these fields, redacted (redact) with
+// "logged_at" added, would give (keys in name order, a later field of the same name wins,
+// non-ASCII as \u escapes, invalid UTF-8 replaced).
+class Record {
+public:
+  void text(std::string_view key, std::string value);
+  void integer(std::string_view key, long long value);
+  void count(std::string_view key, unsigned long long value);
+  void real(std::string_view key, double value);
+  void boolean(std::string_view key, bool value);
+  // A JSON value by reference: it must outlive the write.
+  void value(std::string_view key, const nlohmann::json& value);
+  // A JSON value the record keeps.
+  void owned(std::string_view key, nlohmann::json value);
+  // The line (with its newline) for a record written at `now`.
+  std::string line(TimePoint now) const;
+
+private:
+  struct Field {
+    std::string key;
+    enum class Kind { text, integer, count, real, boolean, json_ref, json } kind;
+    std::string text;
+    long long integer = 0;
+    unsigned long long count = 0;
+    double real = 0;
+    bool boolean = false;
+    const nlohmann::json* ref = nullptr;
+    nlohmann::json json;
+  };
+  Field& add(std::string_view key, Field::Kind kind);
+  std::vector<Field> m_fields;
+};
+
 class Log {
 public:
   explicit Log(Options options);
@@ -53,7 +88,9 @@ public:
 
   // Appends record (redacted, with "logged_at") to the hour file of now. Returns false when
   // it could not be written.
-  bool write(nlohmann::json record, TimePoint now);
+  bool write(const nlohmann::json& record, TimePoint now);
+  // The same for a record given as fields.
+  bool write(const Record& record, TimePoint now);
   // Deletes hour files that ended more than retention_days before now, and the directories
   // left empty; returns how many files were deleted.
   size_t purge(TimePoint now);

@@ -116,11 +116,36 @@ std::string EventTranslator::feed(const UpstreamEvent& event) {
   return event.success() ? on_terminal(event) : on_event(event);
 }
 
+namespace {
+
+// A failure or a terminal: feed() always reads these.
+bool ends_stream(std::string_view type) {
+  return type == "error" || type == "response.failed" || type == "response.completed" ||
+         type == "response.incomplete";
+}
+
+} // namespace
+
 bool EventTranslator::ignores(const sse::Event& event) const {
   EventPeek top = peek(event);
-  return top.known && top.type != "error" && top.type != "response.failed" &&
-         top.type != "response.completed" && top.type != "response.incomplete" &&
-         ignores_type(top.type);
+  return top.known && !ends_stream(top.type) && ignores_type(top.type);
+}
+
+std::optional<std::string> EventTranslator::feed_unparsed(const sse::Event& event) {
+  if (ends_stream(event.event)) { // known or not, it would be read: no scan first
+    return std::nullopt;
+  }
+  EventPeek top = peek(event);
+  if (!top.known || ends_stream(top.type)) {
+    return std::nullopt;
+  }
+  if (m_done || ignores_type(top.type)) {
+    return std::string();
+  }
+  if (passes_type(top.type)) {
+    return sse::format(event);
+  }
+  return std::nullopt;
 }
 
 std::string EventTranslator::on_unparsed(const UpstreamEvent&) { return {}; }

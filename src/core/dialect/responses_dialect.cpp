@@ -25,6 +25,7 @@ class Passthrough : public EventTranslator {
     return sse::format(event.raw);
   }
   std::string on_event(const UpstreamEvent& event) override { return sse::format(event.raw); }
+  bool passes_type(std::string_view) const override { return true; }
   std::string error_event(const api_error::ApiError& error) const override {
     return api_error::responses_sse_event(error);
   }

@@ -56,6 +56,11 @@ std::string CompletionsStream::on_event(const dialect::UpstreamEvent& event) {
   return {};
 }
 
+// Every type on_event reads; the rest are "" whatever their data (on_unparsed is the default).
+bool CompletionsStream::ignores_type(std::string_view type) const {
+  return type != "response.output_text.delta" && type != "response.output_item.done";
+}
+
 std::string CompletionsStream::on_item_done(const json& data) {
   auto item = data.find("item");
   if (item == data.end() || string_or_empty(*item, "type") != "message") {

@@ -90,6 +90,15 @@ std::string MessagesStream::on_event(const dialect::UpstreamEvent& event) {
   return out;
 }
 
+// Once the message has started, every type on_event does not read is "" whatever its data
+// (on_unparsed is the default); before that, any event starts it.
+bool MessagesStream::ignores_type(std::string_view type) const {
+  return m_started && type != "response.output_text.delta" &&
+         (type != "response.reasoning_summary_text.delta" || !m_options.thinking) &&
+         type != "response.output_item.added" && type != "response.function_call_arguments.delta" &&
+         type != "response.output_item.done";
+}
+
 std::string MessagesStream::open_block(Block kind, const std::string& key, const json& block) {
   std::string out = close_block();
   m_open = kind;
