@@ -23,9 +23,11 @@ namespace airelays::server {
 
 namespace {
 
+#ifdef AIRELAYS_RELEASE_STACK
 // This pool thread's stack, [low, high) without its guard page; 0 on other threads.
 thread_local uintptr_t t_stack_low = 0;
 thread_local uintptr_t t_stack_high = 0;
+#endif
 
 void note_stack() {
 #ifdef AIRELAYS_RELEASE_STACK
