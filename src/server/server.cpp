@@ -12,6 +12,7 @@
 
 #include <airelays/server.hpp>
 #include <airelays/text.hpp>
+#include <airelays/worker_pool.hpp>
 
 #include <httplib.h>
 #if __has_include(<malloc.h>)
@@ -158,13 +159,20 @@ public:
       return m_sink.is_writable(); // a 0-byte write would end the stream without its last chunk
     }
     m_bytes += data.size();
-    return m_sink.write(data.data(), data.size());
+    bool ok = m_sink.write(data.data(), data.size());
+    if (!m_released) {
+      // The first bytes are out; the stream now mostly waits for its upstream.
+      m_released = true;
+      release_stack_below_caller();
+    }
+    return ok;
   }
   bool is_writable() override { return m_sink.is_writable(); }
 
 private:
   httplib::DataSink& m_sink;
   size_t& m_bytes;
+  bool m_released = false;
 };
 
 struct StreamState {

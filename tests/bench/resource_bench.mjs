@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { binaries, chat, cpuSeconds, get, makeHome, median, rssKiB, sleep, startListening, startStack } from './lib/harness.mjs';
-import { rssByMapping, rssKinds } from './lib/smaps.mjs';
+import { rssByKind, rssByMapping, rssKinds } from './lib/smaps.mjs';
 
 const BENCH_TOML = '[server]\nworkers = 320\n[security]\nrate_limit_per_minute = 1000000\n' +
   'rate_limit_burst = 1000000\nconcurrent_requests_per_ip = 2000\n';
@@ -65,16 +65,22 @@ async function openStreams(stack, n) {
       body: JSON.stringify({ key: 'responses', step: { kind: 'text', text: words, delay_ms: 150 } }) });
   }
   const before = rssKiB(pid);
+  const kindsBefore = rssByKind(pid);
+  let kindsOpen = null; // by kind, 0.5 s after the last stream's first byte
   let peak = before;
   let started = 0;
   const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 50);
   const results = await Promise.all(Array.from({ length: n }, () =>
-    chat(stack.relay.port, { stream: true, timeoutMs: 120000, onFirstByte: () => { started++; } })));
+    chat(stack.relay.port, { stream: true, timeoutMs: 120000, onFirstByte: () => {
+      if (++started === n) setTimeout(() => { kindsOpen = rssByKind(pid); }, 500);
+    } })));
   clearInterval(sampler);
   const completed = results.filter((r) => r.ok).length;
   const failed = results.find((r) => !r.ok);
   if (failed) console.error(`a stream that did not complete: status ${failed.status}: ${failed.text.slice(-300)}`);
-  return { before, peak, completed, started };
+  const perStream = (k) => (kindsOpen ? ((kindsOpen[k] - kindsBefore[k]) / n).toFixed(1) : '?');
+  const kinds = `stacks ${perStream('stacks')}, other anonymous (malloc arenas) ${perStream('anon')}, heap ${perStream('heap')}`;
+  return { before, peak, completed, started, kinds };
 }
 
 function statusWall(bin, env) {
@@ -114,7 +120,8 @@ async function main() {
     const perStream = (s.peak - s.before) / 256;
     row('RSS with 256 concurrent streams (peak)', mb(s.peak), '<= 96 MB', s.peak <= 96 * 1024);
     row('RSS per open stream ((peak - before) / 256)', `${perStream.toFixed(0)} KiB`, '<= 32 KiB', perStream <= 32);
-    result('RSS per open stream', `${perStream.toFixed(0)} KiB`, '<= 32 KiB', perStream <= 32);
+    row('  of which, per stream (KiB, smaps while all were open)', s.kinds, '', true);
+    result('RSS per open stream', `${perStream.toFixed(0)} KiB (${s.kinds})`, '<= 32 KiB', perStream <= 32);
     row('256 concurrent streams completed', `${s.completed}/256`, '256/256', s.completed === 256);
     const st = statusWall(bin, stack.home.env);
     row('`status --json` wall time (median of 10, relay running)', `${st.toFixed(1)} ms`, '', true);

@@ -397,11 +397,23 @@ void stream_events(FakeUpstream& fake, httplib::Response& res, std::vector<std::
           ~Closed() { count_state(fake, "streams_open", -1); }
         } closed{fake};
         // Undelayed events go out in one write, as a fast upstream's events arrive together;
-        // a delay_ms step writes each event on its own after its pause.
+        // a delay_ms step writes each event on its own after its pause. Event i is due at
+        // start + (i + 1) * delay_ms: a late wake-up delays that event only, where sleeping
+        // delay_ms after each write added every overshoot to all the events after it (256
+        // streams of 100 events ended 3 % late with no relay in between). After a stall
+        // longer than one pause (a reader that stopped reading) the schedule starts again
+        // from then, so the events left do not leave in a burst.
         std::string pending;
+        const auto pause = std::chrono::milliseconds(delay_ms);
+        auto due = std::chrono::steady_clock::now();
         for (const auto& frame : *shared) {
           if (delay_ms > 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+            auto now = std::chrono::steady_clock::now();
+            due += pause;
+            if (now - due > pause) {
+              due = now;
+            }
+            std::this_thread::sleep_until(due);
           }
           pending += frame;
           if (delay_ms > 0 || &frame == &shared->back()) {

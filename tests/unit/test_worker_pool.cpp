@@ -65,3 +65,38 @@ TEST_CASE("WorkerPool drops work submitted after stop") {
   pool.stop();
   CHECK_FALSE(ran);
 }
+
+namespace {
+
+// Touches `kib` KiB of stack below the caller and returns a sum of what it wrote.
+[[gnu::noinline]] long deep(int kib) {
+  volatile char buf[64 * 1024];
+  long sum = 0;
+  for (int i = 0; i < kib * 1024; i += 512) {
+    buf[i] = static_cast<char>(i / 512);
+    sum += buf[i];
+  }
+  return sum;
+}
+
+} // namespace
+
+TEST_CASE("release_stack_below_caller leaves the caller's frames and later deep calls intact") {
+  WorkerPool pool(1);
+  std::promise<bool> result;
+  pool.submit([&result] {
+    long first = deep(64); // pages well below this frame, given back next
+    volatile char mine[256];
+    for (int i = 0; i < 256; ++i) {
+      mine[i] = static_cast<char>(i);
+    }
+    airelays::server::release_stack_below_caller();
+    bool kept = true;
+    for (int i = 0; i < 256; ++i) {
+      kept = kept && mine[i] == static_cast<char>(i);
+    }
+    result.set_value(kept && deep(64) == first); // the released pages work as new ones
+  });
+  CHECK(result.get_future().get());
+  airelays::server::release_stack_below_caller(); // off a pool thread: nothing happens
+}

@@ -40,4 +40,12 @@ private:
   bool m_stopping = false;
 };
 
+// Gives the calling pool thread's stack pages below the caller's frame back to the system.
+// A worker's stack keeps every page its deepest call ever touched; a stream's request set-up
+// (parsing, the upstream call, the first events) goes ~10 KiB deeper than the stream's wait
+// for its next event, where the thread then stays for the stream's life. Called once the
+// stream's first bytes are out. Pages touched again later read as zero, as any new stack
+// page. A no-op off Linux, on threads not started by a WorkerPool, and under ASan/TSan.
+void release_stack_below_caller();
+
 } // namespace airelays::server

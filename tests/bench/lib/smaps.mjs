@@ -36,3 +36,49 @@ export function rssKinds(pid) {
     return { anon: -1, file: -1, shmem: -1, threads: -1 };
   }
 }
+
+// Resident KiB by kind from /proc/PID/smaps: thread stacks (an anonymous mapping right above a
+// one-page guard, or holding a thread's stack pointer), the heap, the other anonymous memory
+// (glibc's per-thread malloc arenas, mostly) and file-backed mappings.
+export function rssByKind(pid) {
+  const sps = [];
+  try {
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const f = fs.readFileSync(`/proc/${pid}/task/${t}/syscall`, 'utf8').trim().split(' ');
+        if (f.length > 2) sps.push(BigInt(f[f.length - 2])); // "running" has no stack pointer
+      } catch { /* the thread ended */ }
+    }
+  } catch { /* no such process */ }
+  const out = { stacks: 0, heap: 0, anon: 0, file: 0 };
+  let text;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return out;
+  }
+  let cur = null;
+  let prev = null;
+  const add = (m) => {
+    if (!m) return;
+    const guarded = prev && !prev.name && prev.perm.startsWith('---') && prev.hi === m.lo && prev.hi - prev.lo === 4096n;
+    const holdsSp = sps.some((sp) => sp >= m.lo && sp < m.hi);
+    if (m.name === '[heap]') out.heap += m.rss;
+    else if (m.name) out.file += m.name.startsWith('[') ? 0 : m.rss;
+    else if (m.perm.startsWith('rw') && (guarded || holdsSp)) out.stacks += m.rss;
+    else out.anon += m.rss;
+    prev = m;
+  };
+  for (const line of text.split('\n')) {
+    const h = line.match(/^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/);
+    if (h) {
+      add(cur);
+      cur = { lo: BigInt(`0x${h[1]}`), hi: BigInt(`0x${h[2]}`), perm: h[3], name: h[4], rss: 0 };
+      continue;
+    }
+    const rss = line.match(/^Rss:\s+(\d+) kB/);
+    if (rss && cur) cur.rss = Number(rss[1]);
+  }
+  add(cur);
+  return out;
+}
