@@ -25,9 +25,12 @@ std::vector<std::string> split_path(const std::string& path) {
   return out;
 }
 
-bool segments_match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+// `below` extra path segments may follow the pattern's (a subtree route); split_path never
+// yields an empty segment, so each is what a {capture} would have accepted.
+bool segments_match(const std::vector<std::string>& pattern, size_t below,
+                    const std::vector<std::string>& path,
                     std::map<std::string, std::string>* params) {
-  if (pattern.size() != path.size()) {
+  if (path.size() < pattern.size() || path.size() > pattern.size() + below) {
     return false;
   }
   for (size_t i = 0; i < pattern.size(); ++i) {
@@ -52,6 +55,10 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
   m_routes.push_back({std::move(method), split_path(pattern), std::move(handler)});
 }
 
+void Router::add_subtree(std::string method, std::string prefix, size_t depth, Handler handler) {
+  m_routes.push_back({std::move(method), split_path(prefix), std::move(handler), depth});
+}
+
 Router::Match Router::match(const std::string& method, const std::string& path,
                             const Handler** handler,
                             std::map<std::string, std::string>& params) const {
@@ -59,7 +66,7 @@ Router::Match Router::match(const std::string& method, const std::string& path,
   bool path_seen = false;
   for (const auto& r : m_routes) {
     std::map<std::string, std::string> captured;
-    if (!segments_match(r.segments, segs, &captured)) {
+    if (!segments_match(r.segments, r.below, segs, &captured)) {
       continue;
     }
     path_seen = true;
@@ -76,7 +83,7 @@ std::vector<std::string> Router::allowed_methods(const std::string& path) const 
   auto segs = split_path(path);
   std::vector<std::string> out;
   for (const auto& r : m_routes) {
-    if (segments_match(r.segments, segs, nullptr) &&
+    if (segments_match(r.segments, r.below, segs, nullptr) &&
         std::find(out.begin(), out.end(), r.method) == out.end()) {
       out.push_back(r.method);
     }

@@ -204,4 +204,16 @@ AIRELAYS_CURL_SHIM CURLMcode curl_multi_poll(CURLM* multi, curl_waitfd extra_fds
   return api().multi_poll(multi, extra_fds, extra_nfds, timeout_ms, ret);
 }
 
+// GnuTLS is loaded with libcurl but never used: Debian's libcurl4 does TLS with OpenSSL, and
+// GnuTLS comes only through librtmp and libldap (rtmp:// and ldap:// URLs, which the relay
+// never fetches). Yet GnuTLS initialises itself from a constructor as soon as it is loaded
+// (its crypto back-end, ASN.1 trees, random generator, system priorities): 0.85 MB more RSS
+// in every relay after its first request (docs/benchmarks.md, fourth pass). GnuTLS's public
+// header offers the way out, the GNUTLS_SKIP_GLOBAL_INIT macro, which defines this function
+// in the program: the library's weak default answers 0, the program's (exported from the
+// binary, see CMakeLists.txt) answers 1 and the constructor returns at once. GnuTLS's only
+// users here, librtmp and libldap, call gnutls_global_init() themselves before their first
+// TLS use (both import it); only the initialisation at load time is skipped.
+extern "C" __attribute__((visibility("default"))) int _gnutls_global_init_skip(void) { return 1; }
+
 #endif // __APPLE__

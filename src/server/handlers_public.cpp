@@ -27,7 +27,7 @@ const char* const k_unsupported[] = {
     "fine_tuning",   "fine-tunes", "batches", "assistants", "threads",
     "vector_stores", "uploads",    "evals",
 };
-constexpr int k_unsupported_depth = 5; // /v1/threads/{a}/runs/{b}/steps
+constexpr size_t k_unsupported_depth = 5; // /v1/threads/{a}/runs/{b}/steps
 
 double uptime_seconds(const Services& s) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - s.started).count();
@@ -114,14 +114,12 @@ http::Response metrics_text(Services& s) {
   return r;
 }
 
+// One subtree route per method (78 in all, where a pattern per depth made 468 and 140 KiB of
+// a relay's heap).
 void add_unsupported(Router& r, const std::string& prefix, const std::string& family) {
-  std::string pattern = prefix + "/" + family;
   Handler answer = [](http::Request& req) { return http::error(api_error::unsupported(req.path)); };
-  for (int depth = 0; depth <= k_unsupported_depth; ++depth) {
-    for (const char* method : {"GET", "POST", "DELETE"}) {
-      r.add(method, pattern, answer);
-    }
-    pattern += "/{p" + std::to_string(depth) + "}";
+  for (const char* method : {"GET", "POST", "DELETE"}) {
+    r.add_subtree(method, prefix + "/" + family, k_unsupported_depth, answer);
   }
 }
 

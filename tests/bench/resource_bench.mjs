@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { binaries, chat, cpuSeconds, get, makeHome, median, rssKiB, sleep, startListening, startStack } from './lib/harness.mjs';
-import { rssByKind, rssByMapping, rssKinds } from './lib/smaps.mjs';
+import { pssKinds, rssByKind, rssByMapping, rssKinds } from './lib/smaps.mjs';
 
 const BENCH_TOML = '[server]\nworkers = 320\n[security]\nrate_limit_per_minute = 1000000\n' +
   'rate_limit_burst = 1000000\nconcurrent_requests_per_ip = 2000\n';
@@ -108,10 +108,12 @@ async function main() {
     await sleep(1000);
     const idle = rssKiB(pid);
     const kinds = rssKinds(pid);
+    const pss = pssKinds(pid);
     breakdown = rssByMapping(pid);
     row('RSS idle (after one request)', mb(idle), '<= 8 MB', idle <= 8 * 1024);
     row('  of which anonymous / file-backed', `${mb(kinds.anon)} / ${mb(kinds.file)}`, '', true);
-    result('idle RSS after start and one request', `${mb(idle)} (anon ${mb(kinds.anon)}, files ${mb(kinds.file)})`, '<= 8 MB', idle <= 8 * 1024);
+    row('  PSS idle (shared pages split among their users)', `${mb(pss.pss)} (private ${mb(pss.privateKiB)})`, '', true);
+    result('idle RSS after start and one request', `${mb(idle)} (anon ${mb(kinds.anon)}, files ${mb(kinds.file)}; PSS ${mb(pss.pss)})`, '<= 8 MB', idle <= 8 * 1024);
     const l = await load(stack.relay.port, pid, 32, 5);
     row('RSS under load (32 connections, non-stream, peak)', mb(l.peak), '', true);
     row('throughput at 32 connections (relay + fake + client on one box)', `${l.rps.toFixed(0)} req/s, ${l.errors} errors`, '', l.errors === 0);

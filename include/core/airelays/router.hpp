@@ -16,6 +16,9 @@ class Router {
 public:
   // Adds a route; `pattern` segments in braces capture into Request::path_params.
   void add(std::string method, std::string pattern, Handler handler);
+  // Adds one route for `prefix` and every path up to `depth` segments below it (nothing
+  // captured): what `depth + 1` patterns ending in {a}/{b}/… would match, as one entry.
+  void add_subtree(std::string method, std::string prefix, size_t depth, Handler handler);
 
   enum class Match { found, wrong_method, none };
   // Finds the handler for method+path, filling params; wrong_method when only the path matches.
@@ -29,6 +32,7 @@ private:
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    size_t below = 0; // extra segments a subtree route accepts after `segments`
   };
   std::vector<Route> m_routes;
 };

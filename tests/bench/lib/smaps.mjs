@@ -82,3 +82,16 @@ export function rssByKind(pid) {
   add(cur);
   return out;
 }
+
+// Proportional set size from /proc/PID/smaps_rollup, in KiB: each resident page divided by the
+// number of processes mapping it. What the process really costs the machine when its libraries'
+// pages are shared with other processes (RSS counts them whole in every one of them).
+export function pssKinds(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const get = (k) => Number((s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')) ?? [0, -1])[1]);
+    return { pss: get('Pss'), anon: get('Pss_Anon'), file: get('Pss_File'), privateKiB: get('Private_Clean') + get('Private_Dirty') };
+  } catch {
+    return { pss: -1, anon: -1, file: -1, privateKiB: -1 };
+  }
+}
