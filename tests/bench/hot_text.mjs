@@ -10,10 +10,11 @@
 // The list is only an order: a function missing from it (new, renamed) still links, in .text
 // with the rest; a name no longer in the binary matches nothing. Regenerate after larger
 // changes to the start-up or the request path, with a build of the flags the list is for, then
-// rebuild the layers' archives (the build renames their sections when it writes them):
+// build again (the layers' objects depend on the list, so their archives are written anew and
+// their sections renamed):
 //   AIRELAYS_BIN=build-dev/airelays FAKE_UPSTREAM_BIN=build-dev/tests/fake_upstream \
 //     node tests/bench/hot_text.mjs [cmake/hot_text.txt]
-//   rm build-dev/libairelays_*.a && ninja -C build-dev
+//   ninja -C build-dev
 // Needs valgrind (callgrind: the functions that ran, by object, with their symbol names).
 // HOT_TEXT_KEEP=1 keeps the callgrind files (their folder is printed).
 import http from 'node:http';
