@@ -102,19 +102,9 @@ got=$(/usr/bin/airelays --version)
 [ "$got" = "airelays $version" ] && ok "airelays --version → $got" || fail "airelays --version → $got"
 
 # serve loads the installed HTTP module, binds and prints its address.
-mkdir -p "$out/serve-home"
-HOME="$out/serve-home" XDG_CONFIG_HOME="$out/serve-home/.config" AIRELAYS_AUTH_STORAGE=file \
-  /usr/bin/airelays serve --port 0 --no-auth >"$out/serve.log" 2>&1 &
-serve_pid=$!
-for ((i = 0; i < 200; i++)); do
-  grep -q '^listening on ' "$out/serve.log" && break
-  kill -0 "$serve_pid" 2>/dev/null || break
-  sleep 0.05
-done
-if grep -q '^listening on ' "$out/serve.log"; then ok "/usr/bin/airelays serve starts"; else
-  cat "$out/serve.log"; fail "/usr/bin/airelays serve does not start"; fi
-kill "$serve_pid" 2>/dev/null || true
-wait "$serve_pid" 2>/dev/null || true
+source "$src/tests/scripts/lib/serve_starts.bash"
+serve_starts /usr/bin/airelays "$out/serve-home" && ok "/usr/bin/airelays serve starts" ||
+  fail "/usr/bin/airelays serve does not start"
 rm -rf "$out/serve-home"
 
 # bash-completion finds the script by itself in /usr/share/bash-completion/completions.

@@ -143,19 +143,9 @@ fi
 "$prefix/bin/airelays" __complete -- token '' | grep -q '^show' && ok "installed binary completes" ||
   fail "installed binary does not complete 'token '"
 # The installed binary finds its HTTP module: serve binds and prints its address.
-mkdir -p "$work/home"
-HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" AIRELAYS_AUTH_STORAGE=file \
-  "$prefix/bin/airelays" serve --port 0 --no-auth >"$work/serve.log" 2>&1 &
-serve_pid=$!
-for ((i = 0; i < 200; i++)); do
-  grep -q '^listening on ' "$work/serve.log" && break
-  kill -0 "$serve_pid" 2>/dev/null || break
-  sleep 0.05
-done
-if grep -q '^listening on ' "$work/serve.log"; then ok "installed binary serves"; else
-  cat "$work/serve.log"; fail "installed binary does not serve"; fi
-kill "$serve_pid" 2>/dev/null || true
-wait "$serve_pid" 2>/dev/null || true
+source "$src/tests/scripts/lib/serve_starts.bash"
+serve_starts "$prefix/bin/airelays" "$work/home" && ok "installed binary serves" ||
+  fail "installed binary does not serve"
 
 # --- systemd-analyze verify ----------------------------------------------------------------
 if ! command -v systemd-analyze >/dev/null; then
