@@ -8,10 +8,9 @@
 #include "httpd_module.hpp"
 
 #ifndef __APPLE__
-#include <climits>
-
 #include <cstring>
 #include <dlfcn.h>
+#include <filesystem>
 #include <string>
 #include <unistd.h>
 #endif
@@ -28,13 +27,9 @@ namespace {
 
 // The directory of the running binary, "" when /proc is not mounted.
 std::string binary_dir() {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) {
-    return {};
-  }
-  std::string path(buf, static_cast<size_t>(n));
-  return path.substr(0, path.rfind('/'));
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : exe.parent_path().string();
 }
 
 Error reinstall(const std::string& what) {
