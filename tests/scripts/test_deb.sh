@@ -76,8 +76,8 @@ grep -qE '(^|, )libssl3( |,|$)' <<<"$depends" && ok "Depends names libssl3 (libc
   fail "Depends lacks libssl3 (libcrypto is dlopen()ed for SHA-256, random bytes, base64): $depends"
 # The HTTP module that serve and login load: in the package, under the multiarch libdir.
 module=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/airelays/airelays-httpd.so
-dpkg-deb -c "$deb" | grep -q " \.$module\$" && ok "package holds $module" ||
-  fail "package lacks $module"
+contents=$(dpkg-deb -c "$deb")
+grep -q " \.$module\$" <<<"$contents" && ok "package holds $module" || fail "package lacks $module"
 
 # --- lintian: errors and warnings fail ------------------------------------------------------
 if lintian --allow-root --fail-on error,warning --display-info "$deb" >"$out/lintian.log" 2>&1; then
