@@ -7,6 +7,7 @@
 serve_starts() {
   local bin=$1 home=$2 pid i
   mkdir -p "$home"
+  : >"$home/serve.log" # there before the first grep, which may run before the child opens it
   HOME="$home" XDG_CONFIG_HOME="$home/.config" AIRELAYS_AUTH_STORAGE=file \
     "$bin" serve --port 0 --no-auth >"$home/serve.log" 2>&1 &
   pid=$!
