@@ -4,6 +4,10 @@
 # header-only and only needed to build (CMake picks its multipart API from the found version,
 # AIRELAYS_HTTPLIB_FORM_API, so nothing here has to guess); its CMake config needs OpenSSL, so
 # openssl@3 is our own dependency; tomlplusplus ships a dylib, so it is needed at run time.
+# On Linux the relay's HTTP server (everything that uses httplib) is a module of its own,
+# lib/airelays/airelays-httpd.so, that `serve` and `login` load (`cmake --install` puts it
+# there), and libcrypto is opened on first use (src/io/crypto_loader.cpp); on macOS both are
+# linked into the binary.
 class Airelays < Formula
   desc "Local OpenAI-compatible relay for your ChatGPT subscription"
   homepage "https://example.invalid/airelays"
@@ -59,6 +63,7 @@ class Airelays < Formula
   test do
     assert_match version.to_s, shell_output("#{bin}/airelays --version")
     assert_match "rotate", shell_output("#{bin}/airelays __complete -- token ''")
+    assert_predicate lib/"airelays/airelays-httpd.so", :exist? if OS.linux?
 
     # The sandbox has no keyring and no network: serve relies on the 0600 file fallback.
     port = free_port

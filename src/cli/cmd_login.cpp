@@ -4,6 +4,7 @@
 // display), stores the login in the configured place and prints the session. Ctrl-C is
 // watched by a sigwait thread (no global flag) and ends the command with exit 130.
 #include "command.hpp"
+#include "httpd_module.hpp"
 #include "term.hpp"
 #include "token_state.hpp"
 
@@ -90,7 +91,7 @@ void open_browser(const std::string& url) {
 oauth_login::Tokens browser_flow(const config::Config& cfg, const oauth_login::Settings& s,
                                  const LoginOptions& o, bool headless,
                                  const InterruptWatch& watch) {
-  auto login = require(oauth_login::BrowserLogin::start(s));
+  auto login = require(httpd_module().start_browser_login(s));
   const std::string& redirect = login->redirect_uri(); // http://localhost:<bound port>/...
   std::string port = redirect.substr(17, redirect.find('/', 17) - 17);
   Printer p(term::stdout_color());

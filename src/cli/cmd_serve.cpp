@@ -3,8 +3,7 @@
 // binds a free port); --no-auth disables bearer auth for this process only. The global
 // --bearer-token-file is accepted here too. Stopped by SIGINT/SIGTERM it exits 0.
 #include "command.hpp"
-
-#include <airelays/server.hpp>
+#include "httpd_module.hpp"
 
 namespace airelays::cli {
 
@@ -25,10 +24,10 @@ ExitCode run_serve(const GlobalOptions& globals, const ServeArgs& args) {
   if (args.port >= 0) {
     cfg.port = args.port;
   }
-  server::ServeOptions options;
+  httpd::ServeOptions options;
   options.no_auth = args.no_auth;
   options.read_timeout_seconds = args.read_timeout;
-  require(server::serve(cfg, options));
+  require(httpd_module().serve(cfg, options));
   return ExitCode::ok;
 }
 

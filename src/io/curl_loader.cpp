@@ -15,12 +15,11 @@
 // (the dynamic loader used to refuse to start the binary at all).
 #ifndef __APPLE__
 
+#include "loaded_library.hpp"
+
 #include <curl/curl.h>
 
 #include <cstdarg>
-#include <cstdio>
-#include <cstdlib>
-#include <dlfcn.h>
 
 #define AIRELAYS_CURL_SHIM extern "C" __attribute__((visibility("hidden")))
 
@@ -52,49 +51,31 @@ struct Api {
   CURLMcode (*multi_poll)(CURLM*, curl_waitfd[], unsigned int, int, int*) = nullptr;
 };
 
-[[noreturn]] void unavailable(const char* what) {
-  std::fprintf(stderr, "airelays: error: cannot use libcurl (%s): install the libcurl4 package\n",
-               what);
-  std::fflush(stderr);
-  std::_Exit(1);
-}
-
-template <typename F> void resolve(void* lib, const char* name, F& out) {
-  out = reinterpret_cast<F>(::dlsym(lib, name));
-  if (out == nullptr) {
-    unavailable(name);
-  }
-}
-
 Api load() {
-  void* lib = ::dlopen(k_soname, RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* why = ::dlerror();
-    unavailable(why != nullptr ? why : k_soname);
-  }
+  const airelays::loaded_library::Library lib(k_soname, "libcurl", "libcurl4");
   Api a;
-  resolve(lib, "curl_global_init", a.global_init);
-  resolve(lib, "curl_easy_init", a.easy_init);
-  resolve(lib, "curl_easy_setopt", a.easy_setopt);
-  resolve(lib, "curl_easy_perform", a.easy_perform);
-  resolve(lib, "curl_easy_getinfo", a.easy_getinfo);
-  resolve(lib, "curl_easy_strerror", a.easy_strerror);
-  resolve(lib, "curl_easy_cleanup", a.easy_cleanup);
-  resolve(lib, "curl_easy_reset", a.easy_reset);
-  resolve(lib, "curl_slist_append", a.slist_append);
-  resolve(lib, "curl_slist_free_all", a.slist_free_all);
-  resolve(lib, "curl_share_init", a.share_init);
-  resolve(lib, "curl_share_setopt", a.share_setopt);
-  resolve(lib, "curl_share_cleanup", a.share_cleanup);
-  resolve(lib, "curl_multi_init", a.multi_init);
-  resolve(lib, "curl_multi_cleanup", a.multi_cleanup);
-  resolve(lib, "curl_multi_add_handle", a.multi_add_handle);
-  resolve(lib, "curl_multi_remove_handle", a.multi_remove_handle);
-  resolve(lib, "curl_multi_perform", a.multi_perform);
-  resolve(lib, "curl_multi_info_read", a.multi_info_read);
-  resolve(lib, "curl_multi_poll", a.multi_poll);
+  lib.resolve("curl_global_init", a.global_init);
+  lib.resolve("curl_easy_init", a.easy_init);
+  lib.resolve("curl_easy_setopt", a.easy_setopt);
+  lib.resolve("curl_easy_perform", a.easy_perform);
+  lib.resolve("curl_easy_getinfo", a.easy_getinfo);
+  lib.resolve("curl_easy_strerror", a.easy_strerror);
+  lib.resolve("curl_easy_cleanup", a.easy_cleanup);
+  lib.resolve("curl_easy_reset", a.easy_reset);
+  lib.resolve("curl_slist_append", a.slist_append);
+  lib.resolve("curl_slist_free_all", a.slist_free_all);
+  lib.resolve("curl_share_init", a.share_init);
+  lib.resolve("curl_share_setopt", a.share_setopt);
+  lib.resolve("curl_share_cleanup", a.share_cleanup);
+  lib.resolve("curl_multi_init", a.multi_init);
+  lib.resolve("curl_multi_cleanup", a.multi_cleanup);
+  lib.resolve("curl_multi_add_handle", a.multi_add_handle);
+  lib.resolve("curl_multi_remove_handle", a.multi_remove_handle);
+  lib.resolve("curl_multi_perform", a.multi_perform);
+  lib.resolve("curl_multi_info_read", a.multi_info_read);
+  lib.resolve("curl_multi_poll", a.multi_poll);
   if (a.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-    unavailable("curl_global_init failed");
+    lib.unavailable("curl_global_init failed");
   }
   return a; // the library stays loaded for the life of the process
 }

@@ -1,6 +1,6 @@
 // PKCE, the code exchange, the device-code flow and revoke (see oauth_login.hpp). Every issuer
-// call goes through http_client::perform; the browser callback listener is in
-// oauth_login_browser.cpp. Nothing here prints or returns a token except in Tokens.
+// call goes through http_client::perform; the browser callback listener is in the HTTP module
+// (src/httpd/oauth_login_browser.cpp). Nothing here prints or returns a token except in Tokens.
 #include <airelays/base64.hpp>
 #include <airelays/http_client.hpp>
 #include <airelays/json_util.hpp>

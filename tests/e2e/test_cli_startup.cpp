@@ -1,13 +1,15 @@
 // What the quick commands load and reach: `--version`, `token show` and `status` must not
 // load libcurl and the libraries only it needs (30 of 39; they made up most of the start-up
-// time users wait for, see docs/benchmarks.md), and status's loopback probe of a running
-// relay must not be sent to a proxy named in the environment.
+// time users wait for, see docs/benchmarks.md), nor the HTTP module with httplib, libssl,
+// zlib and brotli (Linux); a binary without its module says what to reinstall; and status's
+// loopback probe of a running relay must not be sent to a proxy named in the environment.
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <thread>
 
 using namespace airelays::test;
@@ -33,7 +35,7 @@ std::string loaded_libraries(Env& env, const std::vector<std::string>& args) {
 } // namespace
 
 #ifdef __linux__
-TEST_CASE("--version, token show and status --json do not load libcurl") {
+TEST_CASE("--version, token show and status --json load neither libcurl nor httplib") {
   Env env;
   env.vars["AIRELAYS_AUTH_STORAGE"] = "file";
   env.vars["AIRELAYS_PORT"] = "1"; // nothing answers: status probes and finds no relay
@@ -44,6 +46,35 @@ TEST_CASE("--version, token show and status --json do not load libcurl") {
     INFO("airelays " << args.front() << " loaded:\n" << files);
     CHECK(files.find("libc.so") != std::string::npos); // LD_DEBUG took effect
     CHECK(files.find("libcurl") == std::string::npos);
+    // The HTTP module (httplib, with libssl, zlib and brotli) is for serve and login only.
+    CHECK(files.find("airelays-httpd") == std::string::npos);
+    CHECK(files.find("httplib") == std::string::npos);
+    CHECK(files.find("libssl") == std::string::npos);
+    // libcrypto is opened by the first digest: status hashes the token for its fingerprint.
+    if (args.front() != "status") {
+      CHECK(files.find("libcrypto") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a binary without its HTTP module runs its other commands, and serve says what to do") {
+  Env env;
+  TempDir alone;
+  std::string bin = alone.path() + "/airelays";
+  std::filesystem::copy_file(airelays_bin(), bin);
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  auto version = run(std::vector<std::string>{bin, "--version"}, env.vars);
+  CHECK(version.exit_code == 0);
+  CHECK(version.out == "airelays " AIRELAYS_TEST_VERSION "\n");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{bin, "serve", "--port", "0", "--no-auth"},
+        {bin, "login", "--browser", "--no-browser"}}) {
+    auto r = run(args, env.vars);
+    INFO("airelays " << args[1] << " stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("airelays-httpd.so") != std::string::npos);
+    CHECK(r.err.find("reinstall airelays") != std::string::npos);
+    CHECK(r.out.find("listening on") == std::string::npos);
   }
 }
 #endif

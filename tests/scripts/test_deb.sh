@@ -4,6 +4,7 @@
 # Builds the .deb with packaging/build-deb.sh (DEB_BUILD_OPTIONS=nocheck: the tests ran
 # already), runs lintian (errors and warnings fail), installs it with
 # `apt-get install ./airelays_*.deb`, then checks what a user would: `airelays --version`,
+# `airelays serve` (it loads the packaged HTTP module),
 # Tab completion through bash-completion's own loader, `man -w airelays`, the systemd user unit
 # installed but not enabled, the example config; finally `apt-get remove` leaves no binary.
 #
@@ -66,11 +67,17 @@ echo "ok: built in $((SECONDS - start))s (log: $out.log)"
 grep '^build-deb: ccache hits' "$out.log" || true
 deb=$(ls "$out"/airelays_*_"$(dpkg --print-architecture)".deb)
 ok "package $(basename "$deb")"
-# libcurl is dlopen()ed (src/io/curl_loader.cpp), so dpkg-shlibdeps cannot see it: the control
-# file names it.
+# libcurl and libcrypto are dlopen()ed (src/io/curl_loader.cpp, crypto_loader.cpp), so
+# dpkg-shlibdeps cannot see them: the control file names their packages.
 depends=$(dpkg-deb -f "$deb" Depends)
 grep -qE '(^|, )libcurl4( |,|$)' <<<"$depends" && ok "Depends names libcurl4: $depends" ||
   fail "Depends lacks libcurl4 (serve, login, models and doctor dlopen it): $depends"
+grep -qE '(^|, )libssl3( |,|$)' <<<"$depends" && ok "Depends names libssl3 (libcrypto)" ||
+  fail "Depends lacks libssl3 (libcrypto is dlopen()ed for SHA-256, random bytes, base64): $depends"
+# The HTTP module that serve and login load: in the package, under the multiarch libdir.
+module=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/airelays/airelays-httpd.so
+contents=$(dpkg-deb -c "$deb")
+grep -q " \.$module\$" <<<"$contents" && ok "package holds $module" || fail "package lacks $module"
 
 # --- lintian: errors and warnings fail ------------------------------------------------------
 if lintian --allow-root --fail-on error,warning --display-info "$deb" >"$out/lintian.log" 2>&1; then
@@ -93,6 +100,12 @@ ok "apt-get install ./$(basename "$deb")"
 version=$(sed -n 's/^project(airelays VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 got=$(/usr/bin/airelays --version)
 [ "$got" = "airelays $version" ] && ok "airelays --version → $got" || fail "airelays --version → $got"
+
+# serve loads the installed HTTP module, binds and prints its address.
+source "$src/tests/scripts/lib/serve_starts.bash"
+serve_starts /usr/bin/airelays "$out/serve-home" && ok "/usr/bin/airelays serve starts" ||
+  fail "/usr/bin/airelays serve does not start"
+rm -rf "$out/serve-home"
 
 # bash-completion finds the script by itself in /usr/share/bash-completion/completions.
 cands=$(bash --norc --noprofile -c '
@@ -142,6 +155,7 @@ fi
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -q airelays >"$out/remove.log" 2>&1 && installed=0 ||
   fail "apt-get remove airelays"
 [ ! -e /usr/bin/airelays ] && ok "removed: /usr/bin/airelays gone" || fail "/usr/bin/airelays left behind"
+[ ! -e "$module" ] && ok "removed: $module gone" || fail "$module left behind"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"

@@ -4,8 +4,9 @@
 # Checks: the Homebrew formula parses (ruby -c) and keeps its required dependencies; the
 # launchd plist parses (plistlib); the generated man page lists exactly the --options that
 # `airelays --help` and every subcommand's --help list; `cmake --install` into a temporary
-# prefix puts the binary, man page, completions, docs, example config and systemd user unit
-# where the Debian conventions expect them; systemd-analyze verify accepts the installed unit
+# prefix puts the binary, its HTTP module (Linux), man page, completions, docs, example config
+# and systemd user unit where the Debian conventions expect them, and the installed binary
+# serves (finds its module); systemd-analyze verify accepts the installed unit
 # (binary and man page resolved from that prefix).
 # Env: AIRELAYS_BIN, AIRELAYS_SOURCE_DIR, AIRELAYS_BUILD_DIR (set by ctest).
 set -euo pipefail
@@ -107,6 +108,11 @@ expected=(
   lib/systemd/user/airelays.service
 )
 [ -f "$src/config.example.toml" ] && expected+=(share/doc/airelays/config.example.toml)
+# Linux: the HTTP module serve and login load, under the build's libdir (lib, or lib/<arch>).
+if [ "$(uname -s)" = Linux ]; then
+  libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$build/CMakeCache.txt")
+  expected+=("${libdir:-lib}/airelays/airelays-httpd.so")
+fi
 for f in "${expected[@]}"; do
   [ -e "$prefix/$f" ] && ok "installed $f" || fail "not installed: $f"
 done
@@ -136,6 +142,10 @@ if [ -f "$unit" ]; then
 fi
 "$prefix/bin/airelays" __complete -- token '' | grep -q '^show' && ok "installed binary completes" ||
   fail "installed binary does not complete 'token '"
+# The installed binary finds its HTTP module: serve binds and prints its address.
+source "$src/tests/scripts/lib/serve_starts.bash"
+serve_starts "$prefix/bin/airelays" "$work/home" && ok "installed binary serves" ||
+  fail "installed binary does not serve"
 
 # --- systemd-analyze verify ----------------------------------------------------------------
 if ! command -v systemd-analyze >/dev/null; then

@@ -50,12 +50,12 @@ using CancelFlag = std::atomic<bool>;
 // Receives progress lines meant for the user (never secrets).
 using Notify = std::function<void(const std::string&)>;
 
-// The browser flow: the callback listener is bound by start(); wait() serves it until a good
-// callback was exchanged, the user cancelled, /cancel was requested or the timeout passed.
+// The browser flow: the callback listener is bound when it starts (by the HTTP module, which
+// holds httplib: httpd::Module::start_browser_login, src/httpd/oauth_login_browser.cpp); wait()
+// serves it until a good callback was exchanged, the user cancelled, /cancel was requested or
+// the timeout passed.
 class BrowserLogin {
 public:
-  // Binds localhost:<callback_port>; if it cannot, the error points to `airelays login --device`.
-  static Result<std::unique_ptr<BrowserLogin>> start(const Settings& s);
   virtual ~BrowserLogin() = default;
   virtual const std::string& url() const = 0;
   virtual const std::string& redirect_uri() const = 0;

@@ -5,7 +5,7 @@
 // the workers until their request head has arrived whole: one gate thread peeks (MSG_PEEK, the
 // bytes stay for httplib) at every waiting connection, hands a complete head to a worker, and
 // closes a connection whose head is not whole within the head deadline (as the relay does), too
-// big, or given up by its peer. Private to the services layer; only the login listener uses it.
+// big, or given up by its peer. Private to the HTTP module; only the login listener uses it.
 #pragma once
 
 #include <httplib.h>

@@ -1,8 +1,10 @@
 // The browser flow's loopback callback listener (see oauth_login.hpp): binds
 // 127.0.0.1:<callback_port> (port 0 = any, for tests) and the same port on ::1 when it can, checks
 // `state`, exchanges the code while the browser waits, and answers with a success or an error page;
-// /cancel ends the login. One of the two places httplib is used (the other is the server wiring).
+// /cancel ends the login. One of the two places httplib is used (the other is the server wiring),
+// so it is part of the HTTP module (include/httpd/airelays/httpd.hpp), not of the services layer.
 #include "login_head_gate.hpp"
+#include "oauth_login_browser.hpp"
 
 #include <airelays/oauth_login.hpp>
 #include <airelays/text.hpp>
@@ -261,7 +263,7 @@ private:
 
 } // namespace
 
-Result<std::unique_ptr<BrowserLogin>> BrowserLogin::start(const Settings& s) {
+Result<std::unique_ptr<BrowserLogin>> start_browser_login(const Settings& s) {
   auto listener = std::make_unique<CallbackListener>(s);
   auto bound = listener->bind();
   if (!bound) {
